@@ -1,0 +1,46 @@
+"""daggr: build AI workflows from Gradio apps, Hugging Face models and Python functions,
+and work with them in notebooks.
+
+Example:
+    >>> from daggr import FnNode, Graph, components as gr
+    >>> greet = FnNode(lambda name: f"Hello, {name}!", name="greet",
+    ...                inputs={"name": gr.Textbox(value="world")})
+    >>> Graph("hello", nodes=[greet], persist_key=False).run()["greet"]
+    {'output': 'Hello, world!'}
+"""
+
+from daggr import components
+from daggr.errors import DaggrError, GraphError, InputError, NodeError, RunCancelled
+from daggr.graph import Edge, Graph
+from daggr.nodes import ChoiceNode, FnNode, GradioNode, InferenceNode, InputNode, Node
+from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort
+from daggr.records import FileValue
+from daggr.runtime.result import NodeOutcome, RunHandle, RunResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChoiceNode",
+    "DaggrError",
+    "Edge",
+    "FileValue",
+    "FnNode",
+    "GatheredPort",
+    "GradioNode",
+    "Graph",
+    "GraphError",
+    "InferenceNode",
+    "InputError",
+    "InputNode",
+    "ItemList",
+    "Node",
+    "NodeError",
+    "NodeOutcome",
+    "Port",
+    "RunCancelled",
+    "RunHandle",
+    "RunResult",
+    "ScatteredPort",
+    "__version__",
+    "components",
+]

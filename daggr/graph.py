@@ -1,0 +1,454 @@
+"""Graph: the nodes, their edges, and the user-facing methods to run and inspect them.
+
+Topology lives here; running, history and sheets are delegated to the graph's session
+(``daggr.session``), imported on first use so that defining graphs stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from daggr.errors import GraphError, did_you_mean, listing
+from daggr.nodes.base import Node
+from daggr.nodes.choice import ChoiceNode
+from daggr.ports import GatheredPort, Port, ScatteredPort
+
+if TYPE_CHECKING:
+    from daggr.runtime.result import RunHandle, RunResult
+    from daggr.session import Session
+
+_ID_UNSAFE = re.compile(r"[^0-9A-Za-z_]")
+
+
+def node_id(name: str) -> str:
+    """The id used in input keys (``{id}__{port}``), DOM and database rows."""
+    return _ID_UNSAFE.sub("_", name)
+
+
+def derive_persist_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A connection from an output port to an input port.
+
+    ``variant`` is set when the target is a ChoiceNode and only that variant consumes it.
+    """
+
+    source_node: str
+    source_port: str
+    target_node: str
+    target_port: str
+    is_scattered: bool = False
+    is_gathered: bool = False
+    item_key: str | None = None
+    variant: int | None = None
+
+    def as_tuple(self) -> tuple[str, str, str, str]:
+        return (self.source_node, self.source_port, self.target_node, self.target_port)
+
+    def __repr__(self) -> str:
+        mode = ""
+        if self.is_scattered:
+            mode = f"scatter[{self.item_key!r}]:" if self.item_key else "scatter:"
+        elif self.is_gathered:
+            mode = "gather:"
+        return (
+            f"Edge({mode}{self.source_node}.{self.source_port} -> "
+            f"{self.target_node}.{self.target_port})"
+        )
+
+
+class Graph:
+    """A named DAG of nodes. Passing the last nodes is enough: upstream nodes reached
+    through their inputs are added automatically.
+
+    Args:
+        name: shown on the canvas; also the default ``persist_key``.
+        nodes: nodes to add (their upstream nodes come along).
+        persist_key: where history is kept: derived from ``name`` by default, a string to
+            keep history across renames, or ``False`` to keep nothing on disk.
+
+    Example:
+        >>> from daggr import FnNode, Graph
+        >>> a = FnNode(lambda: 20, name="a")
+        >>> b = FnNode(lambda x: x + 1, name="b", inputs={"x": a.output})
+        >>> g = Graph("demo", nodes=[b], persist_key=False)
+        >>> g.run()["b"]
+        {'output': 21}
+    """
+
+    def __init__(
+        self,
+        name: str,
+        nodes: Iterable[Node] | None = None,
+        persist_key: str | bool | None = None,
+    ):
+        if not isinstance(name, str) or not name.strip():
+            raise GraphError(
+                "Graph requires a 'name' parameter. Example: "
+                "Graph(name='My Podcast Generator', nodes=[...])"
+            )
+        self.name = name
+        if persist_key is False:
+            self.persist_key: str | None = None
+        elif isinstance(persist_key, str) and persist_key:
+            self.persist_key = persist_key
+        else:
+            self.persist_key = derive_persist_key(name) or "graph"
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self._ids: dict[str, str] = {}
+        self._in_edges: dict[str, list[Edge]] = {}
+        self._out_edges: dict[str, list[Edge]] = {}
+        self._order: list[str] | None = None
+        self._version = 0
+        self._session: Session | None = None
+        for node in nodes or ():
+            self.add(node)
+
+    # -- building ---------------------------------------------------------------------
+    def add(self, node: Node) -> Graph:
+        """Add a node and, recursively, every node its inputs are wired from."""
+        if not isinstance(node, Node):
+            raise GraphError(f"Graph.add expects a node, got {type(node).__name__}: {node!r}")
+        # Iterative post-order walk: upstream nodes first, so insertion order is already a
+        # topological order and each new node's edges can't close a cycle.
+        stack: list[tuple[Node, bool]] = [(node, False)]
+        seen: set[int] = set()
+        while stack:
+            current, expanded = stack.pop()
+            if self._contains_object(current):
+                continue
+            if expanded:
+                self._add_single(current)
+                continue
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            stack.append((current, True))
+            for _, source, _ in _connections(current):
+                if not self._contains_object(source.node):
+                    stack.append((source.node, False))
+        return self
+
+    def _contains_object(self, node: Node) -> bool:
+        return self.nodes.get(node._name) is node
+
+    def _add_single(self, node: Node) -> None:
+        name = node._name
+        existing = self.nodes.get(name)
+        if existing is not None:
+            if node._name_explicit:
+                raise GraphError(
+                    f"Node with name '{name}' already exists in graph '{self.name}'. "
+                    "Give one of them another name=."
+                )
+            name = self._free_name(name)
+            node._name = name
+        nid = node_id(name)
+        other = self._ids.get(nid)
+        if other is not None:
+            raise GraphError(
+                f"Node names '{other}' and '{name}' both map to the id '{nid}' used in "
+                "input keys; rename one of them."
+            )
+        self.nodes[name] = node
+        self._ids[nid] = name
+        self._in_edges[name] = []
+        self._out_edges[name] = []
+        for target_port, source, variant in _connections(node):
+            self._connect(source, name, target_port, variant)
+        self._changed()
+
+    def _free_name(self, base: str) -> str:
+        i = 1
+        while f"{base}_{i}" in self.nodes or node_id(f"{base}_{i}") in self._ids:
+            i += 1
+        return f"{base}_{i}"
+
+    def _connect(
+        self,
+        source: Port | ScatteredPort | GatheredPort,
+        target: str,
+        target_port: str,
+        variant: int | None = None,
+    ) -> Edge:
+        src_node = source.node
+        if not self._contains_object(src_node):
+            self.add(src_node)
+        src_name = src_node._name
+        port = source.name
+        if port not in src_node._output_ports:
+            raise GraphError(
+                f"Output port '{port}' not found on node '{src_name}'. Available outputs: "
+                f"{listing(src_node._output_ports)}.{did_you_mean(port, src_node._output_ports)}"
+            )
+        if self._reaches(target, src_name):
+            raise GraphError(
+                f"Connection would create a cycle in the DAG: {src_name}.{port} -> "
+                f"{target}.{target_port}"
+            )
+        edge = Edge(
+            src_name,
+            port,
+            target,
+            target_port,
+            is_scattered=isinstance(source, ScatteredPort),
+            is_gathered=isinstance(source, GatheredPort),
+            item_key=source.item_key if isinstance(source, ScatteredPort) else None,
+            variant=variant,
+        )
+        self.edges.append(edge)
+        self._in_edges[target].append(edge)
+        self._out_edges[src_name].append(edge)
+        return edge
+
+    def _reaches(self, start: str, goal: str) -> bool:
+        if start == goal:
+            return True
+        stack, seen = [start], {start}
+        while stack:
+            for edge in self._out_edges.get(stack.pop(), ()):
+                nxt = edge.target_node
+                if nxt == goal:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return False
+
+    def edge(self, source: Port | ScatteredPort | GatheredPort, target: Port) -> Graph:
+        """Wire ``source`` (an output port) into ``target`` (an input port) by hand.
+
+        Example:
+            >>> from daggr import FnNode, Graph
+            >>> a = FnNode(lambda: 1, name="a")
+            >>> b = FnNode(lambda data: data, name="b")
+            >>> Graph("g", nodes=[a, b], persist_key=False).edge(a.output, b.data).get_connections()
+            [('a', 'output', 'b', 'data')]
+        """
+        if not isinstance(target, Port):
+            raise GraphError(f"edge() needs an input port as target, like node.x; got {target!r}")
+        node = target.node
+        if not self._contains_object(node):
+            self.add(node)
+        name = node._name
+        port = target.name
+        if port not in node._input_ports:
+            from daggr.nodes.fn import FnNode
+
+            if isinstance(node, FnNode) and not node._accepts_any:
+                raise GraphError(
+                    f"Input port '{port}' not found on node '{name}'. Available inputs: "
+                    f"{listing(node._input_ports)}.{did_you_mean(port, node._input_ports)}"
+                )
+            node._input_ports.append(port)
+        if port in node._port_connections:
+            raise GraphError(f"Input '{name}.{port}' is already connected.")
+        edge = self._connect(source, name, port)
+        node._port_connections[port] = source
+        node._fixed_inputs.pop(port, None)
+        node._input_components.pop(port, None)
+        self._changed()
+        return self if edge else self
+
+    def _changed(self) -> None:
+        self._order = None
+        self._version += 1
+
+    # -- queries ----------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __contains__(self, node: object) -> bool:
+        if isinstance(node, Node):
+            return self._contains_object(node)
+        return isinstance(node, str) and (node in self.nodes or node in self._ids)
+
+    def __getitem__(self, name: str) -> Node:
+        return self.nodes[self.resolve(name)]
+
+    def resolve(self, node: str | Node) -> str:
+        """The graph's name for a node given by name, id or object (with "did you mean")."""
+        if isinstance(node, Node):
+            if self._contains_object(node):
+                return node._name
+            raise GraphError(f"Node '{node._name}' is not part of graph '{self.name}'.")
+        if node in self.nodes:
+            return node
+        if node in self._ids:
+            return self._ids[node]
+        raise GraphError(
+            f"No node '{node}' in graph '{self.name}'.{did_you_mean(node, self.nodes)} "
+            f"Nodes: {listing(self.nodes)}"
+        )
+
+    def id_of(self, name: str) -> str:
+        return node_id(name)
+
+    def in_edges(self, name: str) -> list[Edge]:
+        return self._in_edges[name]
+
+    def out_edges(self, name: str) -> list[Edge]:
+        return self._out_edges[name]
+
+    def get_connections(self) -> list[tuple[str, str, str, str]]:
+        return [e.as_tuple() for e in self.edges]
+
+    def get_entry_nodes(self) -> list[Node]:
+        return [n for name, n in self.nodes.items() if not self._in_edges[name]]
+
+    def get_output_nodes(self) -> list[Node]:
+        return [n for name, n in self.nodes.items() if not self._out_edges[name]]
+
+    def get_execution_order(self) -> list[str]:
+        """Node names in a topological order (stable: follows insertion order)."""
+        if self._order is None:
+            indegree = {n: 0 for n in self.nodes}
+            for e in self.edges:
+                indegree[e.target_node] += 1
+            ready = [n for n in self.nodes if indegree[n] == 0]
+            order: list[str] = []
+            i = 0
+            while i < len(ready):
+                n = ready[i]
+                i += 1
+                order.append(n)
+                for e in self._out_edges[n]:
+                    indegree[e.target_node] -= 1
+                    if indegree[e.target_node] == 0:
+                        ready.append(e.target_node)
+            self._order = order
+        return list(self._order)
+
+    def ancestors(self, name: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [name]
+        while stack:
+            for e in self._in_edges[stack.pop()]:
+                if e.source_node not in seen:
+                    seen.add(e.source_node)
+                    stack.append(e.source_node)
+        return seen
+
+    def descendants(self, name: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [name]
+        while stack:
+            for e in self._out_edges[stack.pop()]:
+                if e.target_node not in seen:
+                    seen.add(e.target_node)
+                    stack.append(e.target_node)
+        return seen
+
+    def get_subgraphs(self) -> list[set[str]]:
+        """Weakly connected components, in order of their first node."""
+        parent = {n: n for n in self.nodes}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for e in self.edges:
+            parent[find(e.source_node)] = find(e.target_node)
+        groups: dict[str, set[str]] = {}
+        for n in self.nodes:
+            groups.setdefault(find(n), set()).add(n)
+        return list(groups.values())
+
+    def _validate_edges(self) -> None:
+        """Check every wired port exists; all problems are reported together."""
+        errors = []
+        for e in self.edges:
+            src = self.nodes[e.source_node]
+            dst = self.nodes[e.target_node]
+            if e.source_port not in src._output_ports:
+                errors.append(
+                    f"Output port '{e.source_port}' not found on node '{e.source_node}'. "
+                    f"Available outputs: {listing(src._output_ports)}."
+                    f"{did_you_mean(e.source_port, src._output_ports)}"
+                )
+            if e.target_port not in dst._input_ports:
+                errors.append(
+                    f"Input port '{e.target_port}' not found on node '{e.target_node}'. "
+                    f"Available inputs: {listing(dst._input_ports)}."
+                    f"{did_you_mean(e.target_port, dst._input_ports)}"
+                )
+        if errors:
+            raise GraphError("Invalid port connections:\n" + "\n".join(f"  - {m}" for m in errors))
+
+    def __repr__(self) -> str:
+        lines = [f"Graph({self.name!r}: {len(self.nodes)} nodes, {len(self.edges)} edges)"]
+        for name in self.get_execution_order():
+            node = self.nodes[name]
+            ins = []
+            for port in node._input_ports:
+                src = next((e for e in self._in_edges[name] if e.target_port == port), None)
+                if src is not None:
+                    mark = ".each" if src.is_scattered else ".all()" if src.is_gathered else ""
+                    ins.append(f"{port}<-{src.source_node}.{src.source_port}{mark}")
+                elif port in node._input_components:
+                    ins.append(f"{port}*")
+                else:
+                    ins.append(port)
+            outs = ", ".join(node._output_ports)
+            lines.append(f"  [{node.kind}] {name}({', '.join(ins)}) -> {outs}")
+        return "\n".join(lines)
+
+    # -- running (delegated to the session) ----------------------------------------------
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            from daggr.session import Session
+
+            self._session = Session(self)
+        return self._session
+
+    def run(self, *targets: str | Node | dict, **kwargs: Any) -> RunResult:
+        """Run the graph (or ``targets`` and the ancestors they need) and wait for it.
+
+        Inputs are given as ``node__port=value`` (or a dict ``{node: {port: value}}``, or a
+        bare port name when only one input has it). Nodes whose inputs did not change since
+        a stored result reuse it; ``force=True`` re-executes everything; ``only=True`` runs
+        just the targets with their upstream nodes' current results. ``progress=False``
+        hides the progress bar.
+
+        Example:
+            >>> from daggr import FnNode, Graph, components as gr
+            >>> shout = FnNode(lambda text: text.upper() + "!", name="shout",
+            ...                inputs={"text": gr.Textbox()})
+            >>> Graph("demo", nodes=[shout], persist_key=False).run(shout__text="hi")["shout"]
+            {'output': 'HI!'}
+        """
+        return self.session.run(*targets, **kwargs)
+
+    async def run_async(self, *targets: str | Node | dict, **kwargs: Any) -> RunResult:
+        """``await``-able :meth:`run`; cancelling the awaiting task cancels the run."""
+        return await self.session.run_async(*targets, **kwargs)
+
+    def start(self, *targets: str | Node | dict, **kwargs: Any) -> RunHandle:
+        """Start a run in the background and return its handle (``.result()``, ``.cancel()``)."""
+        return self.session.start(*targets, **kwargs)
+
+
+def _connections(
+    node: Node,
+) -> Iterator[tuple[str, Port | ScatteredPort | GatheredPort, int | None]]:
+    """(target port, source port reference, variant index) for every wire into a node."""
+    if isinstance(node, ChoiceNode):
+        for i, variant in enumerate(node.variants):
+            for port, source in variant._port_connections.items():
+                yield port, source, i
+    else:
+        for port, source in node._port_connections.items():
+            yield port, source, None

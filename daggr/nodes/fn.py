@@ -1,0 +1,130 @@
+"""FnNode: a node that runs a Python function (plain or ``async def``)."""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from daggr.errors import GraphError, closest
+from daggr.nodes.base import Node
+
+_signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _signature_info(fn: Callable) -> tuple[list[str], bool]:
+    """(parameter names that can be passed by keyword, accepts **kwargs), cached per function
+    because inspect.signature dominates the cost of building large graphs."""
+    try:
+        return _signatures[fn]
+    except (KeyError, TypeError):
+        pass
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        info: tuple[list[str], bool] = ([], True)
+    else:
+        names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        info = (names, any(p.kind is p.VAR_KEYWORD for p in params))
+    try:
+        _signatures[fn] = info
+    except TypeError:
+        pass
+    return info
+
+
+def _default_name(fn: Callable) -> str:
+    name = getattr(fn, "__name__", None) or type(fn).__name__
+    return "lambda" if name == "<lambda>" else name
+
+
+class FnNode(Node):
+    """Run a Python function as a step of the graph.
+
+    Args:
+        fn: the function; ``async def`` functions run on daggr's event loop.
+        name: node name (default: the function's name; repeated names get ``_1``, ``_2``).
+        inputs: ``{param: source}`` where a source is a port (``other.port``,
+            ``other.port.each``, ``other.port.all()``), a UI component (a user input),
+            a fixed value, or a callable called on every run. Omitted: every parameter is
+            an input port.
+        outputs: ``{port: component | None | ItemList(...)}``; omitted: one port
+            ``"output"``.
+        preprocess: ``f(inputs_dict) -> dict`` applied before the call.
+        postprocess: ``f(result)`` (``f(*result)`` for a tuple) applied after the call.
+        concurrent: allow this node to run alongside other FnNodes of the same session
+            (by default a session runs its FnNodes one at a time).
+        concurrency_group: share a process-wide limit of ``max_concurrent`` simultaneous
+            calls with every node of the same group, across all runs and graphs.
+        max_concurrent: the group's limit.
+        deterministic: ``False`` re-executes the node on every run instead of reusing a
+            result computed from the same inputs.
+
+    Example:
+        >>> from daggr import FnNode, Graph
+        >>> double = FnNode(lambda x: x * 2, name="double")
+        >>> Graph("demo", nodes=[double], persist_key=False).run(double__x=4)["double"]
+        {'output': 8}
+    """
+
+    kind = "FN"
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        inputs: dict[str, Any] | None = None,
+        outputs: dict[str, Any] | list[str] | None = None,
+        preprocess: Callable[[dict], dict] | None = None,
+        postprocess: Callable[..., Any] | None = None,
+        concurrent: bool = False,
+        concurrency_group: str | None = None,
+        max_concurrent: int = 1,
+        deterministic: bool = True,
+    ):
+        if not callable(fn):
+            raise GraphError(f"FnNode needs a callable, got {type(fn).__name__}: {fn!r}")
+        super().__init__(name)
+        if not name:
+            self._name = _default_name(fn)
+        self.fn = fn
+        self.preprocess = preprocess
+        self.postprocess = postprocess
+        self.concurrent = concurrent
+        self.concurrency_group = concurrency_group
+        if max_concurrent < 1:
+            raise GraphError(f"max_concurrent must be at least 1, got {max_concurrent}.")
+        self.max_concurrent = max_concurrent
+        # An object whose __call__ is `async def` is awaited like a coroutine function.
+        self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+            vars(type(fn)).get("__call__")
+        )
+        params, self._accepts_any = _signature_info(fn)
+        if inputs is None:
+            self._input_ports = list(params)
+        else:
+            self._check_inputs(inputs, params)
+            self._process_inputs(inputs)
+        self._process_outputs(outputs)
+        if not self._output_ports:
+            self._output_ports = ["output"]
+            self._output_components["output"] = None
+        self._deterministic = deterministic and not self._has_nondeterministic_inputs()
+
+    def _check_inputs(self, inputs: dict[str, Any], params: list[str]) -> None:
+        if self._accepts_any:
+            return
+        bad = [k for k in inputs if k not in params]
+        if not bad:
+            return
+        hints = []
+        for k in bad:
+            match = closest(k, params)
+            if match:
+                hints.append(f"'{k}' -> '{match}'")
+        hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
+        raise GraphError(
+            f"Invalid input(s) {set(bad)} for function '{_default_name(self.fn)}'.{hint} "
+            f"Valid parameters: {set(params) if params else '{} (it takes no arguments)'}"
+        )

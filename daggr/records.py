@@ -1,0 +1,72 @@
+"""Value types shared by the engine and the store.
+
+Both layers import this module and neither imports the other: the engine produces
+:class:`ResultRecord` rows, the store keeps them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+STATUS_CANCELLED = "cancelled"
+
+
+class FileValue(str):
+    """A path string that names a file.
+
+    Files travel between nodes as local paths; this subclass marks a string as a file so
+    that plain text such as ``"README.md"`` is never mistaken for one.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"FileValue({str.__repr__(self)})"
+
+
+_counter = itertools.count()
+_process_tag = f"{os.getpid():x}{int.from_bytes(os.urandom(3), 'big'):06x}"
+
+
+def new_result_id() -> str:
+    """A result id, unique across processes and sortable by creation time.
+
+    A clock, a per-process tag and a counter: cheaper than a uuid4 on the engine's hot
+    path, and still unique when two kernels write to the same database.
+    """
+    return f"{time.time_ns():016x}-{_process_tag}-{next(_counter):x}"
+
+
+@dataclass
+class ResultRecord:
+    """One execution of one node: what it produced and exactly what produced it.
+
+    ``upstream`` maps each upstream node name to the id of the result this execution
+    consumed; staleness and cascading selection are questions over these ids.
+    For a scattered node ``items`` holds one entry per item:
+    ``{"key": str, "status": "ok"|"error"|"cancelled", "error": str|None}``, and every
+    output value is the list of per-item values (``None`` where the item failed).
+    """
+
+    node: str
+    key: str
+    outputs: dict[str, Any]
+    inputs: dict[str, Any]
+    upstream: dict[str, str] = field(default_factory=dict)
+    variant: int | None = None
+    status: str = STATUS_OK
+    error: str | None = None
+    started_at: float = 0.0
+    duration: float = 0.0
+    items: list[dict[str, Any]] | None = None
+    id: str = field(default_factory=new_result_id)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_OK

@@ -1,0 +1,186 @@
+"""A graph compiled for execution: per-node wiring and user-input slots, computed once per
+graph version so that each run does no work proportional to the number of edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from daggr.nodes.base import Node
+from daggr.nodes.choice import ChoiceNode
+from daggr.nodes.fn import FnNode
+from daggr.nodes.input import InputNode
+from daggr.records import FileValue
+from daggr.runtime.keys import Uncacheable, callable_fingerprint, canonical, digest
+
+if TYPE_CHECKING:
+    from daggr.graph import Edge, Graph
+
+INLINE, LANE, POOL, LOOP = "inline", "lane", "pool", "loop"
+
+
+@dataclass
+class Wire:
+    port: str
+    source: str
+    source_port: str
+    scattered: bool
+    gathered: bool
+    item_key: str | None
+
+
+@dataclass
+class Slot:
+    """One user input. A component instance shared by several nodes is one slot."""
+
+    id: str
+    component: Any
+    uses: list[tuple[str, str]] = field(default_factory=list)  # (node or variant key, port)
+
+
+@dataclass
+class Step:
+    """How to run one node (or one variant of a choice)."""
+
+    node: Node
+    wires: list[Wire]
+    slot_ports: dict[str, str]  # port -> slot id
+    dispatch: str
+    fingerprint: str | None = None
+
+    @property
+    def scattered(self) -> bool:
+        return any(w.scattered for w in self.wires)
+
+    def definition_key(self) -> str:
+        if self.fingerprint is None:
+            self.fingerprint = _fingerprint(self.node)
+        return self.fingerprint
+
+
+@dataclass
+class NodePlan:
+    name: str
+    node: Node
+    steps: list[Step]  # one per variant for a ChoiceNode, else one
+    upstream: list[str]
+    dependents: list[str]
+
+
+class Plan:
+    def __init__(self, graph: Graph):
+        self.version = graph._version
+        self.order = graph.get_execution_order()
+        self.slots: dict[str, Slot] = {}
+        self.aliases: dict[str, str] = {}  # "{node}__{port}" -> slot id
+        self._slot_of_component: dict[int, str] = {}
+        self.nodes: dict[str, NodePlan] = {}
+        self.variant_keys: dict[str, list[str]] = {}
+        for name in self.order:
+            node = graph.nodes[name]
+            edges = graph.in_edges(name)
+            upstream = list(dict.fromkeys(e.source_node for e in edges))
+            dependents = list(dict.fromkeys(e.target_node for e in graph.out_edges(name)))
+            if isinstance(node, ChoiceNode):
+                keys = _variant_keys(node)
+                self.variant_keys[name] = keys
+                steps = [
+                    self._step(v, keys[i], [e for e in edges if e.variant == i])
+                    for i, v in enumerate(node.variants)
+                ]
+            else:
+                steps = [self._step(node, graph.id_of(name), edges)]
+            self.nodes[name] = NodePlan(name, node, steps, upstream, dependents)
+
+    def _step(self, node: Node, key: str, edges: list[Edge]) -> Step:
+        wires = [
+            Wire(
+                e.target_port,
+                e.source_node,
+                e.source_port,
+                e.is_scattered,
+                e.is_gathered,
+                e.item_key,
+            )
+            for e in edges
+        ]
+        slot_ports = {}
+        wired = {w.port for w in wires}
+        for port in node._input_ports:
+            # A port that is neither wired, a component, nor fixed is still a user input:
+            # ``graph.run(double__x=4)`` sets it; unset, the function's default applies.
+            if port in wired or port in node._input_components or port in node._fixed_inputs:
+                continue
+            alias = f"{key}__{port}"
+            self.slots[alias] = Slot(alias, None, [(key, port)])
+            self.aliases[alias] = alias
+            slot_ports[port] = alias
+        for port, component in node._input_components.items():
+            alias = f"{key}__{port}"
+            slot_id = self._slot_of_component.get(id(component))
+            if slot_id is None:
+                slot_id = alias
+                self._slot_of_component[id(component)] = slot_id
+                self.slots[slot_id] = Slot(slot_id, component)
+            self.slots[slot_id].uses.append((key, port))
+            self.aliases[alias] = slot_id
+            slot_ports[port] = slot_id
+        return Step(node, wires, slot_ports, _dispatch(node))
+
+
+def _variant_keys(choice: ChoiceNode) -> list[str]:
+    from daggr.graph import node_id
+
+    names = [node_id(v.name) for v in choice.variants]
+    return [n if names.count(n) == 1 else f"{n}_{i}" for i, n in enumerate(names)]
+
+
+def _dispatch(node: Node) -> str:
+    if isinstance(node, InputNode):
+        return INLINE
+    if isinstance(node, FnNode):
+        if node.concurrency_group or node.concurrent:
+            return LOOP if node.is_async else POOL
+        return LANE
+    return LOOP
+
+
+def _fingerprint(node: Node) -> str:
+    parts: list[Any] = [type(node).__name__, tuple(node._input_ports), tuple(node._output_ports)]
+    if isinstance(node, FnNode):
+        parts += [
+            callable_fingerprint(node.fn),
+            callable_fingerprint(node.preprocess),
+            callable_fingerprint(node.postprocess),
+        ]
+    else:
+        for attr in ("src", "api_name", "model", "provider", "task"):
+            parts.append(getattr(node, attr, None))
+        for attr in ("preprocess", "postprocess"):
+            parts.append(callable_fingerprint(getattr(node, attr, None)))
+    fixed = []
+    for port, value in sorted(node._fixed_inputs.items()):
+        if callable(value):
+            continue
+        try:
+            fixed.append((port, canonical(value)))
+        except Uncacheable:
+            fixed.append((port, ("opaque", id(value))))
+    parts.append(tuple(fixed))
+    return digest(*parts)
+
+
+UNSET = object()
+
+
+def component_default(component: Any) -> Any:
+    """A component's own value (a file path becomes a FileValue); ``UNSET`` for a port
+    without a component, so that the function's default applies."""
+    if component is None:
+        return UNSET
+    value = getattr(component, "value", None)
+    if callable(value):
+        value = value()
+    if value is not None and getattr(component, "is_file", False) and isinstance(value, str):
+        return FileValue(value)
+    return value

@@ -1,0 +1,604 @@
+"""The scheduler: runs one plan of a graph, each node as soon as its inputs are ready.
+
+Nodes become ready when every upstream node in the run has finished. A ready node either
+reuses a stored result with the same execution key, or is dispatched:
+
+- ``inline``: computed right away (InputNode values);
+- ``lane``: the session's serial queue (FnNodes run one at a time per session by default);
+  a chain of lane nodes runs in one thread without hand-offs;
+- ``pool``: worker threads (``concurrent=True`` or a concurrency group), behind the group's
+  process-wide limiter;
+- ``loop``: daggr's event loop (async functions that may overlap, remote calls).
+
+State changes happen under one lock and are cheap; user code never runs under it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from daggr.errors import NodeError
+from daggr.nodes.choice import ChoiceNode
+from daggr.records import STATUS_CANCELLED, STATUS_ERROR, STATUS_OK, ResultRecord, new_result_id
+from daggr.runtime import invoke
+from daggr.runtime.keys import Uncacheable, canonical, digest
+from daggr.runtime.loop import get_loop, get_pool, group_limiter
+from daggr.runtime.plan import INLINE, LANE, POOL, UNSET, Plan, Step, component_default
+from daggr.runtime.result import CACHED, CANCELLED, ERROR, OK, SKIPPED, NodeOutcome, RunResult
+
+ITEM_CONCURRENCY = int(os.environ.get("DAGGR_ITEM_CONCURRENCY", "16"))
+
+
+class Results(Protocol):
+    def find(self, node: str, key: str) -> ResultRecord | None: ...
+    def append(self, record: ResultRecord) -> None: ...
+    def latest(self, node: str) -> ResultRecord | None: ...
+
+
+class Context(Protocol):
+    """What the engine needs from the session that starts a run."""
+
+    results: Results
+    lane: Any  # SerialQueue
+
+    def selected(self, node: str) -> ResultRecord | None: ...
+
+    def variant(self, choice: str) -> int: ...
+
+
+@dataclass
+class Prepared:
+    name: str
+    step: Step
+    variant: int | None
+    key: str
+    item_base: str | None
+    inputs: dict[str, Any]
+    scatter: list[tuple[str, list, str | None]]
+    upstream: dict[str, str]
+
+
+class ItemError(Exception):
+    pass
+
+
+class Run:
+    """One execution of a set of nodes."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        plan: Plan,
+        members: list[str],
+        targets: set[str],
+        force: bool,
+        slot_values: dict[str, Any],
+        emit: Callable[[str, Any], None] | None = None,
+    ):
+        self.ctx = ctx
+        self.plan = plan
+        self.members = members
+        self.member_set = set(members)
+        self.targets = targets
+        self.force = force
+        self.slot_values = slot_values
+        self.emit = emit
+        self.lock = threading.Lock()
+        self.records: dict[str, ResultRecord] = {}
+        self.outcomes: dict[str, NodeOutcome] = {}
+        self.running: set[str] = set()
+        self.pending = {
+            n: sum(1 for u in plan.nodes[n].upstream if u in self.member_set) for n in members
+        }
+        self.remaining = len(members)
+        self.future: Future[RunResult] = Future()
+        self.cancelled = False
+        self.started = time.perf_counter()
+        self._async_jobs: set[Any] = set()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def begin(self) -> None:
+        if not self.members:
+            self._complete()
+            return
+        self._drain([n for n in self.members if self.pending[n] == 0])
+
+    def cancel(self) -> None:
+        with self.lock:
+            if self.future.done() or self.cancelled:
+                return
+            self.cancelled = True
+            unfinished = [n for n in self.members if n not in self.outcomes]
+            for name in unfinished:
+                message = (
+                    "cancelled while running"
+                    if name in self.running
+                    else "cancelled before it started"
+                )
+                self.outcomes[name] = NodeOutcome(name, CANCELLED, message=message)
+            self.remaining = 0
+            jobs = list(self._async_jobs)
+        for job in jobs:
+            job.cancel()
+        if self.emit:
+            for name in unfinished:
+                self.emit("node_finished", self.outcomes[name])
+        self._complete()
+
+    def status_snapshot(self) -> dict[str, str]:
+        with self.lock:
+            out = {n: "pending" for n in self.members}
+            out.update({n: "running" for n in self.running})
+            out.update({n: o.status for n, o in self.outcomes.items()})
+            return out
+
+    def _complete(self) -> None:
+        ordered = {n: self.outcomes[n] for n in self.members if n in self.outcomes}
+        result = RunResult(ordered, time.perf_counter() - self.started, self.cancelled)
+        if not self.future.done():
+            try:
+                self.future.set_result(result)
+            except Exception:  # set concurrently by a cancel
+                return
+            if self.emit:
+                self.emit("run_finished", result)
+
+    # -- scheduling -----------------------------------------------------------------------
+    def _drain(self, ready: list[str]) -> None:
+        queue = deque(ready)
+        while queue:
+            name = queue.popleft()
+            if self.cancelled:
+                return
+            prepared = self._prepare(name)
+            if isinstance(prepared, NodeOutcome):
+                queue.extend(self._finish(prepared))
+                continue
+            mode = prepared.step.dispatch
+            if mode == INLINE:
+                queue.extend(self._finish(self._execute_inline(prepared)))
+            elif mode == LANE:
+                self.ctx.lane.submit(lambda p=prepared: self._lane_job(p))
+            elif mode == POOL and not prepared.scatter:
+                self._submit_pool(prepared)
+            else:
+                self._submit_loop(prepared)
+
+    def _finish(self, outcome: NodeOutcome) -> list[str]:
+        """Record a node's outcome; returns the dependents that became ready."""
+        name = outcome.node
+        with self.lock:
+            if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
+                return []
+            self.running.discard(name)
+            self.outcomes[name] = outcome
+            if outcome.ok and outcome.record is not None:
+                self.records[name] = outcome.record
+            self.remaining -= 1
+            ready = []
+            for dep in self.plan.nodes[name].dependents:
+                if dep in self.member_set:
+                    self.pending[dep] -= 1
+                    if self.pending[dep] == 0:
+                        ready.append(dep)
+            done = self.remaining == 0
+        record = outcome.record
+        if record is not None and outcome.status != CACHED:
+            self.ctx.results.append(record)
+        if self.emit:
+            self.emit("node_finished", outcome)
+        if done:
+            self._complete()
+        return ready
+
+    def _start(self, name: str) -> bool:
+        with self.lock:
+            if self.cancelled or name in self.outcomes:
+                return False
+            self.running.add(name)
+        if self.emit:
+            self.emit("node_started", name)
+        return True
+
+    # -- preparing a node ------------------------------------------------------------------
+    def _prepare(self, name: str) -> Prepared | NodeOutcome:
+        node_plan = self.plan.nodes[name]
+        upstream: dict[str, ResultRecord] = {}
+        for src in node_plan.upstream:
+            if src in self.member_set:
+                rec = self.records.get(src)
+                if rec is None:
+                    status = self.outcomes[src].status
+                    why = "failed" if status == ERROR else status
+                    return NodeOutcome(name, SKIPPED, message=f"upstream node '{src}' {why}")
+            else:
+                rec = self.ctx.selected(src)
+                if rec is None or not rec.ok:
+                    state = (
+                        "has no result yet"
+                        if rec is None
+                        else "has no usable result (its selected result failed)"
+                    )
+                    return NodeOutcome(
+                        name,
+                        ERROR,
+                        message=(
+                            f"needs the output of '{src}', which {state}. Run '{name}' with its "
+                            f"ancestors (graph.run('{name}')) or run '{src}' first."
+                        ),
+                    )
+            upstream[src] = rec
+        node = node_plan.node
+        variant = None
+        if isinstance(node, ChoiceNode):
+            variant = self.ctx.variant(name)
+            step = node_plan.steps[variant]
+        else:
+            step = node_plan.steps[0]
+        try:
+            return self._resolve(name, step, variant, upstream)
+        except Exception as exc:  # a callable input or a definition problem
+            return NodeOutcome(name, ERROR, error=exc, message=f"{type(exc).__name__}: {exc}")
+
+    def _resolve(
+        self, name: str, step: Step, variant: int | None, upstream: dict[str, ResultRecord]
+    ) -> Prepared | NodeOutcome:
+        node = step.node
+        own: dict[str, Any] = {}
+        for port, value in node._fixed_inputs.items():
+            own[port] = value() if callable(value) else value
+        slots = self.slot_values
+        for port, slot in step.slot_ports.items():
+            if slot in slots:
+                own[port] = slots[slot]
+            else:
+                value = component_default(node._input_components.get(port))
+                if value is not UNSET:
+                    own[port] = value
+        wired: dict[str, Any] = {}
+        scatter: list[tuple[str, list, str | None]] = []
+        refs = []
+        for w in step.wires:
+            rec = upstream[w.source]
+            value = rec.outputs.get(w.source_port)
+            if w.scattered:
+                items = list(value) if isinstance(value, (list, tuple)) else [value]
+                scatter.append((w.port, items, w.item_key))
+            else:
+                wired[w.port] = value
+            refs.append(
+                (w.port, w.source, rec.id, w.source_port, w.scattered, w.gathered, w.item_key)
+            )
+        try:
+            own_canon = tuple(sorted((p, canonical(v)) for p, v in own.items())) if own else ()
+            cacheable = node._deterministic
+        except Uncacheable:
+            own_canon, cacheable = None, False
+        if cacheable:
+            key = digest(step.definition_key(), variant, own_canon, tuple(refs))
+            if not self.force and name not in self.targets:
+                hit = self.ctx.results.find(name, key)
+                if hit is not None:
+                    return NodeOutcome(name, CACHED, outputs=hit.outputs, record=hit)
+        else:
+            key = "nd-" + new_result_id()
+        item_base = None
+        if scatter and cacheable:
+            plain_refs = tuple(r for r in refs if not r[4])
+            item_base = digest(step.definition_key(), variant, own_canon, plain_refs)
+        inputs = {**own, **wired}
+        return Prepared(
+            name,
+            step,
+            variant,
+            key,
+            item_base,
+            inputs,
+            scatter,
+            {s: r.id for s, r in upstream.items()},
+        )
+
+    # -- executing ----------------------------------------------------------------------------
+    def _execute_inline(self, p: Prepared) -> NodeOutcome:
+        if not self._start(p.name):
+            return NodeOutcome(p.name, CANCELLED, message="cancelled before it started")
+        t0, started = time.perf_counter(), time.time()
+        outputs = invoke.input_node_outputs(p.step.node, p.inputs)
+        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
+
+    def _lane_job(self, p: Prepared) -> None:
+        if not self._start(p.name):
+            return
+        if p.step.node.is_async:
+            fut = asyncio.run_coroutine_threadsafe(self._execute_async(p), get_loop())
+            self._track(fut)
+            try:
+                outcome = fut.result()
+            except BaseException:  # cancelled: the run already reported it
+                return
+            finally:
+                self._untrack(fut)
+        else:
+            outcome = self._execute_sync(p)
+        self._drain(self._finish(outcome))
+
+    def _submit_pool(self, p: Prepared) -> None:
+        node = p.step.node
+        limiter = (
+            group_limiter(node.concurrency_group, node.max_concurrent)
+            if node.concurrency_group
+            else None
+        )
+
+        def job() -> None:
+            try:
+                if not self._start(p.name):
+                    return
+                outcome = self._execute_sync(p)
+            finally:
+                if limiter is not None:
+                    limiter.release()
+            self._drain(self._finish(outcome))
+
+        if limiter is not None:
+            limiter.acquire(lambda: get_pool().submit(job))
+        else:
+            get_pool().submit(job)
+
+    def _submit_loop(self, p: Prepared) -> None:
+        loop = get_loop()
+        node = p.step.node
+        group = getattr(node, "concurrency_group", None)
+        limiter = group_limiter(group, node.max_concurrent) if group else None
+
+        async def job() -> None:
+            task = asyncio.current_task()
+            self._track(task)
+            try:
+                if limiter is not None and not p.scatter:
+                    await limiter.acquire_async()
+                    try:
+                        if not self._start(p.name):
+                            return
+                        outcome = await self._execute_async(p)
+                    finally:
+                        limiter.release()
+                else:
+                    if not self._start(p.name):
+                        return
+                    outcome = await self._execute_async(p, limiter)
+            except asyncio.CancelledError:
+                return
+            finally:
+                self._untrack(task)
+            self._drain(self._finish(outcome))
+
+        loop.call_soon_threadsafe(lambda: loop.create_task(job()))
+
+    def _track(self, job: Any) -> None:
+        with self.lock:
+            self._async_jobs.add(job)
+            cancelled = self.cancelled
+        if cancelled:
+            job.cancel()
+
+    def _untrack(self, job: Any) -> None:
+        with self.lock:
+            self._async_jobs.discard(job)
+
+    def _execute_sync(self, p: Prepared) -> NodeOutcome:
+        node = p.step.node
+        t0, started = time.perf_counter(), time.time()
+        try:
+            if p.scatter:
+                return self._items_sync(p, started, t0)
+            raw = invoke.call_sync(node, invoke.call_kwargs(node, p.inputs))
+            outputs = invoke.map_outputs(node, raw)
+        except Exception as exc:
+            return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
+        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
+
+    async def _execute_async(self, p: Prepared, limiter: Any = None) -> NodeOutcome:
+        node = p.step.node
+        t0, started = time.perf_counter(), time.time()
+        try:
+            if p.scatter:
+                return await self._items_async(p, started, t0, limiter)
+            raw = await invoke.call_async(node, invoke.call_kwargs(node, p.inputs))
+            outputs = invoke.map_outputs(node, raw)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
+        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
+
+    # -- scattered nodes -------------------------------------------------------------------------
+    def _item_plan(
+        self, p: Prepared
+    ) -> tuple[list[dict[str, Any]], list[str | None], dict[str, tuple[int, ResultRecord]]]:
+        lengths = {port: len(items) for port, items, _ in p.scatter}
+        if len(set(lengths.values())) > 1:
+            detail = ", ".join(f"'{port}' has {n}" for port, n in lengths.items())
+            raise ItemError(
+                f"scattered inputs have different lengths ({detail}); they are zipped by index"
+            )
+        count = next(iter(lengths.values()))
+        per_item: list[dict[str, Any]] = []
+        for i in range(count):
+            values = {}
+            for port, items, item_key in p.scatter:
+                item = items[i]
+                if item_key is not None:
+                    if not isinstance(item, dict) or item_key not in item:
+                        keys = sorted(item) if isinstance(item, dict) else type(item).__name__
+                        raise ItemError(f"item {i} has no key '{item_key}' (it has: {keys})")
+                    item = item[item_key]
+                values[port] = item
+            per_item.append(values)
+        keys: list[str | None] = []
+        for values in per_item:
+            try:
+                keys.append(
+                    digest(p.item_base, tuple(sorted((k, canonical(v)) for k, v in values.items())))
+                    if p.item_base
+                    else None
+                )
+            except Uncacheable:
+                keys.append(None)
+        reusable: dict[str, tuple[int, ResultRecord]] = {}
+        if not self.force and p.item_base:
+            previous = self.ctx.results.latest(p.name)
+            if previous is not None and previous.items:
+                for idx, meta in enumerate(previous.items):
+                    if meta.get("status") == STATUS_OK and meta.get("key"):
+                        reusable[meta["key"]] = (idx, previous)
+        return per_item, keys, reusable
+
+    def _item_result(self, p: Prepared, key: str | None, reusable: dict) -> dict[str, Any] | None:
+        if key is None or key not in reusable:
+            return None
+        idx, previous = reusable[key]
+        return {port: values[idx] for port, values in previous.outputs.items()}
+
+    def _items_sync(self, p: Prepared, started: float, t0: float) -> NodeOutcome:
+        node = p.step.node
+        per_item, keys, reusable = self._item_plan(p)
+        results: list[dict[str, Any] | None] = []
+        metas: list[dict[str, Any]] = []
+        for values, key in zip(per_item, keys, strict=True):
+            if self.cancelled:
+                metas.append({"key": key, "status": STATUS_CANCELLED, "error": None})
+                results.append(None)
+                continue
+            out = self._item_result(p, key, reusable)
+            if out is not None:
+                results.append(out)
+                metas.append({"key": key, "status": STATUS_OK, "error": None, "reused": True})
+                continue
+            try:
+                raw = invoke.call_sync(node, invoke.call_kwargs(node, {**p.inputs, **values}))
+                results.append(invoke.map_outputs(node, raw))
+                metas.append({"key": key, "status": STATUS_OK, "error": None})
+            except Exception as exc:
+                results.append(None)
+                metas.append(
+                    {
+                        "key": key,
+                        "status": STATUS_ERROR,
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "exc": exc,
+                    }
+                )
+        return self._items_outcome(p, results, metas, started, t0)
+
+    async def _items_async(
+        self, p: Prepared, started: float, t0: float, limiter: Any
+    ) -> NodeOutcome:
+        node = p.step.node
+        per_item, keys, reusable = self._item_plan(p)
+        results: list[dict[str, Any] | None] = [None] * len(per_item)
+        metas: list[dict[str, Any]] = [{} for _ in per_item]
+        # Items of a node that runs one call at a time stay sequential, like its calls.
+        overlapping = getattr(node, "concurrent", True) or getattr(node, "concurrency_group", None)
+        width = limiter.limit if limiter is not None else ITEM_CONCURRENCY if overlapping else 1
+        bound = asyncio.Semaphore(width)
+        loop = asyncio.get_running_loop()
+        is_async = getattr(node, "is_async", False) or not hasattr(node, "fn")
+
+        async def one(i: int) -> None:
+            key = keys[i]
+            out = self._item_result(p, key, reusable)
+            if out is not None:
+                results[i] = out
+                metas[i] = {"key": key, "status": STATUS_OK, "error": None, "reused": True}
+                return
+            async with bound:
+                if limiter is not None:
+                    await limiter.acquire_async()
+                try:
+                    kwargs = invoke.call_kwargs(node, {**p.inputs, **per_item[i]})
+                    if is_async:
+                        raw = await invoke.call_async(node, kwargs)
+                    else:
+                        raw = await loop.run_in_executor(get_pool(), invoke.call_sync, node, kwargs)
+                    results[i] = invoke.map_outputs(node, raw)
+                    metas[i] = {"key": key, "status": STATUS_OK, "error": None}
+                except Exception as exc:
+                    metas[i] = {
+                        "key": key,
+                        "status": STATUS_ERROR,
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "exc": exc,
+                    }
+                finally:
+                    if limiter is not None:
+                        limiter.release()
+
+        await asyncio.gather(*(one(i) for i in range(len(per_item))))
+        return self._items_outcome(p, results, metas, started, t0)
+
+    def _items_outcome(
+        self, p: Prepared, results: list, metas: list[dict[str, Any]], started: float, t0: float
+    ) -> NodeOutcome:
+        ports = self.plan.nodes[p.name].node._output_ports
+        outputs = {
+            port: [r.get(port) if r is not None else None for r in results] for port in ports
+        }
+        failed = [(i, m) for i, m in enumerate(metas) if m.get("status") == STATUS_ERROR]
+        first_exc = failed[0][1].pop("exc") if failed else None
+        for _, m in failed:
+            m.pop("exc", None)
+        error = None
+        if failed:
+            i, meta = failed[0]
+            more = f" ({len(failed)} of {len(metas)} items failed)" if len(failed) > 1 else ""
+            error = NodeError(p.name, first_exc, f"item {i} failed: {meta['error']}{more}")
+            error.__cause__ = first_exc
+        outcome = self._outcome(p, outputs, error, metas, started, time.perf_counter() - t0)
+        outcome.items_total = len(metas)
+        outcome.items_failed = len(failed)
+        return outcome
+
+    def _outcome(
+        self,
+        p: Prepared,
+        outputs: dict[str, Any] | None,
+        error: BaseException | None,
+        items: list[dict[str, Any]] | None,
+        started: float,
+        duration: float,
+    ) -> NodeOutcome:
+        choice = self.plan.nodes[p.name].node
+        if outputs is not None and isinstance(choice, ChoiceNode):
+            outputs = {port: outputs.get(port) for port in choice._output_ports}
+        inputs = dict(p.inputs)
+        for port, values, _ in p.scatter:
+            inputs[port] = values
+        message = None
+        if error is not None:
+            message = (
+                str(error) if isinstance(error, NodeError) else f"{type(error).__name__}: {error}"
+            )
+        record = ResultRecord(
+            node=p.name,
+            key=p.key,
+            outputs=outputs if outputs is not None else {},
+            inputs=inputs,
+            upstream=p.upstream,
+            variant=p.variant,
+            status=STATUS_OK if error is None else STATUS_ERROR,
+            error=message,
+            started_at=started,
+            duration=duration,
+            items=items,
+        )
+        status = OK if error is None else ERROR
+        return NodeOutcome(p.name, status, record.outputs, record, error, message, duration)

@@ -1,0 +1,333 @@
+"""Session: a graph, its results and inputs, and the engine — the object every view uses.
+
+``graph.run()``, the canvas and the REST API all go through a session, so they see the same
+inputs, results and selections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING, Any
+
+from daggr.errors import DaggrError, InputError, did_you_mean, listing
+from daggr.nodes.base import Node
+from daggr.nodes.choice import ChoiceNode
+from daggr.records import ResultRecord
+from daggr.runtime import invoke
+from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
+from daggr.runtime.plan import Plan, component_default
+from daggr.runtime.result import RunHandle, RunResult
+from daggr.runtime.scheduler import Run
+
+if TYPE_CHECKING:
+    from daggr.graph import Graph
+
+SELECTED_VARIANT = "_selected_variant"
+
+
+class MemoryResults:
+    """Results kept in memory (``persist_key=False``)."""
+
+    def __init__(self) -> None:
+        self._history: dict[str, list[ResultRecord]] = defaultdict(list)
+        self._by_key: dict[tuple[str, str], ResultRecord] = {}
+        self._by_id: dict[str, ResultRecord] = {}
+        self._lock = threading.Lock()
+
+    def find(self, node: str, key: str) -> ResultRecord | None:
+        return self._by_key.get((node, key))
+
+    def append(self, record: ResultRecord) -> None:
+        with self._lock:
+            self._history[record.node].append(record)
+            self._by_id[record.id] = record
+            if record.ok:
+                self._by_key[(record.node, record.key)] = record
+
+    def history(self, node: str) -> list[ResultRecord]:
+        return list(self._history.get(node, ()))
+
+    def count(self, node: str) -> int:
+        return len(self._history.get(node, ()))
+
+    def get(self, node: str, index: int) -> ResultRecord:
+        rows = self._history.get(node, [])
+        if not 0 <= index < len(rows):
+            raise IndexError(
+                f"Node '{node}' has {len(rows)} results; index {index} is out of range."
+            )
+        return rows[index]
+
+    def latest(self, node: str) -> ResultRecord | None:
+        rows = self._history.get(node)
+        return rows[-1] if rows else None
+
+    def by_id(self, result_id: str) -> ResultRecord | None:
+        return self._by_id.get(result_id)
+
+    def consumers(self, node: str, result_id: str) -> list[ResultRecord]:
+        return [r for r in self._history.get(node, ()) if result_id in r.upstream.values()]
+
+    def flush(self) -> None:
+        pass
+
+
+class Session:
+    """The graph's working state: current inputs, variant choices, selected results."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.results = MemoryResults()
+        self.lane = SerialQueue()
+        self.inputs: dict[str, Any] = {}
+        self.variants: dict[str, int] = {}
+        self.selection: dict[str, str] = {}
+        self.listeners: list[Callable[[str, Any], None]] = []
+        self._plan: Plan | None = None
+        self._lock = threading.Lock()
+
+    # -- engine context -----------------------------------------------------------------------
+    def plan(self) -> Plan:
+        plan = self._plan
+        if plan is None or plan.version != self.graph._version:
+            plan = self._plan = Plan(self.graph)
+        return plan
+
+    def selected(self, node: str) -> ResultRecord | None:
+        rid = self.selection.get(node)
+        if rid is not None:
+            rec = self.results.by_id(rid)
+            if rec is not None:
+                return rec
+        return self.results.latest(node)
+
+    def variant(self, choice: str) -> int:
+        return self.variants.get(choice, 0)
+
+    # -- inputs -------------------------------------------------------------------------------------
+    def valid_input_keys(self) -> list[str]:
+        plan = self.plan()
+        keys = list(plan.aliases)
+        keys += [f"{self.graph.id_of(n)}___selected_variant" for n in plan.variant_keys]
+        return keys
+
+    def parse_inputs(self, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+        """Map user-given inputs to slot values and variant choices, or explain the mistake."""
+        plan = self.plan()
+        slots: dict[str, Any] = {}
+        variants: dict[str, int] = {}
+        for key, value in given.items():
+            if not isinstance(key, str):
+                raise InputError(f"Input names are strings like 'node__port'; got {key!r}.")
+            if key in plan.aliases:
+                slots[plan.aliases[key]] = value
+            elif key.endswith("__" + SELECTED_VARIANT):
+                variants.update(self._variant_input(key[: -len(SELECTED_VARIANT) - 2], value))
+            elif key in self.graph and isinstance(value, dict):
+                for port, v in value.items():
+                    sub_slots, sub_variants = self.parse_inputs({self._nested_key(key, port): v})
+                    slots.update(sub_slots)
+                    variants.update(sub_variants)
+            else:
+                slots[self._bare_port(key)] = value
+        return slots, variants
+
+    def _nested_key(self, node: str, port: str) -> str:
+        name = self.graph.resolve(node)
+        nid = self.graph.id_of(name)
+        if port == SELECTED_VARIANT:
+            return f"{nid}__{SELECTED_VARIANT}"
+        alias = f"{nid}__{port}"
+        keys = self.plan().variant_keys.get(name)
+        if keys and alias not in self.plan().aliases:
+            matches = [f"{k}__{port}" for k in keys if f"{k}__{port}" in self.plan().aliases]
+            if matches:
+                return matches[self.variant(name)] if len(matches) == len(keys) else matches[0]
+        return alias
+
+    def _variant_input(self, node: str, value: Any) -> dict[str, int]:
+        name = self.graph.resolve(node)
+        choice = self.graph.nodes[name]
+        if not isinstance(choice, ChoiceNode):
+            raise InputError(f"Node '{name}' is not a ChoiceNode; it has no variants to select.")
+        return {name: choice.variant_index(value)}
+
+    def _bare_port(self, key: str) -> str:
+        plan = self.plan()
+        matches = sorted(
+            {slot for alias, slot in plan.aliases.items() if alias.split("__", 1)[1] == key}
+        )
+        if len(matches) == 1:
+            return matches[0]
+        valid = self.valid_input_keys()
+        if len(matches) > 1:
+            raise InputError(
+                f"Input '{key}' is ambiguous: several nodes have it. Use one of: {listing(matches)}"
+            )
+        wired = self._wired_hint(key)
+        raise InputError(
+            f"Unknown input '{key}' for graph '{self.graph.name}'.{wired}"
+            f"{did_you_mean(key, valid)} Valid inputs: {listing(valid)}"
+        )
+
+    def _wired_hint(self, key: str) -> str:
+        node, sep, port = key.partition("__")
+        if not sep or node not in self.graph:
+            return ""
+        name = self.graph.resolve(node)
+        for edge in self.graph.in_edges(name):
+            if edge.target_port == port:
+                return f" '{name}.{port}' is wired from '{edge.source_node}.{edge.source_port}', so it is not a user input."
+        return ""
+
+    # -- running ------------------------------------------------------------------------------------
+    def start(
+        self,
+        *targets: str | Node | dict,
+        inputs: dict[str, Any] | None = None,
+        force: bool = False,
+        only: bool = False,
+        progress: bool | None = None,
+        **kwargs: Any,
+    ) -> RunHandle:
+        given: dict[str, Any] = {}
+        names: list[str] = []
+        for target in targets:
+            if isinstance(target, dict):
+                given.update(target)
+            else:
+                names.append(self.graph.resolve(target))
+        given.update(inputs or {})
+        given.update(kwargs)
+        slots, variants = self.parse_inputs(given) if given else ({}, {})
+        plan = self.plan()
+        with self._lock:
+            self.inputs.update(slots)
+            self.variants.update(variants)
+            snapshot = dict(self.inputs)
+        if names and only:
+            members = [n for n in plan.order if n in set(names)]
+        elif names:
+            wanted = set(names)
+            for name in names:
+                wanted |= self.graph.ancestors(name)
+            members = [n for n in plan.order if n in wanted]
+        else:
+            members = list(plan.order)
+        run = Run(self, plan, members, set(names), force, snapshot, self._emit)
+        handle = RunHandle(run, run.future)
+        handle.progress = progress  # type: ignore[attr-defined]
+        get_loop().call_soon_threadsafe(run.begin)
+        return handle
+
+    def run(self, *targets: str | Node | dict, **kwargs: Any) -> RunResult:
+        if in_loop_thread():
+            raise DaggrError(
+                "graph.run() was called from daggr's own event loop (inside an async node?). "
+                "Use `await graph.run_async(...)` there."
+            )
+        handle = self.start(*targets, **kwargs)
+        return _wait(handle, self.graph.name, kwargs.get("progress"))
+
+    async def run_async(self, *targets: str | Node | dict, **kwargs: Any) -> RunResult:
+        handle = self.start(*targets, **kwargs)
+        try:
+            return await asyncio.wrap_future(handle._future)
+        except asyncio.CancelledError:
+            handle.cancel()
+            raise
+
+    # -- events ---------------------------------------------------------------------------------------
+    def _emit(self, kind: str, payload: Any) -> None:
+        if kind == "node_finished" and payload.record is not None:
+            if payload.status == "cached":
+                self.selection[payload.node] = payload.record.id
+            else:
+                self.selection.pop(payload.node, None)
+        for listener in list(self.listeners):
+            listener(kind, payload)
+
+
+def _wait(handle: RunHandle, name: str, progress: bool | None) -> RunResult:
+    """Wait for a run; show a progress bar once it takes a while; Ctrl-C cancels it."""
+    bar = None
+    begun = time.perf_counter()
+    try:
+        while True:
+            try:
+                return handle.result(timeout=0.1 if bar else 0.25)
+            except FutureTimeout:
+                pass
+            if progress is not False and bar is None and time.perf_counter() - begun > 0.5:
+                bar = _progress_bar(handle, name)
+            if bar is not None:
+                status = handle.status
+                bar.n = sum(1 for s in status.values() if s not in ("pending", "running"))
+                bar.refresh()
+    except KeyboardInterrupt:
+        handle.cancel()
+        raise
+    finally:
+        if bar is not None:
+            status = handle.status
+            bar.n = sum(1 for s in status.values() if s not in ("pending", "running"))
+            bar.close()
+
+
+def _progress_bar(handle: RunHandle, name: str) -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # progress is a nicety, never a reason to fail a run
+        return None
+    return tqdm(total=len(handle.status), desc=name, unit="node", leave=False)
+
+
+# -- node.test() ---------------------------------------------------------------------------------------
+def test_node(node: Node, given: dict[str, Any]) -> dict[str, Any]:
+    """Run one node alone, with given or example inputs; raise what its code raises."""
+    target = node.variants[0] if isinstance(node, ChoiceNode) else node
+    unknown = [
+        k
+        for k in given
+        if k not in target._input_ports and not getattr(target, "_accepts_any", False)
+    ]
+    if unknown:
+        raise InputError(
+            f"Unknown input(s) {unknown} for node '{node.name}'."
+            f"{did_you_mean(unknown[0], target._input_ports)} Inputs: {listing(target._input_ports)}"
+        )
+    inputs: dict[str, Any] = {}
+    examples = not given
+    for port, value in target._fixed_inputs.items():
+        inputs[port] = value() if callable(value) else value
+    for port, component in target._input_components.items():
+        inputs[port] = component.example_value() if examples else component_default(component)
+    for port, source in target._port_connections.items():
+        upstream = source.node._output_components.get(source.name)
+        if upstream is not None:
+            inputs[port] = upstream.example_value()
+        elif port in inputs:
+            continue
+        else:
+            inputs[port] = None
+    inputs.update(given)
+    kwargs = invoke.call_kwargs(target, inputs)
+    try:
+        if getattr(target, "is_async", False) or not hasattr(target, "fn"):
+            if in_loop_thread():
+                raise DaggrError("node.test() cannot wait inside daggr's own event loop.")
+            raw = asyncio.run_coroutine_threadsafe(
+                invoke.call_async(target, kwargs), get_loop()
+            ).result()
+        else:
+            raw = invoke.call_sync(target, kwargs)
+    except Exception as exc:
+        if hasattr(exc, "add_note"):
+            exc.add_note(f"(raised by node '{node.name}' in node.test())")
+        raise
+    return invoke.map_outputs(target, raw)
