@@ -32,7 +32,7 @@ def derive_persist_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Edge:
     """A connection from an output port to an input port.
 
@@ -119,27 +119,28 @@ class Graph:
         # Iterative post-order walk: upstream nodes first, so insertion order is already a
         # topological order and each new node's edges can't close a cycle.
         stack: list[tuple[Node, bool]] = [(node, False)]
-        seen: set[int] = set()
+        wires: dict[int, list] = {}
+        nodes = self.nodes
         while stack:
             current, expanded = stack.pop()
-            if self._contains_object(current):
+            if nodes.get(current._name) is current:
                 continue
             if expanded:
-                self._add_single(current)
+                self._add_single(current, wires[id(current)])
                 continue
-            if id(current) in seen:
+            if id(current) in wires:
                 continue
-            seen.add(id(current))
+            wires[id(current)] = found = list(_connections(current))
             stack.append((current, True))
-            for _, source, _ in _connections(current):
-                if not self._contains_object(source.node):
+            for _, source, _ in found:
+                if nodes.get(source.node._name) is not source.node:
                     stack.append((source.node, False))
         return self
 
     def _contains_object(self, node: Node) -> bool:
         return self.nodes.get(node._name) is node
 
-    def _add_single(self, node: Node) -> None:
+    def _add_single(self, node: Node, wires: list) -> None:
         name = node._name
         existing = self.nodes.get(name)
         if existing is not None:
@@ -161,7 +162,7 @@ class Graph:
         self._ids[nid] = name
         self._in_edges[name] = []
         self._out_edges[name] = []
-        for target_port, source, variant in _connections(node):
+        for target_port, source, variant in wires:
             self._connect(source, name, target_port, variant)
         self._changed()
 

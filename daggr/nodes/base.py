@@ -151,6 +151,8 @@ class Node:
 
 
 def _warn_underscore_ports(ports: list[str]) -> None:
+    if not any(p[:1] == "_" for p in ports):
+        return
     hidden = [p for p in ports if p.startswith("_")]
     if hidden:
         warnings.warn(

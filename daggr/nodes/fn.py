@@ -13,20 +13,24 @@ from daggr.nodes.base import Node
 _signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _signature_info(fn: Callable) -> tuple[list[str], bool]:
-    """(parameter names that can be passed by keyword, accepts **kwargs), cached per function
-    because inspect.signature dominates the cost of building large graphs."""
+def _signature_info(fn: Callable) -> tuple[list[str], bool, bool]:
+    """(parameter names that can be passed by keyword, accepts **kwargs, is async), cached
+    per function because inspecting dominates the cost of building large graphs."""
     try:
         return _signatures[fn]
     except (KeyError, TypeError):
         pass
+    # An object whose __call__ is `async def` is awaited like a coroutine function.
+    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        vars(type(fn)).get("__call__")
+    )
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
-        info: tuple[list[str], bool] = ([], True)
+        info: tuple[list[str], bool, bool] = ([], True, is_async)
     else:
         names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        info = (names, any(p.kind is p.VAR_KEYWORD for p in params))
+        info = (names, any(p.kind is p.VAR_KEYWORD for p in params), is_async)
     try:
         _signatures[fn] = info
     except TypeError:
@@ -96,11 +100,7 @@ class FnNode(Node):
         if max_concurrent < 1:
             raise GraphError(f"max_concurrent must be at least 1, got {max_concurrent}.")
         self.max_concurrent = max_concurrent
-        # An object whose __call__ is `async def` is awaited like a coroutine function.
-        self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-            vars(type(fn)).get("__call__")
-        )
-        params, self._accepts_any = _signature_info(fn)
+        params, self._accepts_any, self.is_async = _signature_info(fn)
         if inputs is None:
             self._input_ports = list(params)
         else:

@@ -70,6 +70,11 @@ class SerialQueue:
         self._jobs: deque[Callable[[], None]] = deque()
         self._lock = threading.Lock()
         self._running = False
+        self._owner: int | None = None
+
+    def owns_current_thread(self) -> bool:
+        """True inside one of this queue's jobs: work for the queue can run right here."""
+        return self._owner == threading.get_ident()
 
     def submit(self, job: Callable[[], None]) -> None:
         with self._lock:
@@ -80,13 +85,17 @@ class SerialQueue:
         get_pool().submit(self._drain)
 
     def _drain(self) -> None:
-        while True:
-            with self._lock:
-                if not self._jobs:
-                    self._running = False
-                    return
-                job = self._jobs.popleft()
-            job()
+        self._owner = threading.get_ident()
+        try:
+            while True:
+                with self._lock:
+                    if not self._jobs:
+                        self._running = False
+                        return
+                    job = self._jobs.popleft()
+                job()
+        finally:
+            self._owner = None
 
 
 class Limiter:

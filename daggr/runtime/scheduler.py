@@ -166,7 +166,13 @@ class Run:
             if mode == INLINE:
                 queue.extend(self._finish(self._execute_inline(prepared)))
             elif mode == LANE:
-                self.ctx.lane.submit(lambda p=prepared: self._lane_job(p))
+                if self.ctx.lane.owns_current_thread():
+                    # Already on the lane: run the next node here, without a hand-off.
+                    outcome = self._run_on_lane(prepared)
+                    if outcome is not None:
+                        queue.extend(self._finish(outcome))
+                else:
+                    self.ctx.lane.submit(lambda p=prepared: self._lane_job(p))
             elif mode == POOL and not prepared.scatter:
                 self._submit_pool(prepared)
             else:
@@ -277,11 +283,15 @@ class Run:
             refs.append(
                 (w.port, w.source, rec.id, w.source_port, w.scattered, w.gathered, w.item_key)
             )
-        try:
-            own_canon = tuple(sorted((p, canonical(v)) for p, v in own.items())) if own else ()
-            cacheable = node._deterministic
-        except Uncacheable:
-            own_canon, cacheable = None, False
+        cacheable = node._deterministic
+        own_canon: tuple = ()
+        if cacheable and step.slot_ports:
+            # Fixed values are part of the definition fingerprint and callables make the
+            # node non-deterministic, so only user inputs vary between runs.
+            try:
+                own_canon = tuple((p, canonical(own[p])) for p in step.slot_ports if p in own)
+            except Uncacheable:
+                cacheable = False
         if cacheable:
             key = digest(step.definition_key(), variant, own_canon, tuple(refs))
             if not self.force and name not in self.targets:
@@ -315,20 +325,24 @@ class Run:
         return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
 
     def _lane_job(self, p: Prepared) -> None:
+        outcome = self._run_on_lane(p)
+        if outcome is not None:
+            self._drain(self._finish(outcome))
+
+    def _run_on_lane(self, p: Prepared) -> NodeOutcome | None:
+        """Execute on the session's lane thread; None when cancelled (already reported)."""
         if not self._start(p.name):
-            return
-        if p.step.node.is_async:
-            fut = asyncio.run_coroutine_threadsafe(self._execute_async(p), get_loop())
-            self._track(fut)
-            try:
-                outcome = fut.result()
-            except BaseException:  # cancelled: the run already reported it
-                return
-            finally:
-                self._untrack(fut)
-        else:
-            outcome = self._execute_sync(p)
-        self._drain(self._finish(outcome))
+            return None
+        if not p.step.node.is_async:
+            return self._execute_sync(p)
+        fut = asyncio.run_coroutine_threadsafe(self._execute_async(p), get_loop())
+        self._track(fut)
+        try:
+            return fut.result()
+        except BaseException:
+            return None
+        finally:
+            self._untrack(fut)
 
     def _submit_pool(self, p: Prepared) -> None:
         node = p.step.node
@@ -579,9 +593,11 @@ class Run:
         choice = self.plan.nodes[p.name].node
         if outputs is not None and isinstance(choice, ChoiceNode):
             outputs = {port: outputs.get(port) for port in choice._output_ports}
-        inputs = dict(p.inputs)
-        for port, values, _ in p.scatter:
-            inputs[port] = values
+        inputs = p.inputs
+        if p.scatter:
+            inputs = dict(inputs)
+            for port, values, _ in p.scatter:
+                inputs[port] = values
         message = None
         if error is not None:
             message = (
