@@ -16,7 +16,7 @@ def test_readme_first_example_runs_and_gives_what_it_says():
     block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     namespace: dict = {}
     exec(compile(block, "README.md", "exec"), namespace)
-    assert namespace["result"]["count"] == {"output": 10}  # the value the README promises
+    assert namespace["result"]["count"] == {"output": 9}  # the value the README promises
 
 
 def test_quickstart_script_runs_offline(daggr_home):
