@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from daggr.errors import DaggrError, InputError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
+from daggr.progress import Progress
 from daggr.records import ResultRecord
 from daggr.runtime import invoke
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
@@ -195,6 +195,68 @@ class Session:
         progress: bool | None = None,
         **kwargs: Any,
     ) -> RunHandle:
+        """Start a run on daggr's loop thread and return at once."""
+        run = self._prepare_run(targets, inputs, force, only, kwargs, None)
+        get_loop().call_soon_threadsafe(run.begin)
+        return RunHandle(run, run.future)
+
+    def run(
+        self,
+        *targets: str | Node | dict,
+        inputs: dict[str, Any] | None = None,
+        force: bool = False,
+        only: bool = False,
+        progress: bool | None = None,
+        **kwargs: Any,
+    ) -> RunResult:
+        """Run and wait. The calling thread starts the run itself and, while no other run
+        holds the session's lane, executes the sequential nodes too: the caller waits
+        anyway, and Ctrl-C then interrupts the node that is running."""
+        if in_loop_thread():
+            raise DaggrError(
+                "graph.run() was called from daggr's own event loop (inside an async node?). "
+                "Use `await graph.run_async(...)` there."
+            )
+        bar = Progress(self.graph.name, 0, progress is not False)
+        run = self._prepare_run(targets, inputs, force, only, kwargs, bar)
+        bar.total = len(run.members)
+        handle = RunHandle(run, run.future)
+        try:
+            if self.lane.borrow():
+                try:
+                    run.begin()
+                finally:
+                    self.lane.give_back()
+            else:
+                get_loop().call_soon_threadsafe(run.begin)
+            while True:
+                try:
+                    return handle.result(timeout=0.1)
+                except FutureTimeout:
+                    bar.refresh()
+        except KeyboardInterrupt:
+            run.cancel()
+            raise
+        finally:
+            bar.close()
+
+    async def run_async(self, *targets: str | Node | dict, **kwargs: Any) -> RunResult:
+        handle = self.start(*targets, **kwargs)
+        try:
+            return await asyncio.wrap_future(handle._future)
+        except asyncio.CancelledError:
+            handle.cancel()
+            raise
+
+    def _prepare_run(
+        self,
+        targets: tuple,
+        inputs: dict[str, Any] | None,
+        force: bool,
+        only: bool,
+        kwargs: dict[str, Any],
+        progress: Progress | None,
+    ) -> Run:
         given: dict[str, Any] = {}
         names: list[str] = []
         for target in targets:
@@ -219,28 +281,13 @@ class Session:
             members = [n for n in plan.order if n in wanted]
         else:
             members = list(plan.order)
-        run = Run(self, plan, members, set(names), force, snapshot, self._emit)
-        handle = RunHandle(run, run.future)
-        handle.progress = progress  # type: ignore[attr-defined]
-        get_loop().call_soon_threadsafe(run.begin)
-        return handle
 
-    def run(self, *targets: str | Node | dict, **kwargs: Any) -> RunResult:
-        if in_loop_thread():
-            raise DaggrError(
-                "graph.run() was called from daggr's own event loop (inside an async node?). "
-                "Use `await graph.run_async(...)` there."
-            )
-        handle = self.start(*targets, **kwargs)
-        return _wait(handle, self.graph.name, kwargs.get("progress"))
+        def emit(kind: str, payload: Any) -> None:
+            if progress is not None and kind == "node_finished":
+                progress.node_finished()
+            self._emit(kind, payload)
 
-    async def run_async(self, *targets: str | Node | dict, **kwargs: Any) -> RunResult:
-        handle = self.start(*targets, **kwargs)
-        try:
-            return await asyncio.wrap_future(handle._future)
-        except asyncio.CancelledError:
-            handle.cancel()
-            raise
+        return Run(self, plan, members, set(names), force, snapshot, emit)
 
     # -- events ---------------------------------------------------------------------------------------
     def _emit(self, kind: str, payload: Any) -> None:
@@ -251,40 +298,6 @@ class Session:
                 self.selection.pop(payload.node, None)
         for listener in list(self.listeners):
             listener(kind, payload)
-
-
-def _wait(handle: RunHandle, name: str, progress: bool | None) -> RunResult:
-    """Wait for a run; show a progress bar once it takes a while; Ctrl-C cancels it."""
-    bar = None
-    begun = time.perf_counter()
-    try:
-        while True:
-            try:
-                return handle.result(timeout=0.1 if bar else 0.25)
-            except FutureTimeout:
-                pass
-            if progress is not False and bar is None and time.perf_counter() - begun > 0.5:
-                bar = _progress_bar(handle, name)
-            if bar is not None:
-                status = handle.status
-                bar.n = sum(1 for s in status.values() if s not in ("pending", "running"))
-                bar.refresh()
-    except KeyboardInterrupt:
-        handle.cancel()
-        raise
-    finally:
-        if bar is not None:
-            status = handle.status
-            bar.n = sum(1 for s in status.values() if s not in ("pending", "running"))
-            bar.close()
-
-
-def _progress_bar(handle: RunHandle, name: str) -> Any:
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # progress is a nicety, never a reason to fail a run
-        return None
-    return tqdm(total=len(handle.status), desc=name, unit="node", leave=False)
 
 
 # -- node.test() ---------------------------------------------------------------------------------------

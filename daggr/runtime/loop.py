@@ -84,6 +84,25 @@ class SerialQueue:
             self._running = True
         get_pool().submit(self._drain)
 
+    def borrow(self) -> bool:
+        """Let the calling thread act as the queue's worker until :meth:`give_back`;
+        False when the queue is busy with other work."""
+        with self._lock:
+            if self._running:
+                return False
+            self._running = True
+        self._owner = threading.get_ident()
+        return True
+
+    def give_back(self) -> None:
+        """End a :meth:`borrow`; jobs queued meanwhile go on in a pool thread."""
+        self._owner = None
+        with self._lock:
+            if not self._jobs:
+                self._running = False
+                return
+        get_pool().submit(self._drain)
+
     def _drain(self) -> None:
         self._owner = threading.get_ident()
         try:
