@@ -43,7 +43,7 @@ def new_result_id() -> str:
     return f"{time.time_ns():016x}-{_process_tag}-{next(_counter):x}"
 
 
-@dataclass
+@dataclass(slots=True)
 class ResultRecord:
     """One execution of one node: what it produced and exactly what produced it.
 

@@ -22,7 +22,7 @@ SKIPPED = "skipped"  # an upstream node failed or was cancelled
 CANCELLED = "cancelled"
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeOutcome:
     """How one node fared in a run."""
 

@@ -186,7 +186,8 @@ class Run:
                 return []
             self.running.discard(name)
             self.outcomes[name] = outcome
-            if outcome.ok and outcome.record is not None:
+            status = outcome.status
+            if (status == OK or status == CACHED) and outcome.record is not None:
                 self.records[name] = outcome.record
             self.remaining -= 1
             ready = []
@@ -197,7 +198,7 @@ class Run:
                         ready.append(dep)
             done = self.remaining == 0
         record = outcome.record
-        if record is not None and outcome.status != CACHED:
+        if record is not None and status != CACHED:
             self.ctx.results.append(record)
         if self.emit:
             self.emit("node_finished", outcome)
@@ -590,8 +591,8 @@ class Run:
         started: float,
         duration: float,
     ) -> NodeOutcome:
-        choice = self.plan.nodes[p.name].node
-        if outputs is not None and isinstance(choice, ChoiceNode):
+        if outputs is not None and p.variant is not None:
+            choice = self.plan.nodes[p.name].node
             outputs = {port: outputs.get(port) for port in choice._output_ports}
         inputs = p.inputs
         if p.scatter:
