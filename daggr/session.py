@@ -7,8 +7,8 @@ inputs, results and selections.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
@@ -23,73 +23,57 @@ from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
 from daggr.runtime.plan import Plan, component_default
 from daggr.runtime.result import RunHandle, RunResult
 from daggr.runtime.scheduler import Run
+from daggr.store import Store
+from daggr.store.base import DEFAULT_USER
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
 
 SELECTED_VARIANT = "_selected_variant"
-
-
-class MemoryResults:
-    """Results kept in memory (``persist_key=False``)."""
-
-    def __init__(self) -> None:
-        self._history: dict[str, list[ResultRecord]] = defaultdict(list)
-        self._by_key: dict[tuple[str, str], ResultRecord] = {}
-        self._by_id: dict[str, ResultRecord] = {}
-        self._lock = threading.Lock()
-
-    def find(self, node: str, key: str) -> ResultRecord | None:
-        return self._by_key.get((node, key))
-
-    def append(self, record: ResultRecord) -> None:
-        with self._lock:
-            self._history[record.node].append(record)
-            self._by_id[record.id] = record
-            if record.ok:
-                self._by_key[(record.node, record.key)] = record
-
-    def history(self, node: str) -> list[ResultRecord]:
-        return list(self._history.get(node, ()))
-
-    def count(self, node: str) -> int:
-        return len(self._history.get(node, ()))
-
-    def get(self, node: str, index: int) -> ResultRecord:
-        rows = self._history.get(node, [])
-        if not 0 <= index < len(rows):
-            raise IndexError(
-                f"Node '{node}' has {len(rows)} results; index {index} is out of range."
-            )
-        return rows[index]
-
-    def latest(self, node: str) -> ResultRecord | None:
-        rows = self._history.get(node)
-        return rows[-1] if rows else None
-
-    def by_id(self, result_id: str) -> ResultRecord | None:
-        return self._by_id.get(result_id)
-
-    def consumers(self, node: str, result_id: str) -> list[ResultRecord]:
-        return [r for r in self._history.get(node, ()) if result_id in r.upstream.values()]
-
-    def flush(self) -> None:
-        pass
+VARIANTS_STATE = "variants"
+UNSELECTED_STATE = "unselected"
+MEMORY_KEY = "_memory"  # sheets of graphs with persist_key=False (never written to disk)
 
 
 class Session:
-    """The graph's working state: current inputs, variant choices, selected results."""
+    """The graph's working state on its current sheet: inputs, variant choices, selected
+    results, and the result history in the store.
 
-    def __init__(self, graph: Graph):
+    ``persist_key=False`` keeps everything in memory; otherwise the DuckDB store under
+    ``$DAGGR_HOME`` is used, so a new graph object with the same persist key (a re-run
+    notebook cell, a restarted kernel) finds its sheets and results again.
+    """
+
+    def __init__(self, graph: Graph, store: Store | None = None, user: str | None = None):
         self.graph = graph
-        self.results = MemoryResults()
+        if store is None:
+            store = Store.memory() if graph.persist_key is None else Store()
+        self.store = store
+        self.user = user or os.environ.get("DAGGR_USER") or DEFAULT_USER
+        self.sheets = store.sheets(graph.persist_key or MEMORY_KEY, self.user)
         self.lane = SerialQueue()
-        self.inputs: dict[str, Any] = {}
-        self.variants: dict[str, int] = {}
-        self.selection: dict[str, str] = {}
         self.listeners: list[Callable[[str, Any], None]] = []
         self._plan: Plan | None = None
         self._lock = threading.Lock()
+        self._open(self.sheets.open_or_create())
+
+    def _open(self, sheet: Any) -> None:
+        self.results = sheet
+        self.inputs: dict[str, Any] = sheet.get_inputs()
+        self.variants: dict[str, int] = dict(sheet.get_state(VARIANTS_STATE, {}) or {})
+        # Nodes whose selection was explicitly cleared by a cascade: they show no result.
+        self._unselected: set[str] = set(sheet.get_state(UNSELECTED_STATE, []) or [])
+
+    # -- sheets -------------------------------------------------------------------------------------
+    @property
+    def sheet(self) -> str:
+        return self.results.name
+
+    def switch_sheet(self, name: str) -> None:
+        """Make another sheet current (by name or id)."""
+        info = self.sheets.get(name)
+        self.results.flush()
+        self._open(self.sheets.open(info.id))
 
     # -- engine context -----------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -99,15 +83,41 @@ class Session:
         return plan
 
     def selected(self, node: str) -> ResultRecord | None:
-        rid = self.selection.get(node)
-        if rid is not None:
-            rec = self.results.by_id(rid)
-            if rec is not None:
-                return rec
-        return self.results.latest(node)
+        """The node's selected result: chosen by the user or a cascade, else the newest."""
+        if node in self._unselected:
+            return None
+        return self.results.selected(node) or self.results.latest(node)
+
+    def choose(self, node: str, record: ResultRecord | None) -> None:
+        """Select ``record`` for ``node``; None means explicitly no result."""
+        if record is None:
+            self.results.select(node, None)
+            self._unselected.add(node)
+        else:
+            self.results.select(node, record.id)
+            self._unselected.discard(node)
+        self.results.set_state(UNSELECTED_STATE, sorted(self._unselected))
+
+    def _follow_latest(self, node: str) -> None:
+        if self.results.selected(node) is not None or node in self._unselected:
+            self.results.select(node, None)
+            if node in self._unselected:
+                self._unselected.discard(node)
+                self.results.set_state(UNSELECTED_STATE, sorted(self._unselected))
 
     def variant(self, choice: str) -> int:
         return self.variants.get(choice, 0)
+
+    def set_inputs(self, values: dict[str, Any]) -> None:
+        with self._lock:
+            self.inputs.update(values)
+        self.results.set_inputs(values)
+
+    def set_variants(self, values: dict[str, int]) -> None:
+        with self._lock:
+            self.variants.update(values)
+            current = dict(self.variants)
+        self.results.set_state(VARIANTS_STATE, current)
 
     # -- inputs -------------------------------------------------------------------------------------
     def valid_input_keys(self) -> list[str]:
@@ -268,9 +278,11 @@ class Session:
         given.update(kwargs)
         slots, variants = self.parse_inputs(given) if given else ({}, {})
         plan = self.plan()
+        if slots:
+            self.set_inputs(slots)
+        if variants:
+            self.set_variants(variants)
         with self._lock:
-            self.inputs.update(slots)
-            self.variants.update(variants)
             snapshot = dict(self.inputs)
         if names and only:
             members = [n for n in plan.order if n in set(names)]
@@ -293,9 +305,10 @@ class Session:
     def _emit(self, kind: str, payload: Any) -> None:
         if kind == "node_finished" and payload.record is not None:
             if payload.status == "cached":
-                self.selection[payload.node] = payload.record.id
+                if self.selected(payload.node) is not payload.record:
+                    self.choose(payload.node, payload.record)
             else:
-                self.selection.pop(payload.node, None)
+                self._follow_latest(payload.node)
         for listener in list(self.listeners):
             listener(kind, payload)
 

@@ -57,6 +57,50 @@ class Step:
             self.fingerprint = _fingerprint(self.node)
         return self.fingerprint
 
+    def user_values(self, slot_values: dict[str, Any]) -> dict[str, Any]:
+        """The values of this step's user inputs: set by the user, else the component's."""
+        values = {}
+        for port, slot in self.slot_ports.items():
+            if slot in slot_values:
+                values[port] = slot_values[slot]
+            else:
+                value = component_default(self.node._input_components.get(port))
+                if value is not UNSET:
+                    values[port] = value
+        return values
+
+    def wire_refs(self, upstream_ids: dict[str, str | None]) -> list[tuple]:
+        """How each wire identifies what it consumes: the upstream result's id, not its value."""
+        return [
+            (
+                w.port,
+                w.source,
+                upstream_ids.get(w.source),
+                w.source_port,
+                w.scattered,
+                w.gathered,
+                w.item_key,
+            )
+            for w in self.wires
+        ]
+
+    def execution_key(
+        self, variant: int | None, user_values: dict[str, Any], refs: list[tuple]
+    ) -> tuple[str | None, tuple]:
+        """(key, canonical user values); the key is None when the node must always run.
+
+        Fixed values are part of the definition fingerprint and callables make the node
+        non-deterministic, so only user inputs and upstream results vary between runs.
+        This one function decides both what the engine reuses and what views call stale.
+        """
+        if not self.node._deterministic:
+            return None, ()
+        try:
+            own = tuple((p, canonical(user_values[p])) for p in self.slot_ports if p in user_values)
+        except Uncacheable:
+            return None, ()
+        return digest(self.definition_key(), variant, own, tuple(refs)), own
+
 
 @dataclass
 class NodePlan:

@@ -31,7 +31,7 @@ from daggr.records import STATUS_CANCELLED, STATUS_ERROR, STATUS_OK, ResultRecor
 from daggr.runtime import invoke
 from daggr.runtime.keys import Uncacheable, canonical, digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
-from daggr.runtime.plan import INLINE, LANE, POOL, UNSET, Plan, Step, component_default
+from daggr.runtime.plan import INLINE, LANE, POOL, Plan, Step
 from daggr.runtime.result import CACHED, CANCELLED, ERROR, OK, SKIPPED, NodeOutcome, RunResult
 
 ITEM_CONCURRENCY = int(os.environ.get("DAGGR_ITEM_CONCURRENCY", "16"))
@@ -262,45 +262,27 @@ class Run:
         own: dict[str, Any] = {}
         for port, value in node._fixed_inputs.items():
             own[port] = value() if callable(value) else value
-        slots = self.slot_values
-        for port, slot in step.slot_ports.items():
-            if slot in slots:
-                own[port] = slots[slot]
-            else:
-                value = component_default(node._input_components.get(port))
-                if value is not UNSET:
-                    own[port] = value
+        user = step.user_values(self.slot_values)
+        own.update(user)
         wired: dict[str, Any] = {}
         scatter: list[tuple[str, list, str | None]] = []
-        refs = []
         for w in step.wires:
-            rec = upstream[w.source]
-            value = rec.outputs.get(w.source_port)
+            value = upstream[w.source].outputs.get(w.source_port)
             if w.scattered:
                 items = list(value) if isinstance(value, (list, tuple)) else [value]
                 scatter.append((w.port, items, w.item_key))
             else:
                 wired[w.port] = value
-            refs.append(
-                (w.port, w.source, rec.id, w.source_port, w.scattered, w.gathered, w.item_key)
-            )
-        cacheable = node._deterministic
-        own_canon: tuple = ()
-        if cacheable and step.slot_ports:
-            # Fixed values are part of the definition fingerprint and callables make the
-            # node non-deterministic, so only user inputs vary between runs.
-            try:
-                own_canon = tuple((p, canonical(own[p])) for p in step.slot_ports if p in own)
-            except Uncacheable:
-                cacheable = False
-        if cacheable:
-            key = digest(step.definition_key(), variant, own_canon, tuple(refs))
-            if not self.force and name not in self.targets:
-                hit = self.ctx.results.find(name, key)
-                if hit is not None:
-                    return NodeOutcome(name, CACHED, outputs=hit.outputs, record=hit)
-        else:
+        upstream_ids = {s: r.id for s, r in upstream.items()}
+        refs = step.wire_refs(upstream_ids)
+        key, own_canon = step.execution_key(variant, user, refs)
+        cacheable = key is not None
+        if key is None:
             key = "nd-" + new_result_id()
+        elif not self.force and name not in self.targets:
+            hit = self.ctx.results.find(name, key)
+            if hit is not None:
+                return NodeOutcome(name, CACHED, outputs=hit.outputs, record=hit)
         item_base = None
         if scatter and cacheable:
             plain_refs = tuple(r for r in refs if not r[4])
@@ -314,7 +296,7 @@ class Run:
             item_base,
             inputs,
             scatter,
-            {s: r.id for s, r in upstream.items()},
+            upstream_ids,
         )
 
     # -- executing ----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""daggr benchmarks: ``python -m bench`` (or ``python bench/run.py``) runs them all."""

@@ -1,0 +1,124 @@
+"""Auto-layout of the canvas, mirrored from ``js/src/layout.ts``.
+
+The static SVG fallback must place cards where the live canvas does, so both sides use
+these rules and numbers, and ``js/test/fixtures/layout.json`` pins the result for both
+test suites: a node's column is its longest path from a source; cards are stacked per
+column in topological order; card heights are estimated from their rows.
+
+Example:
+    >>> topo = {"nodes": [{"id": "a", "kind": "FN", "inputs": [], "outputs": [],
+    ...                    "fields": []}], "edges": []}
+    >>> auto_layout(topo)
+    {'a': (40, 40)}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CARD_W = 280
+COL_GAP = 80
+ROW_GAP = 30
+X0 = 40
+Y0 = 40
+HEADER_H = 36
+PORT_PAD = 8
+PORT_ROW_H = 22
+FIELD_H = 52
+LINE_H = 18
+CHECK_H = 30
+PREVIEW_H = 56
+FOOTER_H = 26
+
+Point = tuple[float, float]
+
+
+def field_height(component: dict[str, Any]) -> int:
+    kind = component.get("kind")
+    if kind == "checkbox":
+        return CHECK_H
+    props = component.get("props") or {}
+    lines = props.get("lines")
+    if lines is None:
+        lines = 7 if kind == "textarea" else 1
+    try:
+        lines = int(lines) or 1
+    except (TypeError, ValueError):
+        lines = 1
+    if kind == "textarea" or (kind == "textbox" and lines > 1):
+        return FIELD_H + LINE_H * (min(max(lines, 1), 6) - 1)
+    return FIELD_H
+
+
+def visible_fields(node: dict[str, Any], variant: int = 0) -> list[dict[str, Any]]:
+    return [f for f in node["fields"] if f.get("variant") in (None, variant)]
+
+
+def port_rows(node: dict[str, Any]) -> int:
+    return max(len(node["inputs"]), len(node["outputs"]), 1)
+
+
+def card_height(node: dict[str, Any], variant: int = 0) -> int:
+    h = HEADER_H + PORT_PAD + PORT_ROW_H * port_rows(node)
+    h += sum(field_height(f["component"]) for f in visible_fields(node, variant))
+    if node["kind"] != "INPUT":
+        h += PREVIEW_H * len(node["outputs"])
+    return h + FOOTER_H
+
+
+def depths(topology: dict[str, Any]) -> dict[str, int]:
+    """Longest path from a source, per node id (Kahn order, stable)."""
+    ids = [n["id"] for n in topology["nodes"]]
+    indeg = dict.fromkeys(ids, 0)
+    out: dict[str, list[str]] = {i: [] for i in ids}
+    for e in topology["edges"]:
+        if e["source"] in out and e["target"] in indeg:
+            out[e["source"]].append(e["target"])
+            indeg[e["target"]] += 1
+    depth = {i: 0 for i in ids if indeg[i] == 0}
+    queue = list(depth)
+    for node in queue:
+        for t in out[node]:
+            depth[t] = max(depth.get(t, 0), depth[node] + 1)
+            indeg[t] -= 1
+            if indeg[t] == 0:
+                queue.append(t)
+    for i in ids:
+        depth.setdefault(i, 0)
+    return depth
+
+
+def auto_layout(topology: dict[str, Any]) -> dict[str, Point]:
+    """Top-left corner of every card."""
+    depth = depths(topology)
+    next_y: dict[int, float] = {}
+    pos: dict[str, Point] = {}
+    for node in topology["nodes"]:
+        d = depth[node["id"]]
+        y = next_y.get(d, Y0)
+        pos[node["id"]] = (X0 + d * (CARD_W + COL_GAP), y)
+        next_y[d] = y + card_height(node) + ROW_GAP
+    return pos
+
+
+def resolve_positions(
+    topology: dict[str, Any], saved: dict[str, Any] | None = None
+) -> dict[str, Point]:
+    """Saved positions win; nodes without one get their automatic place."""
+    auto = auto_layout(topology)
+    saved = saved or {}
+    return {
+        n["id"]: tuple(saved[n["id"]]) if n["id"] in saved else auto[n["id"]]  # type: ignore[misc]
+        for n in topology["nodes"]
+    }
+
+
+def input_anchor(pos: Point, index: int) -> Point:
+    return (pos[0], pos[1] + HEADER_H + PORT_PAD / 2 + index * PORT_ROW_H + PORT_ROW_H / 2)
+
+
+def output_anchor(pos: Point, index: int) -> Point:
+    return (
+        pos[0] + CARD_W,
+        pos[1] + HEADER_H + PORT_PAD / 2 + index * PORT_ROW_H + PORT_ROW_H / 2,
+    )

@@ -1,0 +1,204 @@
+"""A static SVG drawing of a graph, for where widgets cannot render.
+
+GitHub, nbviewer, ``nbconvert --to html`` and a notebook reopened without its kernel
+show this instead of the live canvas. It uses the canvas's own layout (``layout.py``),
+so cards sit where the canvas put them, and plain SVG attributes rather than CSS so that
+sanitising renderers keep the styling.
+
+Example:
+    >>> from daggr import FnNode, Graph
+    >>> from daggr.widget import bridge
+    >>> g = Graph("demo", nodes=[FnNode(lambda: 1, name="one")], persist_key=False)
+    >>> render_svg(bridge.topology(g)).startswith("<svg")
+    True
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from daggr.widget import layout as L
+
+BADGE_COLOURS = {
+    "FN": "#7c3aed",
+    "INPUT": "#0891b2",
+    "GRADIO": "#ea580c",
+    "MODEL": "#ca8a04",
+    "CHOICE": "#db2777",
+}
+STATUS_COLOURS = {
+    "ok": "#15803d",
+    "cached": "#2563eb",
+    "error": "#b91c1c",
+    "running": "#d97706",
+    "pending": "#d97706",
+    "skipped": "#6b7280",
+    "cancelled": "#a16207",
+}
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+MARGIN = 20
+
+
+def render_svg(
+    topology: dict[str, Any],
+    node_state: dict[str, dict[str, Any]] | None = None,
+    inputs: dict[str, Any] | None = None,
+    positions: dict[str, Any] | None = None,
+) -> str:
+    """The graph as one ``<svg>`` element (cards, ports, edges, last status and previews)."""
+    node_state = node_state or {}
+    inputs = inputs or {}
+    pos = L.resolve_positions(topology, positions)
+    heights = {n["id"]: L.card_height(n) for n in topology["nodes"]}
+    if pos:
+        x0 = min(p[0] for p in pos.values()) - MARGIN
+        y0 = min(p[1] for p in pos.values()) - MARGIN - 24
+        x1 = max(p[0] + L.CARD_W for p in pos.values()) + MARGIN
+        y1 = max(pos[i][1] + heights[i] for i in pos) + MARGIN
+    else:
+        x0, y0, x1, y1 = 0, 0, 320, 80
+    w, h = x1 - x0, y1 - y0
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="daggr-static" width="{w:.0f}" '
+        f'height="{h:.0f}" viewBox="{x0:.0f} {y0:.0f} {w:.0f} {h:.0f}" '
+        f'font-family="{FONT}" font-size="12" role="img" '
+        f'aria-label="{escape(topology.get("name", ""))} (daggr graph)">',
+        f'<rect x="{x0:.0f}" y="{y0:.0f}" width="{w:.0f}" height="{h:.0f}" fill="#f8fafc"/>',
+        f'<text x="{x0 + MARGIN:.0f}" y="{y0 + 20:.0f}" font-weight="600" font-size="13" '
+        f'fill="#1f2937">{escape(topology.get("name", ""))}</text>',
+    ]
+    by_id = {n["id"]: n for n in topology["nodes"]}
+    for e in topology["edges"]:
+        src, dst = by_id.get(e["source"]), by_id.get(e["target"])
+        if src is None or dst is None:
+            continue
+        oi = _index(src["outputs"], e["source_port"])
+        ii = _index(dst["inputs"], e["target_port"])
+        if oi < 0 or ii < 0:
+            continue
+        a = L.output_anchor(pos[src["id"]], oi)
+        b = L.input_anchor(pos[dst["id"]], ii)
+        out.append(f'<path d="{edge_path(a, b)}" fill="none" stroke="#94a3b8" stroke-width="2"/>')
+        if e.get("scatter"):
+            out.append(_fork(b, "target"))
+        if e.get("gather"):
+            out.append(_fork(a, "source"))
+    for n in topology["nodes"]:
+        out.append(_card(n, pos[n["id"]], heights[n["id"]], node_state.get(n["id"]), inputs))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def edge_path(a: tuple[float, float], b: tuple[float, float]) -> str:
+    dx = max(40.0, abs(b[0] - a[0]) / 2)
+    return (
+        f"M{_r(a[0])},{_r(a[1])} C{_r(a[0] + dx)},{_r(a[1])} "
+        f"{_r(b[0] - dx)},{_r(b[1])} {_r(b[0])},{_r(b[1])}"
+    )
+
+
+def _fork(at: tuple[float, float], side: str) -> str:
+    x, y = at
+    base = x - 14 if side == "target" else x + 14
+    d = " ".join(f"M{_r(base)},{_r(y)} L{_r(x)},{_r(y + k)}" for k in (-6, 0, 6))
+    return f'<path d="{d}" stroke="#94a3b8" stroke-width="2" stroke-linecap="round"/>'
+
+
+def _card(
+    n: dict[str, Any],
+    p: tuple[float, float],
+    height: int,
+    state: dict[str, Any] | None,
+    inputs: dict[str, Any],
+) -> str:
+    x, y = p
+    status = (state or {}).get("status", "idle")
+    stroke = STATUS_COLOURS.get(status, "#d4dae3") if status in ("error", "running") else "#d4dae3"
+    parts = [
+        f'<g class="daggr-static-node" data-id="{escape(n["id"])}">',
+        f'<rect x="{x}" y="{y}" width="{L.CARD_W}" height="{height}" rx="8" fill="#ffffff" '
+        f'stroke="{stroke}"/>',
+        f'<line x1="{x}" y1="{y + L.HEADER_H}" x2="{x + L.CARD_W}" y2="{y + L.HEADER_H}" '
+        f'stroke="#d4dae3"/>',
+    ]
+    kind = str(n["kind"])
+    badge_w = 8 + 7 * len(kind)
+    parts.append(
+        f'<rect x="{x + 8}" y="{y + 10}" width="{badge_w}" height="16" rx="4" '
+        f'fill="{BADGE_COLOURS.get(kind, "#64748b")}"/>'
+        f'<text x="{x + 12}" y="{y + 22}" font-size="10" font-weight="700" '
+        f'fill="#ffffff">{escape(kind)}</text>'
+    )
+    name = f'<text x="{x + badge_w + 14}" y="{y + 23}" font-weight="600" fill="#1f2937">'
+    name += f"{escape(_cut(n['name'], 26))}</text>"
+    if n.get("url"):
+        name = f'<a href="{escape(n["url"])}" target="_blank">{name}</a>'
+    parts.append(name)
+    if status != "idle":
+        parts.append(
+            f'<text x="{x + L.CARD_W - 8}" y="{y + 23}" text-anchor="end" font-size="11" '
+            f'fill="{STATUS_COLOURS.get(status, "#6b7280")}">{escape(status)}</text>'
+        )
+    for i, port in enumerate(n["inputs"]):
+        cx, cy = L.input_anchor(p, i)
+        fill = "#94a3b8" if port.get("wired") else "#ffffff"
+        parts.append(
+            f'<circle cx="{cx}" cy="{cy}" r="4" fill="{fill}" stroke="#94a3b8" stroke-width="2"/>'
+            f'<text x="{cx + 12}" y="{cy + 4}" fill="#6b7280">{escape(_cut(port["name"], 18))}</text>'
+        )
+    for i, port in enumerate(n["outputs"]):
+        cx, cy = L.output_anchor(p, i)
+        style = ' font-style="italic"' if port.get("hidden") else ""
+        parts.append(
+            f'<circle cx="{cx}" cy="{cy}" r="4" fill="#94a3b8" stroke="#94a3b8" stroke-width="2"/>'
+            f'<text x="{cx - 12}" y="{cy + 4}" text-anchor="end" fill="#6b7280"{style}>'
+            f"{escape(_cut(port['name'], 18))}</text>"
+        )
+    top = y + L.HEADER_H + L.PORT_PAD + L.PORT_ROW_H * L.port_rows(n)
+    for f in L.visible_fields(n):
+        fh = L.field_height(f["component"])
+        label = f["component"].get("props", {}).get("label") or f["port"]
+        value = inputs.get(f["key"], f["component"].get("value"))
+        parts.append(
+            f'<text x="{x + 8}" y="{top + 16}" font-size="11" fill="#6b7280">'
+            f"{escape(_cut(str(label), 40))}</text>"
+            f'<rect x="{x + 8}" y="{top + 21}" width="{L.CARD_W - 16}" height="{fh - 26}" rx="4" '
+            f'fill="#ffffff" stroke="#cbd5e1"/>'
+            f'<text x="{x + 14}" y="{top + 38}" fill="#1f2937">'
+            f"{escape(_cut('' if value is None else str(value), 40))}</text>"
+        )
+        top += fh
+    if n["kind"] != "INPUT":
+        shown = (state or {}).get("preview") or {}
+        for port in n["outputs"]:
+            prev = shown.get(port["name"]) or {}
+            text = prev.get("text") or prev.get("name") or "—"
+            parts.append(
+                f'<text x="{x + 8}" y="{top + 14}" font-size="11" fill="#6b7280">'
+                f"{escape(_cut(port['name'], 40))}</text>"
+                f'<rect x="{x + 8}" y="{top + 18}" width="{L.CARD_W - 16}" height="36" rx="4" '
+                f'fill="#f1f5f9"/>'
+                f'<text x="{x + 14}" y="{top + 40}" font-family="ui-monospace, monospace" '
+                f'fill="#1f2937">{escape(_cut(text.replace(chr(10), " "), 38))}</text>'
+            )
+            top += L.PREVIEW_H
+    if state and state.get("error") and status == "error":
+        parts.append(
+            f'<text x="{x + 8}" y="{y + height - 9}" font-size="11" fill="#b91c1c">'
+            f"{escape(_cut(state['error'], 44))}</text>"
+        )
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _index(ports: list[dict[str, Any]], name: str) -> int:
+    return next((i for i, p in enumerate(ports) if p["name"] == name), -1)
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _r(v: float) -> float:
+    return round(v * 10) / 10

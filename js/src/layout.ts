@@ -1,0 +1,100 @@
+// Auto-layout shared with daggr/widget/layout.py (the static SVG fallback): both must give
+// the same positions, which js/test/fixtures/layout.json pins for both test suites.
+//
+// Rules (as in the original daggr): a node's column is its longest path from a source;
+// cards are stacked per column in topological order with a fixed gap; card heights are
+// estimated from their rows so that no DOM measuring is needed.
+import type { ComponentSpec, Point, TopoNode, Topology } from "./types";
+
+export const CARD_W = 280;
+export const COL_GAP = 80;
+export const ROW_GAP = 30;
+export const X0 = 40;
+export const Y0 = 40;
+export const HEADER_H = 36;
+export const PORT_PAD = 8;
+export const PORT_ROW_H = 22;
+export const FIELD_H = 52;
+export const LINE_H = 18;
+export const CHECK_H = 30;
+export const PREVIEW_H = 56;
+export const FOOTER_H = 26;
+
+export function fieldHeight(c: ComponentSpec): number {
+  if (c.kind === "checkbox") return CHECK_H;
+  const lines = Number(c.props?.lines ?? (c.kind === "textarea" ? 7 : 1)) || 1;
+  if (c.kind === "textarea" || (c.kind === "textbox" && lines > 1)) {
+    return FIELD_H + LINE_H * (Math.min(Math.max(lines, 1), 6) - 1);
+  }
+  return FIELD_H;
+}
+
+/** Fields shown on a card: a ChoiceNode shows those of its selected variant. */
+export function visibleFields(node: TopoNode, variant = 0) {
+  return node.fields.filter((f) => f.variant === undefined || f.variant === null || f.variant === variant);
+}
+
+export function portRows(node: TopoNode): number {
+  return Math.max(node.inputs.length, node.outputs.length, 1);
+}
+
+export function cardHeight(node: TopoNode, variant = 0): number {
+  let h = HEADER_H + PORT_PAD + PORT_ROW_H * portRows(node);
+  for (const f of visibleFields(node, variant)) h += fieldHeight(f.component);
+  if (node.kind !== "INPUT") h += PREVIEW_H * node.outputs.length;
+  return h + FOOTER_H;
+}
+
+/** Column of every node: the longest path from a source (Kahn order, stable). */
+export function depths(topology: Topology): Record<string, number> {
+  const indeg: Record<string, number> = {};
+  const out: Record<string, string[]> = {};
+  for (const n of topology.nodes) {
+    indeg[n.id] = 0;
+    out[n.id] = [];
+  }
+  for (const e of topology.edges) {
+    if (!(e.source in out) || !(e.target in indeg)) continue;
+    out[e.source].push(e.target);
+    indeg[e.target] += 1;
+  }
+  const depth: Record<string, number> = {};
+  const queue = topology.nodes.filter((n) => indeg[n.id] === 0).map((n) => n.id);
+  for (const id of queue) depth[id] = 0;
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i];
+    for (const t of out[id]) {
+      depth[t] = Math.max(depth[t] ?? 0, depth[id] + 1);
+      indeg[t] -= 1;
+      if (indeg[t] === 0) queue.push(t);
+    }
+  }
+  // A cycle never comes from Python; still, give stray nodes a column rather than NaN.
+  for (const n of topology.nodes) if (!(n.id in depth)) depth[n.id] = 0;
+  return depth;
+}
+
+/** Positions (top-left corners) for every node, by the rules above. */
+export function autoLayout(topology: Topology): Record<string, Point> {
+  const depth = depths(topology);
+  const nextY: number[] = [];
+  const pos: Record<string, Point> = {};
+  for (const n of topology.nodes) {
+    const d = depth[n.id];
+    const y = nextY[d] ?? Y0;
+    pos[n.id] = [X0 + d * (CARD_W + COL_GAP), y];
+    nextY[d] = y + cardHeight(n) + ROW_GAP;
+  }
+  return pos;
+}
+
+/** Saved positions win; nodes without one (new since the save) get their auto position. */
+export function resolvePositions(
+  topology: Topology,
+  saved: Record<string, Point> | undefined,
+): Record<string, Point> {
+  const auto = autoLayout(topology);
+  const out: Record<string, Point> = {};
+  for (const n of topology.nodes) out[n.id] = saved?.[n.id] ?? auto[n.id];
+  return out;
+}

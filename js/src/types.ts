@@ -1,0 +1,95 @@
+// The shapes of the widget's traits, as built by daggr/widget/bridge.py.
+
+export type Kind = "FN" | "INPUT" | "GRADIO" | "MODEL" | "CHOICE" | string;
+
+export interface ComponentSpec {
+  component: string; // "Textbox", "Slider", ... (gradio's class name)
+  kind: string; // "textbox", "slider", ...
+  props: Record<string, unknown>;
+  value: unknown;
+}
+
+export interface InPort {
+  name: string;
+  wired: boolean;
+}
+
+export interface OutPort {
+  name: string;
+  hidden: boolean; // declared as None: a value that is passed on but not displayed
+  component?: ComponentSpec;
+}
+
+export interface Field {
+  key: string; // the input key ("node__port"), as graph.run() accepts it
+  port: string;
+  component: ComponentSpec;
+  variant?: number; // ChoiceNode: the variant this field belongs to
+}
+
+export interface TopoNode {
+  id: string;
+  name: string;
+  kind: Kind;
+  url: string | null;
+  inputs: InPort[];
+  outputs: OutPort[];
+  fields: Field[];
+  variants?: string[];
+}
+
+export interface TopoEdge {
+  source: string;
+  source_port: string;
+  target: string;
+  target_port: string;
+  scatter: boolean;
+  gather: boolean;
+  item_key?: string | null;
+}
+
+export interface Topology {
+  name: string;
+  nodes: TopoNode[];
+  edges: TopoEdge[];
+}
+
+export type Status =
+  | "idle"
+  | "pending"
+  | "running"
+  | "ok"
+  | "cached"
+  | "error"
+  | "skipped"
+  | "cancelled";
+
+export interface Preview {
+  type: "none" | "text" | "number" | "json" | "file" | "binary" | "object";
+  text?: string;
+  truncated?: boolean;
+  name?: string;
+  size?: number;
+}
+
+export interface NodeState {
+  status: Status;
+  started?: number | null; // kernel clock, epoch seconds, while running
+  duration?: number | null; // seconds of the last execution
+  error?: string | null;
+  count?: number; // results in history
+  index?: number | null; // which of them is selected
+  variant?: number;
+  preview?: Record<string, Preview> | null;
+}
+
+export type NodeStates = Record<string, NodeState>;
+
+export interface Viewport {
+  x: number;
+  y: number;
+  zoom: number;
+  positions: Record<string, [number, number]>;
+}
+
+export type Point = [number, number];

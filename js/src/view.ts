@@ -1,0 +1,549 @@
+// The canvas view: cards in a CSS-transformed pane over one SVG layer of edges.
+// Plain DOM: the graph is defined in Python, so the canvas never edits edges, and a
+// status change touches only its own card (fields keep focus while runs update the view).
+import { keyedDebounce, type KeyedDebouncer } from "./debounce";
+import { h, s } from "./dom";
+import { createField, type FieldView } from "./fields";
+import { formatBytes, formatSeconds } from "./format";
+import { edgePath, forkPath, inputAnchor, outputAnchor } from "./geometry";
+import { CARD_W, cardHeight, resolvePositions, visibleFields } from "./layout";
+import * as P from "./protocol";
+import type { NodeState, NodeStates, Point, Preview, TopoNode, Topology, Viewport } from "./types";
+import { bounds, fit, type View, zoomAt } from "./viewport";
+
+/** The part of the anywidget model (AFM) API the canvas uses. */
+export interface ModelLike {
+  get(key: string): any;
+  set(key: string, value: unknown): void;
+  on(event: string, cb: (...args: any[]) => void): void;
+  off(event: string, cb?: (...args: any[]) => void): void;
+  send(content: unknown): void;
+}
+
+export const INPUT_DEBOUNCE_MS = 300;
+export const MOVE_DEBOUNCE_MS = 250;
+export const VIEW_DEBOUNCE_MS = 300;
+
+const BUSY = new Set(["pending", "running"]);
+const STATUS_TEXT: Record<string, string> = {
+  idle: "",
+  pending: "queued",
+  running: "running",
+  ok: "done",
+  cached: "cached",
+  error: "error",
+  skipped: "skipped",
+  cancelled: "cancelled",
+};
+
+interface Card {
+  node: TopoNode;
+  el: HTMLElement;
+  time: HTMLElement;
+  status: HTMLElement;
+  history: HTMLElement;
+  error: HTMLElement;
+  runBtn: HTMLButtonElement | null;
+  menu: HTMLElement | null;
+  previews: Map<string, HTMLElement>;
+  fields: Map<string, FieldView>;
+  mode: P.RunMode;
+  state: NodeState | undefined;
+}
+
+export class CanvasView {
+  readonly root: HTMLElement;
+  private viewportEl: HTMLElement;
+  private pane: HTMLElement;
+  private edgesSvg: SVGElement;
+  private zoomLabel: HTMLElement;
+  private toast: HTMLElement;
+  private cards = new Map<string, Card>();
+  private positions: Record<string, Point> = {};
+  private heights: Record<string, number> = {};
+  private view: View = { x: 0, y: 0, zoom: 1 };
+  private topology: Topology = { name: "", nodes: [], edges: [] };
+  private inputs: KeyedDebouncer<unknown>;
+  private moves: KeyedDebouncer<Point>;
+  private views: KeyedDebouncer<View>;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private toastTimer: ReturnType<typeof setTimeout> | null = null;
+  private cleanups: (() => void)[] = [];
+  private dragging = false;
+
+  constructor(private model: ModelLike, host: HTMLElement) {
+    this.inputs = keyedDebounce(INPUT_DEBOUNCE_MS, (key, value) => {
+      this.model.set("inputs", { ...(this.model.get("inputs") ?? {}), [key]: value });
+      this.send(P.setInput(key, value));
+    });
+    this.moves = keyedDebounce(MOVE_DEBOUNCE_MS, (id, [x, y]) => {
+      const vp = this.savedViewport();
+      this.model.set("viewport", { ...vp, positions: { ...vp.positions, [id]: [x, y] } });
+      this.send(P.move(id, x, y));
+    });
+    this.views = keyedDebounce(VIEW_DEBOUNCE_MS, (_k, v) => {
+      this.model.set("viewport", { ...this.savedViewport(), x: v.x, y: v.y, zoom: v.zoom });
+      this.send(P.viewport(v.x, v.y, v.zoom));
+    });
+
+    this.edgesSvg = s("svg", { class: "daggr-edges", width: 1, height: 1 });
+    this.pane = h("div", { class: "daggr-pane" });
+    this.pane.append(this.edgesSvg);
+    this.viewportEl = h("div", { class: "daggr-viewport" }, this.pane);
+    this.zoomLabel = h("span", { class: "daggr-zoom-label" }, "100%");
+    const btn = (label: string, title: string, cls: string, fn: () => void) => {
+      const b = h("button", { class: `daggr-btn ${cls}`, title, "aria-label": title, type: "button" }, label);
+      b.addEventListener("click", fn);
+      return b;
+    };
+    const zoombar = h(
+      "div",
+      { class: "daggr-zoombar" },
+      btn("−", "Zoom out", "daggr-zoom-out", () => this.zoomBy(1 / 1.2)),
+      this.zoomLabel,
+      btn("+", "Zoom in", "daggr-zoom-in", () => this.zoomBy(1.2)),
+      btn("⤢", "Fit to view", "daggr-fit", () => this.fitView()),
+    );
+    this.toast = h("div", { class: "daggr-toast", role: "alert", hidden: true });
+    this.root = h(
+      "div",
+      { class: "daggr-root", tabindex: -1, "data-lm-suppress-shortcuts": "true" },
+      h("div", { class: "daggr-title" }),
+      this.viewportEl,
+      zoombar,
+      this.toast,
+    );
+    host.append(this.root);
+    this.applyHeight();
+
+    this.listen(this.root, "keydown", (e) => e.stopPropagation());
+    this.listen(this.viewportEl, "wheel", (e) => this.onWheel(e as WheelEvent), { passive: false });
+    this.listen(this.viewportEl, "pointerdown", (e) => this.onPointerDown(e as PointerEvent));
+    this.listen(document, "click", (e) => this.closeMenus(e.target as Node));
+
+    const on = (event: string, fn: (...a: any[]) => void) => {
+      model.on(event, fn);
+      this.cleanups.push(() => model.off(event, fn));
+    };
+    on("change:topology", () => this.renderAll());
+    on("change:node_state", () => this.updateStates());
+    on("change:inputs", () => this.updateInputs());
+    on("change:viewport", () => this.onViewportChange());
+    on("change:height", () => this.applyHeight());
+    on("msg:custom", (msg: unknown) => {
+      const u = P.parseUpdate(msg);
+      if (u?.type === "error") this.showError(u.message);
+    });
+    this.renderAll();
+  }
+
+  destroy(): void {
+    this.inputs.flush();
+    this.moves.flush();
+    this.views.flush();
+    for (const c of this.cleanups) c();
+    this.cleanups = [];
+    if (this.ticker) clearInterval(this.ticker);
+    if (this.toastTimer) clearTimeout(this.toastTimer);
+    this.root.remove();
+  }
+
+  // -- plumbing --------------------------------------------------------------------------
+  private listen(target: EventTarget, type: string, fn: (e: Event) => void, opts?: AddEventListenerOptions) {
+    target.addEventListener(type, fn, opts);
+    this.cleanups.push(() => target.removeEventListener(type, fn, opts));
+  }
+
+  private send(req: P.Request): void {
+    if (P.isValidRequest(req)) this.model.send(req);
+  }
+
+  private savedViewport(): Viewport {
+    const vp = this.model.get("viewport") ?? {};
+    return { x: vp.x ?? 0, y: vp.y ?? 0, zoom: vp.zoom ?? 1, positions: vp.positions ?? {} };
+  }
+
+  private applyHeight(): void {
+    const height = Number(this.model.get("height")) || 520;
+    this.root.style.height = `${height}px`;
+  }
+
+  private showError(message: string): void {
+    this.toast.textContent = message;
+    this.toast.hidden = false;
+    for (const card of this.cards.values()) card.el.classList.remove("daggr-requested");
+    if (this.toastTimer) clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => (this.toast.hidden = true), 8000);
+  }
+
+  // -- rendering ---------------------------------------------------------------------------
+  private renderAll(): void {
+    this.topology = this.model.get("topology") ?? { name: "", nodes: [], edges: [] };
+    const title = this.root.querySelector(".daggr-title") as HTMLElement;
+    title.textContent = this.topology.name;
+    for (const card of this.cards.values()) card.el.remove();
+    this.cards.clear();
+    const saved = this.model.get("viewport") ?? {};
+    this.positions = resolvePositions(this.topology, saved.positions);
+    const states: NodeStates = this.model.get("node_state") ?? {};
+    for (const node of this.topology.nodes) {
+      const card = this.renderCard(node);
+      this.cards.set(node.id, card);
+      this.pane.append(card.el);
+      this.placeCard(node.id);
+      this.applyState(card, states[node.id]);
+    }
+    this.drawEdges();
+    if (typeof saved.zoom === "number") {
+      this.setView({ x: saved.x ?? 0, y: saved.y ?? 0, zoom: saved.zoom }, false);
+    } else {
+      this.setView({ x: 0, y: 0, zoom: 1 }, false);
+      this.fitWhenSized();
+    }
+  }
+
+  private renderCard(node: TopoNode): Card {
+    const kind = node.kind.toLowerCase();
+    const name = node.url
+      ? h("a", { class: "daggr-node-name", href: node.url, target: "_blank", rel: "noopener", title: node.url }, node.name)
+      : h("span", { class: "daggr-node-name", title: node.name }, node.name);
+    const time = h("span", { class: "daggr-time" });
+    const header = h("div", { class: "daggr-node-header" }, h("span", { class: `daggr-badge daggr-badge-${kind}` }, node.kind), name, time);
+    let runBtn: HTMLButtonElement | null = null;
+    let menu: HTMLElement | null = null;
+    const card: Card = {
+      node,
+      el: h("div", { class: `daggr-node daggr-kind-${kind} daggr-status-idle`, "data-id": node.id }),
+      time,
+      status: h("span", { class: "daggr-status" }),
+      history: h("span", { class: "daggr-history" }),
+      error: h("div", { class: "daggr-error", hidden: true }),
+      runBtn: null,
+      menu: null,
+      previews: new Map(),
+      fields: new Map(),
+      mode: "to_here",
+      state: undefined,
+    };
+    if (node.kind !== "INPUT") {
+      runBtn = h("button", { class: "daggr-btn daggr-run-btn", type: "button" });
+      const modeBtn = h("button", { class: "daggr-btn daggr-run-mode", type: "button", title: "Run mode", "aria-label": "Run mode" }, "▾");
+      menu = h("div", { class: "daggr-run-menu", hidden: true, role: "menu" });
+      for (const [mode, label] of [["to_here", "Run to here"], ["step", "Run this step"]] as const) {
+        const item = h("button", { class: "daggr-run-menu-item", type: "button", role: "menuitem", "data-mode": mode }, label);
+        item.addEventListener("click", (e) => {
+          e.stopPropagation();
+          card.mode = mode;
+          (menu as HTMLElement).hidden = true;
+          this.renderRunButton(card);
+        });
+        menu.append(item);
+      }
+      runBtn.addEventListener("click", () => this.onRunClick(card));
+      modeBtn.addEventListener("click", (e) => {
+        e.stopPropagation();
+        (menu as HTMLElement).hidden = !(menu as HTMLElement).hidden;
+      });
+      header.append(h("div", { class: "daggr-run" }, runBtn, modeBtn, menu));
+    }
+    card.runBtn = runBtn;
+    card.menu = menu;
+
+    const ins = h("div", { class: "daggr-ports-in" });
+    for (const p of node.inputs) {
+      ins.append(h("div", { class: `daggr-port daggr-port-in${p.wired ? " daggr-wired" : ""}`, title: p.name }, h("i", { class: "daggr-dot" }), p.name));
+    }
+    const outs = h("div", { class: "daggr-ports-out" });
+    for (const p of node.outputs) {
+      outs.append(
+        h("div", { class: `daggr-port daggr-port-out${p.hidden ? " daggr-hidden-port" : ""}`, title: p.hidden ? `${p.name} (not displayed)` : p.name }, p.name, h("i", { class: "daggr-dot" })),
+      );
+    }
+    const body: HTMLElement[] = [header, h("div", { class: "daggr-ports" }, ins, outs)];
+
+    const fields = h("div", { class: "daggr-fields" });
+    const values = this.model.get("inputs") ?? {};
+    for (const f of visibleFields(node)) {
+      const value = f.key in values ? values[f.key] : f.component.value;
+      const view = createField(f, value, (v) => this.inputs.push(f.key, v));
+      card.fields.set(f.key, view);
+      fields.append(view.el);
+    }
+    if (fields.childElementCount) body.push(fields);
+
+    if (node.kind !== "INPUT" && node.outputs.length) {
+      const previews = h("div", { class: "daggr-outputs" });
+      for (const p of node.outputs) {
+        const box = h("div", { class: "daggr-preview daggr-scroll", "data-port": p.name });
+        card.previews.set(p.name, box);
+        const label = p.component ? String(p.component.props.label ?? p.name) : p.name;
+        previews.append(h("div", { class: "daggr-output" }, h("div", { class: "daggr-output-label" }, label), box));
+      }
+      body.push(previews);
+    }
+    body.push(card.error, h("div", { class: "daggr-footer" }, card.status, card.history));
+    card.el.append(...body);
+    this.heights[node.id] = cardHeight(node);
+    this.renderRunButton(card);
+    return card;
+  }
+
+  private renderRunButton(card: Card): void {
+    const btn = card.runBtn;
+    if (!btn) return;
+    const busy = BUSY.has(card.state?.status ?? "idle");
+    btn.classList.toggle("daggr-stop", busy);
+    btn.textContent = busy ? "■" : card.mode === "to_here" ? "▶▶" : "▶";
+    const title = busy ? "Stop" : card.mode === "to_here" ? "Run to here" : "Run this step";
+    btn.title = title;
+    btn.setAttribute("aria-label", title);
+    card.menu?.querySelectorAll<HTMLElement>(".daggr-run-menu-item").forEach((item) => {
+      item.classList.toggle("daggr-active", item.dataset.mode === card.mode);
+    });
+  }
+
+  private onRunClick(card: Card): void {
+    if (BUSY.has(card.state?.status ?? "idle")) {
+      this.send(P.stop(card.node.id));
+      return;
+    }
+    // Edits still waiting for their debounce must reach the kernel before the run does.
+    this.inputs.flush();
+    card.el.classList.add("daggr-requested");
+    this.send(P.run(card.node.id, card.mode));
+  }
+
+  private closeMenus(target: Node | null): void {
+    for (const card of this.cards.values()) {
+      if (card.menu && !card.menu.hidden && !(target && card.menu.parentElement?.contains(target))) card.menu.hidden = true;
+    }
+  }
+
+  private placeCard(id: string): void {
+    const card = this.cards.get(id);
+    const pos = this.positions[id];
+    if (card && pos) card.el.style.transform = `translate(${pos[0]}px, ${pos[1]}px)`;
+  }
+
+  private drawEdges(): void {
+    const index = new Map(this.topology.nodes.map((n) => [n.id, n]));
+    this.edgesSvg.replaceChildren();
+    for (const e of this.topology.edges) {
+      const src = index.get(e.source);
+      const dst = index.get(e.target);
+      if (!src || !dst) continue;
+      const oi = src.outputs.findIndex((p) => p.name === e.source_port);
+      const ii = dst.inputs.findIndex((p) => p.name === e.target_port);
+      if (oi < 0 || ii < 0) continue;
+      const from = outputAnchor(this.positions[e.source], oi);
+      const to = inputAnchor(this.positions[e.target], ii);
+      const cls = `daggr-edge${e.scatter ? " daggr-edge-scatter" : ""}${e.gather ? " daggr-edge-gather" : ""}`;
+      const g = s("g", { class: cls, "data-source": e.source, "data-target": e.target });
+      g.append(s("path", { d: edgePath(from, to) }));
+      if (e.scatter) g.append(s("path", { class: "daggr-fork", d: forkPath(to, "target") }));
+      if (e.gather) g.append(s("path", { class: "daggr-fork", d: forkPath(from, "source") }));
+      this.edgesSvg.append(g);
+    }
+  }
+
+  // -- state ------------------------------------------------------------------------------
+  private updateStates(): void {
+    const states: NodeStates = this.model.get("node_state") ?? {};
+    for (const [id, card] of this.cards) if (states[id] !== card.state) this.applyState(card, states[id]);
+  }
+
+  private applyState(card: Card, state: NodeState | undefined): void {
+    card.state = state;
+    card.el.classList.remove("daggr-requested");
+    const status = state?.status ?? "idle";
+    card.el.className = card.el.className.replace(/daggr-status-\w+/, `daggr-status-${status}`);
+    card.status.textContent = STATUS_TEXT[status] ?? status;
+    card.el.classList.toggle("daggr-cached", status === "cached");
+    const count = state?.count ?? 0;
+    const index = state?.index ?? count - 1;
+    card.history.textContent = count > 1 ? `${index + 1}/${count}` : "";
+    card.history.title = count > 1 ? `result ${index + 1} of ${count} in history` : "";
+    const error = status === "error" ? state?.error ?? "failed" : null;
+    card.error.hidden = !error;
+    card.error.replaceChildren(...(error ? [h("b", {}, "Error"), h("div", { class: "daggr-error-text" }, error)] : []));
+    if (state && "preview" in state) this.renderPreviews(card, state.preview ?? null);
+    this.renderRunButton(card);
+    this.renderTime(card);
+    this.syncTicker();
+  }
+
+  private renderPreviews(card: Card, previews: Record<string, Preview> | null): void {
+    for (const [port, box] of card.previews) {
+      const p = previews?.[port];
+      const out = card.node.outputs.find((o) => o.name === port);
+      box.replaceChildren(renderPreview(p, out?.component?.component));
+    }
+  }
+
+  private renderTime(card: Card): void {
+    const st = card.state;
+    if (!st) {
+      card.time.textContent = "";
+      return;
+    }
+    if (st.status === "running" && typeof st.started === "number") {
+      card.time.textContent = formatSeconds(Date.now() / 1000 - st.started);
+    } else if ((st.status === "ok" || st.status === "cached" || st.status === "error") && typeof st.duration === "number") {
+      card.time.textContent = formatSeconds(st.duration);
+    } else {
+      card.time.textContent = "";
+    }
+  }
+
+  private syncTicker(): void {
+    const running = [...this.cards.values()].some((c) => c.state?.status === "running");
+    if (running && !this.ticker) {
+      this.ticker = setInterval(() => {
+        for (const c of this.cards.values()) if (c.state?.status === "running") this.renderTime(c);
+      }, 100);
+    } else if (!running && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
+  }
+
+  private updateInputs(): void {
+    const values = this.model.get("inputs") ?? {};
+    for (const card of this.cards.values()) {
+      for (const [key, view] of card.fields) if (key in values && !this.inputs.pending().includes(key)) view.setValue(values[key]);
+    }
+  }
+
+  private onViewportChange(): void {
+    if (this.dragging) return;
+    const vp = this.savedViewport();
+    let moved = false;
+    for (const [id, pos] of Object.entries(vp.positions)) {
+      const cur = this.positions[id];
+      if (this.cards.has(id) && (!cur || cur[0] !== pos[0] || cur[1] !== pos[1])) {
+        this.positions[id] = pos;
+        this.placeCard(id);
+        moved = true;
+      }
+    }
+    if (moved) this.drawEdges();
+    if (vp.x !== this.view.x || vp.y !== this.view.y || vp.zoom !== this.view.zoom) {
+      this.setView({ x: vp.x, y: vp.y, zoom: vp.zoom }, false);
+    }
+  }
+
+  // -- navigation --------------------------------------------------------------------------
+  private setView(v: View, save = true): void {
+    this.view = v;
+    this.pane.style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.zoom})`;
+    this.zoomLabel.textContent = `${Math.round(v.zoom * 100)}%`;
+    this.root.classList.toggle("daggr-far", v.zoom < 0.5);
+    if (save) this.views.push("view", v);
+  }
+
+  private zoomBy(factor: number): void {
+    const r = this.viewportEl.getBoundingClientRect();
+    this.setView(zoomAt(this.view, factor, r.width / 2, r.height / 2));
+  }
+
+  /** Fit once the element has a size: output areas attach (and unhide) it after render. */
+  private fitWhenSized(): void {
+    if (typeof ResizeObserver === "undefined") {
+      requestAnimationFrame(() => this.fitView(false));
+      return;
+    }
+    const observer = new ResizeObserver(() => {
+      const r = this.viewportEl.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) {
+        observer.disconnect();
+        this.fitView(false);
+      }
+    });
+    observer.observe(this.viewportEl);
+    this.cleanups.push(() => observer.disconnect());
+  }
+
+  fitView(save = true): void {
+    const r = this.viewportEl.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0) return;
+    this.setView(fit(bounds(this.positions, this.heights), r.width, r.height), save);
+  }
+
+  private onWheel(e: WheelEvent): void {
+    const scrollable = (e.target as HTMLElement).closest?.(".daggr-scroll") as HTMLElement | null;
+    if (scrollable && !e.ctrlKey && !e.metaKey && canScroll(scrollable, e.deltaY)) return;
+    e.preventDefault();
+    const r = this.viewportEl.getBoundingClientRect();
+    if (e.ctrlKey || e.metaKey) {
+      // Trackpad pinches arrive as many small ctrl+wheel deltas: scale smoothly with them.
+      const factor = Math.exp(-Math.max(-50, Math.min(50, e.deltaY)) * 0.01);
+      this.setView(zoomAt(this.view, factor, e.clientX - r.left, e.clientY - r.top));
+    } else {
+      this.setView({ ...this.view, x: this.view.x - e.deltaX, y: this.view.y - e.deltaY });
+    }
+  }
+
+  private onPointerDown(e: PointerEvent): void {
+    if (e.button !== 0) return;
+    const target = e.target as HTMLElement;
+    if (target.closest("button, a, input, textarea, select, label, .daggr-run-menu, .daggr-preview, .daggr-error")) return;
+    const cardEl = target.closest(".daggr-node") as HTMLElement | null;
+    if (cardEl && !target.closest(".daggr-node-header")) return;
+    e.preventDefault();
+    const start = [e.clientX, e.clientY];
+    const id = cardEl?.dataset.id;
+    const origin: Point = id ? [...this.positions[id]] as Point : [this.view.x, this.view.y];
+    this.dragging = true;
+    cardEl?.classList.add("daggr-dragging");
+    const move = (ev: PointerEvent) => {
+      const dx = ev.clientX - start[0];
+      const dy = ev.clientY - start[1];
+      if (id) {
+        this.positions[id] = [origin[0] + dx / this.view.zoom, origin[1] + dy / this.view.zoom];
+        this.placeCard(id);
+        this.drawEdges();
+        this.moves.push(id, this.positions[id]);
+      } else {
+        this.setView({ ...this.view, x: origin[0] + dx, y: origin[1] + dy });
+      }
+    };
+    const up = () => {
+      this.dragging = false;
+      cardEl?.classList.remove("daggr-dragging");
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      window.removeEventListener("pointercancel", up);
+    };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    window.addEventListener("pointercancel", up);
+  }
+}
+
+function canScroll(el: HTMLElement, dy: number): boolean {
+  if (el.scrollHeight <= el.clientHeight) return false;
+  return dy < 0 ? el.scrollTop > 0 : el.scrollTop + el.clientHeight < el.scrollHeight;
+}
+
+const MEDIA = new Set(["Image", "Audio", "Video", "File", "Gallery", "Model3D"]);
+
+export function renderPreview(p: Preview | undefined, component?: string): HTMLElement {
+  if (!p || p.type === "none") return h("span", { class: "daggr-empty" }, "—");
+  switch (p.type) {
+    case "text":
+    case "json":
+      return h("pre", { class: `daggr-value daggr-value-${p.type}` }, (p.text ?? "") + (p.truncated ? "…" : ""));
+    case "number":
+      return h("span", { class: "daggr-value daggr-value-number" }, p.text ?? "");
+    case "file": {
+      const what = component && MEDIA.has(component) ? component : "File";
+      return h("span", { class: "daggr-value daggr-value-file", title: p.name ?? "" }, `${what}: ${p.name ?? "?"} (no preview on the canvas yet)`);
+    }
+    case "binary":
+      return h("span", { class: "daggr-value daggr-fallback" }, `binary data, ${formatBytes(p.size ?? 0)}`);
+    default:
+      return h("span", { class: "daggr-value daggr-fallback" }, `${p.name ?? "object"} (no preview)`);
+  }
+}
+
+export { CARD_W };

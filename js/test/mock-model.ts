@@ -1,0 +1,37 @@
+// A minimal AFM model: enough of anywidget's model API to render the canvas in tests.
+import type { ModelLike } from "../src/view";
+
+type Cb = (...args: any[]) => void;
+
+export interface MockModel extends ModelLike {
+  sent: any[];
+  emit(event: string, ...args: unknown[]): void;
+  listeners(event: string): number;
+}
+
+export function createMockModel(initial: Record<string, unknown>): MockModel {
+  const state: Record<string, unknown> = { ...initial };
+  const handlers = new Map<string, Set<Cb>>();
+  const emit = (event: string, ...args: unknown[]) => handlers.get(event)?.forEach((cb) => cb(...args));
+  return {
+    sent: [],
+    get: (key) => state[key],
+    set(key, value) {
+      state[key] = value;
+      emit(`change:${key}`, value);
+    },
+    on(event, cb) {
+      if (!handlers.has(event)) handlers.set(event, new Set());
+      handlers.get(event)!.add(cb);
+    },
+    off(event, cb) {
+      if (cb) handlers.get(event)?.delete(cb);
+      else handlers.delete(event);
+    },
+    send(content) {
+      this.sent.push(content);
+    },
+    emit,
+    listeners: (event) => handlers.get(event)?.size ?? 0,
+  };
+}

@@ -1,0 +1,150 @@
+"""A headless Jupyter server and Debian's Chromium for browser tests, offline.
+
+Adapted from the shared e2e recipe: the server gets its own config, data, runtime and
+settings directories (so nothing from the machine leaks in and no news or update checks
+go out), and is stopped by its own pid, which makes it shut its kernels down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+TOKEN = "daggr-e2e-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api(port: int, path: str) -> Any:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"token {TOKEN}"}
+    )
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def wait_kernels_idle(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    kernels: Any = None
+    while time.monotonic() < deadline:
+        kernels = api(port, "/api/kernels")
+        if kernels and all(k["execution_state"] == "idle" for k in kernels):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"kernel not idle after {timeout}s: {kernels}")
+
+
+@contextlib.contextmanager
+def jupyter_server(
+    kind: str, root: Path, state: Path, log_path: Path, theme: str | None = None
+) -> Iterator[int]:
+    """Run ``jupyter lab`` or ``jupyter notebook`` on a free port; yields the port.
+
+    ``theme`` (say "JupyterLab Dark") is set as the user's theme setting."""
+    port = free_port()
+    state.mkdir(parents=True, exist_ok=True)
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(state / "config"),
+        JUPYTER_RUNTIME_DIR=str(state / "runtime"),
+        JUPYTER_DATA_DIR=str(state / "data"),
+        JUPYTERLAB_SETTINGS_DIR=str(state / "lab-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(state / "lab-workspaces"),
+        IPYTHONDIR=str(state / "ipython"),
+        JUPYTER_PLATFORM_DIRS="1",
+    )
+    # The "get notified about Jupyter news?" toast would cover the page.
+    news = state / "lab-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True, exist_ok=True)
+    news.write_text('{"fetchNews": "false"}')
+    if theme:
+        (news.parent / "themes.jupyterlab-settings").write_text(json.dumps({"theme": theme}))
+    app = "LabApp" if kind == "lab" else "JupyterNotebookApp"
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        kind,
+        "--no-browser",
+        "--ServerApp.allow_root=True",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={TOKEN}",
+        # LabApp options under both apps: the jupyterlab server extension runs in both, and
+        # unknown JupyterNotebookApp options make it drop the others silently.
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        f"--{app}.expose_app_in_browser=True",
+    ]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"jupyter {kind} exited ({proc.returncode}); see {log_path}")
+                try:
+                    api(port, "/api/status")
+                    break
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"jupyter {kind} did not start; see {log_path}"
+                        ) from None
+                    time.sleep(0.2)
+            yield port
+        finally:
+            # SIGTERM lets the server shut its kernels down (they run in their own sessions,
+            # so killing our process group alone would orphan them).
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def launch_chromium(playwright: Any, profile: Path) -> Any:
+    """A persistent context: Playwright refuses --user-data-dir in args."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 1000},
+    )

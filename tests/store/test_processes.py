@@ -1,0 +1,139 @@
+"""Real processes: SIGKILL in the middle of a run, two writers on one file, a lock holder."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import rec, worker_cmd, worker_env
+
+from daggr.store import Store, StoreBusyError
+
+
+def _new_sheet(db_path: Path) -> str:
+    store = Store(db_path)
+    sheet_id = store.sheets("g").create().id
+    store.close()
+    return sheet_id
+
+
+def _read_lines(proc: subprocess.Popen, until, timeout: float) -> list[str]:
+    """stdout lines of proc until ``until(lines)`` is true (or timeout)."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    while time.monotonic() < deadline and not until(lines):
+        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+        if ready:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line.strip())
+    return lines
+
+
+def _start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        worker_cmd(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=worker_env(),
+    )
+
+
+def _ids_in_db(db_path: Path) -> set[str]:
+    store = Store(db_path)
+    try:
+        return set(store.sql("SELECT id FROM results").column("id"))
+    finally:
+        store.close()
+
+
+def test_sigkill_keeps_every_flushed_row(home, db_path) -> None:
+    sheet_id = _new_sheet(db_path)
+    proc = _start("kill", str(db_path), sheet_id, "victim")
+    try:
+        lines = _read_lines(proc, lambda ls: len(ls) >= 40, timeout=30)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # mid-run: its writer is still going
+        proc.wait(10)
+    flushed = {i for line in lines if line.startswith("FLUSHED") for i in line.split()[1:]}
+    assert len(flushed) >= 100, proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == -signal.SIGKILL
+    present = _ids_in_db(db_path)  # opens cleanly: the WAL is replayed
+    assert flushed <= present
+    store = Store(db_path)
+    sheet = store.sheets("g").open(sheet_id)
+    assert sheet.count("victim") == len(present)
+    assert sheet.get("victim", 0).key == "victim-0"
+    store.close()
+
+
+def test_appends_are_durable_without_flush_after_a_short_delay(home, db_path) -> None:
+    sheet_id = _new_sheet(db_path)
+    proc = _start("noflush", str(db_path), sheet_id, "lazy", "300")
+    try:
+        lines = _read_lines(proc, lambda ls: any(x.startswith("APPENDED") for x in ls), 30)
+        appended = set(lines[-1].split()[1:])
+        time.sleep(0.5)  # the documented bound is well under this
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    assert len(appended) == 300
+    assert appended <= _ids_in_db(db_path)
+
+
+@pytest.mark.slow
+def test_two_processes_write_the_same_file(home, db_path, tmp_path) -> None:
+    sheet_id = _new_sheet(db_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    procs = {
+        name: _start("concurrent", str(db_path), sheet_id, name, "3", str(out), other)
+        for name, other in (("alpha", "beta"), ("beta", "alpha"))
+    }
+    results = {}
+    for name, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=90)
+        results[name] = (proc.returncode, stdout, stderr)
+    for name, (code, stdout, stderr) in results.items():
+        assert code == 0, f"{name} failed:\n{stdout}\n{stderr}"
+        assert stdout.strip().splitlines()[-1].startswith("OK"), stdout
+    written = {n: set((out / f"{n}.ids").read_text().split("\n")) for n in procs}
+    assert all(len(ids) > 300 for ids in written.values()), {n: len(v) for n, v in written.items()}
+    assert written["alpha"] | written["beta"] <= _ids_in_db(db_path)
+    store = Store(db_path)
+    names = sorted(s.name for s in store.sheets("g").list())
+    assert names == ["Sheet 1", "alpha's sheet", "beta's sheet"]
+    seqs = store.sql("SELECT count(*), count(DISTINCT seq) FROM results").rows[0]
+    assert seqs[0] == seqs[1] == len(written["alpha"]) + len(written["beta"])
+    store.close()
+
+
+def test_a_lock_holder_delays_writes_but_loses_nothing(home, db_path) -> None:
+    store = Store(db_path)
+    sheet = store.sheets("g").open_or_create()
+    store.release()
+    holder = _start("hold", str(db_path), "1.5")
+    try:
+        lines = _read_lines(holder, lambda ls: "HOLDING" in ls, timeout=30)
+        assert "HOLDING" in lines, holder.stderr.read() if holder.stderr else ""
+        t0 = time.perf_counter()
+        for i in range(20):
+            sheet.append(rec("n", f"k{i}"))  # never waits for the file
+        assert time.perf_counter() - t0 < 0.5
+        assert sheet.count("n") == 20 and sheet.find("n", "k3") is not None
+        with pytest.raises(StoreBusyError) as err:
+            store.flush(timeout=0.3)
+        assert str(holder.pid) in str(err.value) and str(db_path) in str(err.value)
+        store.flush(timeout=30)  # the holder lets go after 1.5 s
+    finally:
+        holder.wait(30)
+    assert store.sql("SELECT count(*) FROM results").scalar() == 20
+    store.close()
