@@ -15,10 +15,14 @@ from daggr.errors import GraphError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
 from daggr.ports import GatheredPort, Port, ScatteredPort
+from daggr.records import History
 
 if TYPE_CHECKING:
+    from daggr.provenance import Staleness
+    from daggr.records import ResultRecord
     from daggr.runtime.result import RunHandle, RunResult
     from daggr.session import Session
+    from daggr.sheets import Sheets
 
 _ID_UNSAFE = re.compile(r"[^0-9A-Za-z_]")
 
@@ -159,6 +163,7 @@ class Graph:
                 "input keys; rename one of them."
             )
         self.nodes[name] = node
+        node._graph = self
         self._ids[nid] = name
         self._in_edges[name] = []
         self._out_edges[name] = []
@@ -440,6 +445,85 @@ class Graph:
     def start(self, *targets: str | Node | dict, **kwargs: Any) -> RunHandle:
         """Start a run in the background and return its handle (``.result()``, ``.cancel()``)."""
         return self.session.start(*targets, **kwargs)
+
+    # -- history, sheets, staleness ------------------------------------------------------------
+    def history(self, node: str | Node) -> History:
+        """Every result of a node on the current sheet, oldest first: entry ``i`` is the
+        canvas's ``i+1/N``. Each record holds outputs, the exact inputs, the upstream
+        result ids it consumed, timing and status.
+
+        Example:
+            >>> from daggr import FnNode, Graph
+            >>> n = FnNode(lambda x: x * 2, name="double")
+            >>> g = Graph("history demo", nodes=[n], persist_key=False)
+            >>> _ = g.run(double__x=1), g.run(double__x=2)
+            >>> [(r.inputs["x"], r.outputs["output"]) for r in g.history(n)]
+            [(1, 2), (2, 4)]
+        """
+        name = self.resolve(node)
+        return History(name, self.session.results.history(name))
+
+    def select(self, node: str | Node, index: int) -> ResultRecord:
+        """Select result ``index`` of a node (negative counts from the newest): its inputs
+        are restored, the upstream results it consumed are selected too, and each
+        downstream node selects its newest result that consumed them (or none)."""
+        from daggr.provenance import select
+
+        return select(self.session, self.resolve(node), index)
+
+    def selected(self, node: str | Node) -> ResultRecord | None:
+        """The node's selected result (the newest unless another was selected)."""
+        return self.session.selected(self.resolve(node))
+
+    def staleness(self) -> Staleness:
+        """Fresh / stale / never run for each node, fresh or stale for each edge: what a
+        "run to here" would re-execute."""
+        from daggr.provenance import staleness
+
+        return staleness(self.session)
+
+    def history_sql(self, query: str, params: Any = None) -> Any:
+        """Run a read-only SELECT over daggr's history tables (see ``daggr.store.schema``):
+        the ``history`` view has one row per execution with its sheet, node, status,
+        inputs and outputs as JSON, timing and the upstream results it consumed.
+
+        Example:
+            >>> from daggr import FnNode, Graph
+            >>> g = Graph("sql demo", nodes=[FnNode(lambda x: x, name="echo")], persist_key=False)
+            >>> _ = g.run(echo__x="kept")
+            >>> g.history_sql("SELECT inputs->>'$.x' AS x FROM history WHERE node = 'echo'").to_dicts()
+            [{'x': 'kept'}]
+        """
+        self.session.results.flush()
+        return self.session.store.sql(query, params)
+
+    @property
+    def sheets(self) -> Sheets:
+        """This graph's sheets: ``new()``, ``rename()``, ``delete()``, ``switch()``."""
+        from daggr.sheets import Sheets
+
+        return Sheets(self.session)
+
+    @property
+    def sheet(self) -> str:
+        """The current sheet's name; assign a name to switch sheets."""
+        return self.session.sheet
+
+    @sheet.setter
+    def sheet(self, name: str) -> None:
+        self.sheets.switch(name)
+
+    # -- display -----------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
+        from daggr.widget import mimebundle
+
+        return mimebundle(self, include=include, exclude=exclude, **kwargs)
+
+    def show(self) -> None:
+        """Display the interactive canvas in the current cell."""
+        from daggr.widget import show
+
+        show(self)
 
 
 def _connections(

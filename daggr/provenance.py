@@ -64,9 +64,7 @@ def staleness(session: Session) -> Staleness:
         for edge in graph.in_edges(name):
             source = selected[edge.source_node]
             edge_ok = (
-                own_ok
-                and source is not None
-                and record.upstream.get(edge.source_node) == source.id
+                own_ok and source is not None and record.upstream.get(edge.source_node) == source.id
             )
             edges[edge.as_tuple()] = edge_ok
             fresh = fresh and edge_ok and nodes.get(edge.source_node) == FRESH
@@ -108,7 +106,6 @@ def select(session: Session, name: str, index: int) -> ResultRecord:
     for node in plan.order:
         if node in affected:
             _cascade(session, node, provenance)
-    session.save_selection()
     return record
 
 
@@ -120,23 +117,25 @@ def _cascade(session: Session, node: str, changed: dict[str, ResultRecord]) -> N
         wanted[source] = chosen.id if chosen is not None else None
     anchor = next((s for s in upstream if s in changed), None) or next(iter(upstream), None)
     if anchor is None or wanted.get(anchor) is None:
-        session.selection[node] = ""
+        session.choose(node, None)
         return
     candidates = session.results.consumers(node, wanted[anchor])
     full = [r for r in candidates if all(r.upstream.get(s) == wanted[s] for s in upstream)]
     best = (full or candidates or [None])[-1]
     if best is None:
-        session.selection[node] = ""  # explicitly nothing: its results came from elsewhere
+        session.choose(node, None)  # explicitly nothing: its results came from elsewhere
     else:
         _choose(session, node, best)
 
 
 def _choose(session: Session, node: str, record: ResultRecord) -> None:
-    session.selection[node] = record.id
+    session.choose(node, record)
     node_plan = session.plan().nodes[node]
     if record.variant is not None and len(node_plan.steps) > 1:
-        session.variants[node] = record.variant
+        session.set_variants({node: record.variant})
     step = node_plan.steps[record.variant or 0]
-    restored = {slot: record.inputs[port] for port, slot in step.slot_ports.items() if port in record.inputs}
+    restored = {
+        slot: record.inputs[port] for port, slot in step.slot_ports.items() if port in record.inputs
+    }
     if restored:
         session.set_inputs(restored)

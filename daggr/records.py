@@ -70,3 +70,11 @@ class ResultRecord:
     @property
     def ok(self) -> bool:
         return self.status == STATUS_OK
+
+
+class History(list):
+    """A node's results, oldest first (a list of :class:`ResultRecord`)."""
+
+    def __init__(self, node: str, records: list[ResultRecord]):
+        super().__init__(records)
+        self.node = node

@@ -69,11 +69,14 @@ class Session:
     def sheet(self) -> str:
         return self.results.name
 
-    def switch_sheet(self, name: str) -> None:
-        """Make another sheet current (by name or id)."""
-        info = self.sheets.get(name)
+    def switch_sheet(self, sheet_id: str) -> None:
+        """Make another sheet current (by id)."""
         self.results.flush()
-        self._open(self.sheets.open(info.id))
+        self._open(self.sheets.open(sheet_id))
+
+    def reopen(self) -> None:
+        """Reload the current sheet (after a rename, or to see another kernel's rows)."""
+        self.switch_sheet(self.results.sheet_id)
 
     # -- engine context -----------------------------------------------------------------------
     def plan(self) -> Plan:

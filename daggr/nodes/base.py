@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from daggr.components import as_component
 from daggr.errors import GraphError
 from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort, is_port
+from daggr.records import History
 
 if TYPE_CHECKING:
     from daggr.nodes.choice import ChoiceNode
@@ -49,7 +50,7 @@ class Node:
         self._fixed_inputs: dict[str, Any] = {}
         self._item_list_schemas: dict[str, ItemList] = {}
         self._deterministic = True
-        self._fingerprint: str | None = None
+        self._graph: Any = None  # the graph this node was last added to
 
     # -- naming ---------------------------------------------------------------------
     @property
@@ -94,6 +95,12 @@ class Node:
             if is_port(value):
                 self._port_connections[port] = value
                 continue
+            if isinstance(value, History):
+                raise GraphError(
+                    f"Input '{port}' got the result history of node '{value.node}' "
+                    f"(node.history). To wire its output port named 'history', use "
+                    f"{value.node}._outputs.history."
+                )
             component = as_component(value)
             if component is not None:
                 self._input_components[port] = component
@@ -132,6 +139,14 @@ class Node:
 
     def _has_nondeterministic_inputs(self) -> bool:
         return any(callable(v) for v in self._fixed_inputs.values())
+
+    @property
+    def history(self) -> History:
+        """This node's results on its graph's current sheet, oldest first. (A port named
+        ``history`` is reached with ``node._outputs.history``.)"""
+        if self._graph is None:
+            raise GraphError(f"Node '{self._name}' is not in a graph yet; add it to a Graph first.")
+        return self._graph.history(self)
 
     def test(self, **inputs: Any) -> dict[str, Any]:
         """Run this node alone and return ``{port: value}``.

@@ -150,7 +150,7 @@ def _safe(value: Any) -> Any:
         return ("callable", callable_fingerprint(value))
     if callable(value) and not isinstance(value, type):
         return ("callable", getattr(value, "__qualname__", type(value).__qualname__))
-    if isinstance(value, _PLAIN):
+    if type(value) in _PLAIN:  # exact types: a subclass may carry state of its own
         try:
             return canonical(value)
         except (Uncacheable, RecursionError):
