@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from daggr.errors import GraphError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
+from daggr.nodes.fn import check_executor
 from daggr.ports import GatheredPort, Port, ScatteredPort
 from daggr.records import History
 
@@ -76,6 +77,8 @@ class Graph:
         nodes: nodes to add (their upstream nodes come along).
         persist_key: where history is kept: derived from ``name`` by default, a string to
             keep history across renames, or ``False`` to keep nothing on disk.
+        executor: where FnNode functions run by default: a ``concurrent.futures.Executor``
+            or a ``dask.distributed.Client`` (a node's own ``executor=`` wins).
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -91,6 +94,7 @@ class Graph:
         name: str,
         nodes: Iterable[Node] | None = None,
         persist_key: str | bool | None = None,
+        executor: Any = None,
     ):
         if not isinstance(name, str) or not name.strip():
             raise GraphError(
@@ -104,6 +108,8 @@ class Graph:
             self.persist_key = persist_key
         else:
             self.persist_key = derive_persist_key(name) or "graph"
+        check_executor(executor, f"Graph '{name}'")
+        self.executor = executor
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self._ids: dict[str, str] = {}

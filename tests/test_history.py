@@ -383,3 +383,13 @@ def test_sql_over_history_answers_questions_about_runs():
     with pytest.raises(Exception, match="read-only|SELECT"):
         g.history_sql("DELETE FROM results")
     assert len(draft.history) == 3
+
+
+def test_a_result_the_store_cannot_keep_is_a_clear_node_error():
+    make = FnNode(lambda: lambda: "a function is not a value", name="make")
+    after = FnNode(lambda f: f, name="after", inputs={"f": make.output})
+    g = Graph("Unstorable", nodes=[after])
+    result = g.run()
+    assert result.status == {"make": "error", "after": "skipped"}
+    assert "its result cannot be stored" in str(result.errors["make"])
+    assert [r.status for r in g.history("make")] == ["error"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import pickle
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 from daggr.errors import GraphError, closest
@@ -38,6 +40,36 @@ def _signature_info(fn: Callable) -> tuple[list[str], bool, bool]:
     return info
 
 
+def is_dask_client(executor: Any) -> bool:
+    """A ``dask.distributed.Client``, recognised without importing dask."""
+    return type(executor).__module__.split(".")[0] == "distributed" and hasattr(executor, "submit")
+
+
+def check_executor(executor: Any, owner: str) -> None:
+    if executor is None or isinstance(executor, Executor) or is_dask_client(executor):
+        return
+    raise GraphError(
+        f"{owner}: executor must be a concurrent.futures.Executor (e.g. ProcessPoolExecutor) "
+        f"or a dask.distributed.Client, got {type(executor).__name__}."
+    )
+
+
+def check_shippable(executor: Any, fn: Any, node: str) -> None:
+    """Fail early, with advice, when a process pool cannot receive the function."""
+    if not isinstance(executor, ProcessPoolExecutor):
+        return  # threads share memory; Dask pickles with cloudpickle, which ships lambdas
+    try:
+        pickle.dumps(fn)
+    except Exception as exc:
+        raise GraphError(
+            f"FnNode '{node}' runs on a ProcessPoolExecutor, which must pickle its function, "
+            f"and it cannot ({type(exc).__name__}: {exc}). Lambdas, closures and functions "
+            "defined inside other functions cannot be pickled: define the function at the "
+            "top level of a module (a .py file you import), or use a dask.distributed.Client, "
+            "which ships lambdas and notebook functions."
+        ) from None
+
+
 def _default_name(fn: Callable) -> str:
     name = getattr(fn, "__name__", None) or type(fn).__name__
     return "lambda" if name == "<lambda>" else name
@@ -64,6 +96,9 @@ class FnNode(Node):
         max_concurrent: the group's limit.
         deterministic: ``False`` re-executes the node on every run instead of reusing a
             result computed from the same inputs.
+        executor: run the function elsewhere: a ``concurrent.futures.Executor`` (e.g. a
+            ``ProcessPoolExecutor`` for CPU-bound work) or a ``dask.distributed.Client``;
+            scattered items become separate tasks. Defaults to the graph's executor.
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -86,6 +121,7 @@ class FnNode(Node):
         concurrency_group: str | None = None,
         max_concurrent: int = 1,
         deterministic: bool = True,
+        executor: Any = None,
     ):
         if not callable(fn):
             raise GraphError(f"FnNode needs a callable, got {type(fn).__name__}: {fn!r}")
@@ -101,6 +137,9 @@ class FnNode(Node):
             raise GraphError(f"max_concurrent must be at least 1, got {max_concurrent}.")
         self.max_concurrent = max_concurrent
         params, self._accepts_any, self.is_async = _signature_info(fn)
+        check_executor(executor, f"FnNode '{self._name}'")
+        check_shippable(executor, fn, self._name)
+        self.executor = executor
         if inputs is None:
             self._input_ports = list(params)
         else:

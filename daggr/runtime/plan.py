@@ -46,6 +46,7 @@ class Step:
     wires: list[Wire]
     slot_ports: dict[str, str]  # port -> slot id
     dispatch: str
+    executor: Any = None  # where an FnNode's function runs, when not in this process
     fingerprint: str | None = None
 
     @property
@@ -114,6 +115,7 @@ class NodePlan:
 class Plan:
     def __init__(self, graph: Graph):
         self.version = graph._version
+        self.executor = graph.executor
         self.order = graph.get_execution_order()
         self.slots: dict[str, Slot] = {}
         self.aliases: dict[str, str] = {}  # "{node}__{port}" -> slot id
@@ -169,6 +171,12 @@ class Plan:
             self.slots[slot_id].uses.append((key, port))
             self.aliases[alias] = slot_id
             slot_ports[port] = slot_id
+        executor = None
+        if isinstance(node, FnNode):
+            executor = node.executor if node.executor is not None else self.executor
+        if executor is not None:
+            # The executor bounds the work; daggr only waits for it on its event loop.
+            return Step(node, wires, slot_ports, LOOP, executor)
         return Step(node, wires, slot_ports, _dispatch(node))
 
 

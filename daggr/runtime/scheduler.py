@@ -22,13 +22,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from daggr.errors import NodeError
 from daggr.nodes.choice import ChoiceNode
 from daggr.records import STATUS_CANCELLED, STATUS_ERROR, STATUS_OK, ResultRecord, new_result_id
-from daggr.runtime import invoke
+from daggr.runtime import executors, invoke
 from daggr.runtime.keys import Uncacheable, canonical, digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
 from daggr.runtime.plan import INLINE, LANE, POOL, Plan, Step
@@ -127,7 +127,7 @@ class Run:
             self.remaining = 0
             jobs = list(self._async_jobs)
         for job in jobs:
-            job.cancel()
+            _cancel_soon(job)
         if self.emit:
             for name in unfinished:
                 self.emit("node_finished", self.outcomes[name])
@@ -181,6 +181,10 @@ class Run:
     def _finish(self, outcome: NodeOutcome) -> list[str]:
         """Record a node's outcome; returns the dependents that became ready."""
         name = outcome.node
+        if outcome.record is not None and outcome.status != CACHED:
+            if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
+                return []
+            outcome = self._store(outcome)
         with self.lock:
             if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
@@ -197,14 +201,34 @@ class Run:
                     if self.pending[dep] == 0:
                         ready.append(dep)
             done = self.remaining == 0
-        record = outcome.record
-        if record is not None and status != CACHED:
-            self.ctx.results.append(record)
         if self.emit:
             self.emit("node_finished", outcome)
         if done:
             self._complete()
         return ready
+
+    def _store(self, outcome: NodeOutcome) -> NodeOutcome:
+        """Append the outcome's record to the history. A value the store cannot keep
+        turns the node's result into an error that says so, kept without the value."""
+        record = outcome.record
+        try:
+            self.ctx.results.append(record)
+            return outcome
+        except Exception as exc:
+            error = NodeError(outcome.node, exc, f"its result cannot be stored: {exc}")
+            error.__cause__ = exc
+        failed = replace(
+            record, outputs={}, status=STATUS_ERROR, error=str(error), id=new_result_id()
+        )
+        stored = None
+        for candidate in (failed, replace(failed, inputs={})):  # the inputs may be the problem
+            try:
+                self.ctx.results.append(candidate)
+                stored = candidate
+                break
+            except Exception:
+                continue
+        return NodeOutcome(outcome.node, ERROR, {}, stored, error, str(error), outcome.duration)
 
     def _start(self, name: str) -> bool:
         with self.lock:
@@ -385,7 +409,7 @@ class Run:
             self._async_jobs.add(job)
             cancelled = self.cancelled
         if cancelled:
-            job.cancel()
+            _cancel_soon(job)
 
     def _untrack(self, job: Any) -> None:
         with self.lock:
@@ -409,7 +433,7 @@ class Run:
         try:
             if p.scatter:
                 return await self._items_async(p, started, t0, limiter)
-            raw = await invoke.call_async(node, invoke.call_kwargs(node, p.inputs))
+            raw = await self._call(p.step, invoke.call_kwargs(node, p.inputs))
             outputs = invoke.map_outputs(node, raw)
         except asyncio.CancelledError:
             raise
@@ -503,12 +527,16 @@ class Run:
         per_item, keys, reusable = self._item_plan(p)
         results: list[dict[str, Any] | None] = [None] * len(per_item)
         metas: list[dict[str, Any]] = [{} for _ in per_item]
-        # Items of a node that runs one call at a time stay sequential, like its calls.
+        # Items of a node that runs one call at a time stay sequential, like its calls; an
+        # executor gets every item at once and schedules them itself.
         overlapping = getattr(node, "concurrent", True) or getattr(node, "concurrency_group", None)
-        width = limiter.limit if limiter is not None else ITEM_CONCURRENCY if overlapping else 1
+        if limiter is not None:
+            width = limiter.limit
+        elif p.step.executor is not None:
+            width = max(len(per_item), 1)
+        else:
+            width = ITEM_CONCURRENCY if overlapping else 1
         bound = asyncio.Semaphore(width)
-        loop = asyncio.get_running_loop()
-        is_async = getattr(node, "is_async", False) or not hasattr(node, "fn")
 
         async def one(i: int) -> None:
             key = keys[i]
@@ -522,13 +550,12 @@ class Run:
                     await limiter.acquire_async()
                 try:
                     kwargs = invoke.call_kwargs(node, {**p.inputs, **per_item[i]})
-                    if is_async:
-                        raw = await invoke.call_async(node, kwargs)
-                    else:
-                        raw = await loop.run_in_executor(get_pool(), invoke.call_sync, node, kwargs)
+                    raw = await self._call(p.step, kwargs)
                     results[i] = invoke.map_outputs(node, raw)
                     metas[i] = {"key": key, "status": STATUS_OK, "error": None}
+                    self._item_event(p.name, i, STATUS_OK)
                 except Exception as exc:
+                    self._item_event(p.name, i, STATUS_ERROR)
                     metas[i] = {
                         "key": key,
                         "status": STATUS_ERROR,
@@ -541,6 +568,20 @@ class Run:
 
         await asyncio.gather(*(one(i) for i in range(len(per_item))))
         return self._items_outcome(p, results, metas, started, t0)
+
+    async def _call(self, step: Step, kwargs: dict[str, Any]) -> Any:
+        """One call of a node's code: on its executor, on the loop, or on a worker thread."""
+        node = step.node
+        if step.executor is not None:
+            return await executors.call(step.executor, node, kwargs)
+        if getattr(node, "is_async", False) or not hasattr(node, "fn"):
+            return await invoke.call_async(node, kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(get_pool(), invoke.call_sync, node, kwargs)
+
+    def _item_event(self, name: str, index: int, status: str) -> None:
+        if self.emit:
+            self.emit("item_finished", (name, index, status))
 
     def _items_outcome(
         self, p: Prepared, results: list, metas: list[dict[str, Any]], started: float, t0: float
@@ -601,3 +642,12 @@ class Run:
         )
         status = OK if error is None else ERROR
         return NodeOutcome(p.name, status, record.outputs, record, error, message, duration)
+
+
+def _cancel_soon(job: Any) -> None:
+    """Cancel an asyncio task from any thread (Task.cancel is not thread-safe and would
+    not wake its loop), or a concurrent future."""
+    if isinstance(job, asyncio.Task):
+        job.get_loop().call_soon_threadsafe(job.cancel)
+    else:
+        job.cancel()

@@ -1,0 +1,164 @@
+"""FnNode work on a process pool and on a real Dask cluster (processes on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from daggr import FileValue, FnNode, Graph
+from daggr.errors import GraphError
+
+
+def pid_of(x):
+    time.sleep(0.05)
+    return (x * x, os.getpid())
+
+
+def explode(x):
+    raise ValueError(f"bad item {x}")
+
+
+def nap(x):
+    time.sleep(30)
+    return x
+
+
+def write_file(text):
+    folder = tempfile.mkdtemp(prefix="daggr-worker-")
+    path = os.path.join(folder, "note.txt")
+    with open(path, "w") as fh:
+        fh.write(text)
+    return FileValue(path)
+
+
+def source():
+    return list(range(6))
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with ProcessPoolExecutor(max_workers=2) as executor:
+        yield executor
+
+
+def scatter_graph(fn, executor, name, **kw):
+    items = FnNode(source, name="items")
+    each = FnNode(fn, name="each", inputs={"x": items.output.each}, executor=executor, **kw)
+    return Graph(name, nodes=[each], persist_key=False), each
+
+
+def test_process_pool_runs_items_as_separate_tasks(pool):
+    g, _ = scatter_graph(pid_of, pool, "pool")
+    result = g.run()
+    values = result["each"]["output"]
+    assert [v[0] for v in values] == [x * x for x in range(6)]
+    pids = {v[1] for v in values}
+    assert os.getpid() not in pids
+
+
+def test_graph_level_executor_applies_to_every_fn_node(pool):
+    node = FnNode(pid_of, name="one", inputs={"x": 3})
+    result = Graph("graph pool", nodes=[node], persist_key=False, executor=pool).run()
+    value, pid = result["one"]["output"]
+    assert value == 9 and pid != os.getpid()
+
+
+def test_worker_errors_keep_the_item_and_the_remote_traceback(pool):
+    g, _ = scatter_graph(explode, pool, "pool errors")
+    result = g.run()
+    assert "item 0 failed: ValueError: bad item 0 (6 of 6 items failed)" in str(
+        result.errors["each"]
+    )
+    cause = result.outcome("each").error.__cause__
+    assert isinstance(cause, ValueError)
+    assert "in explode" in str(cause.__cause__)  # the worker's own traceback
+
+
+def test_lambda_on_a_process_pool_says_what_to_change(pool):
+    with pytest.raises(GraphError, match="define the function at the top level"):
+        FnNode(lambda x: x, name="lam", inputs={"x": 1}, executor=pool)
+    node = FnNode(lambda x: x, name="lam", inputs={"x": 1})
+    result = Graph("lambda pool", nodes=[node], persist_key=False, executor=pool).run()
+    assert "cannot be pickled" in str(result.errors["lam"])
+
+
+def test_files_made_on_workers_reach_the_session(pool, daggr_home):
+    node = FnNode(write_file, name="write", inputs={"text": "from a worker"}, executor=pool)
+    result = Graph("pool files", nodes=[node], persist_key=False).run()
+    path = Path(result["write"]["output"])
+    assert isinstance(result["write"]["output"], FileValue)
+    assert path.read_text() == "from a worker"
+    assert daggr_home in path.parents
+
+
+def test_cancel_stops_waiting_for_the_pool(pool):
+    g, _ = scatter_graph(nap, pool, "pool cancel")
+    handle = g.start()
+    time.sleep(0.5)
+    handle.cancel()
+    result = handle.result(timeout=5)
+    assert result.status["each"] == "cancelled"
+
+
+def test_unknown_executor_type_is_refused():
+    with pytest.raises(GraphError, match="concurrent.futures.Executor"):
+        FnNode(pid_of, executor="threads")
+
+
+# -- Dask --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    import cloudpickle
+
+    # Workers are fresh processes that cannot import this test module: ship its
+    # functions by value.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_runs_items_on_its_workers(dask_client):
+    g, _ = scatter_graph(pid_of, dask_client, "dask")
+    values = g.run()["each"]["output"]
+    assert [v[0] for v in values] == [x * x for x in range(6)]
+    worker_pids = set(dask_client.run(os.getpid).values())
+    assert {v[1] for v in values} <= worker_pids and os.getpid() not in worker_pids
+
+
+def test_dask_ships_lambdas_and_reports_errors(dask_client):
+    node = FnNode(lambda x: x + 1, name="lam", inputs={"x": 41}, executor=dask_client)
+    assert Graph("dask lambda", nodes=[node], persist_key=False).run()["lam"] == {"output": 42}
+    g, _ = scatter_graph(explode, dask_client, "dask errors")
+    result = g.run()
+    assert "ValueError: bad item 0" in str(result.errors["each"])
+
+
+def test_dask_files_and_cancel(dask_client, daggr_home):
+    node = FnNode(write_file, name="write", inputs={"text": "from dask"}, executor=dask_client)
+    path = Path(Graph("dask files", nodes=[node], persist_key=False).run()["write"]["output"])
+    assert path.read_text() == "from dask" and daggr_home in path.parents
+    g, _ = scatter_graph(nap, dask_client, "dask cancel")
+    handle = g.start()
+    time.sleep(1.0)
+    handle.cancel()
+    assert handle.result(timeout=10).status["each"] == "cancelled"
+    deadline = time.time() + 20
+    while (
+        time.time() < deadline
+        and dask_client.processing()
+        and any(dask_client.processing().values())
+    ):
+        time.sleep(0.2)
+    assert not any(dask_client.processing().values())  # the cluster dropped the work
