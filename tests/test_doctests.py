@@ -11,7 +11,7 @@ import pytest
 import daggr
 
 # Modules whose examples need a kernel, a browser or remote servers are tested elsewhere.
-SKIP = ("daggr.widget", "daggr.remote", "daggr.cli", "daggr.app")
+SKIP = ("daggr.widget", "daggr.remote", "daggr.cli", "daggr.app", "daggr.__main__")
 
 MODULES = sorted(
     m.name for m in pkgutil.walk_packages(daggr.__path__, "daggr.") if not m.name.startswith(SKIP)

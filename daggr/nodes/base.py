@@ -36,6 +36,15 @@ class Node:
 
     kind = "NODE"  # badge shown on the canvas
     _counter = 0
+    # What the engine reads from any node. Declared here so that these names never fall
+    # through to __getattr__ and come back as ports.
+    is_async = False
+    concurrent = False
+    concurrency_group: str | None = None
+    max_concurrent = 1
+    executor: Any = None
+    preprocess: Any = None
+    postprocess: Any = None
 
     def __init__(self, name: str | None = None):
         Node._counter += 1

@@ -1,11 +1,13 @@
-"""Definitions of GradioNode and InferenceNode: their ports and names.
+"""Definitions of GradioNode and InferenceNode: their ports, names and validation.
 
-Calling the remote app or model is the runtime's job; constructing with
-``validate=False`` never touches the network.
+Calling the remote app or model is done by ``daggr.remote`` (imported on first use, so
+that ``import daggr`` stays light); constructing with ``validate=False`` never touches the
+network.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -31,8 +33,45 @@ def is_url(src: str) -> bool:
     return src.startswith(("http://", "https://"))
 
 
-class GradioNode(Node):
+_SPACE_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/spaces/([\w.-]+/[\w.-]+)/?$")
+
+
+def space_id_of(src: str) -> str | None:
+    """The Space id a source names (``owner/name`` or its huggingface.co page), else None."""
+    match = _SPACE_URL.match(src)
+    if match:
+        return match.group(1)
+    return src if _SPACE_ID.match(src) else None
+
+
+def _is_folder(src: str) -> bool:
+    return src.startswith(("/", "./", "../", "~")) or os.path.isdir(os.path.expanduser(src))
+
+
+class _RemoteNode(Node):
+    """What the engine reads from every remote node: calls are async and may overlap."""
+
+    is_async = True
+    concurrent = True
+    concurrency_group = None
+    max_concurrent = 1
+
+
+class GradioNode(_RemoteNode):
     """Call an endpoint of a Gradio app (a Space id or a URL).
+
+    Args:
+        space_or_url: ``"owner/space"``, ``"https://..."`` or ``"localhost:7860"``; with
+            ``run_locally=True`` also a local folder laid out as a Space.
+        api_name: the endpoint (default ``"/predict"``; ``"/N"`` for unnamed endpoint N).
+        inputs: ``{parameter: source}`` (ports, components, fixed values).
+        outputs: ``{port: component}``; a multi-output endpoint maps onto them in order.
+        validate: check the endpoint and parameters against the app's API now (cached on
+            disk, so later constructions work offline).
+        run_locally: run the Space on this machine (prepared on first use or
+            :meth:`prepare`); falls back to the remote Space if that fails.
+        preprocess: ``f(inputs) -> inputs`` before the call.
+        postprocess: ``f(*outputs)`` on the raw client values, before files are downloaded.
 
     Example:
         >>> from daggr import GradioNode, components as gr
@@ -62,7 +101,10 @@ class GradioNode(Node):
                 "'username/space-name' or a full URL like 'https://...'"
             )
         src = normalize_source(space_or_url)
-        if not is_url(src) and not _SPACE_ID.match(src):
+        src = space_id_of(src) or src  # a Space's huggingface.co page means the Space
+        if run_locally and not is_url(src) and _is_folder(src):
+            src = os.path.abspath(os.path.expanduser(src))
+        elif not is_url(src) and not _SPACE_ID.match(src):
             raise GraphError(
                 f"Invalid space_or_url '{space_or_url}'. Expected format: "
                 "'username/space-name' or a full URL like 'https://...' "
@@ -74,6 +116,9 @@ class GradioNode(Node):
         self.api_name = api if api.startswith("/") else "/" + api
         if not name:
             tail = src.rstrip("/").split("/")[-1]
+            if is_url(src) and "/" not in src.split("://", 1)[1].strip("/"):
+                # A bare host:port says nothing about the step; the endpoint does.
+                tail = self.api_name.strip("/") or tail
             self._name = re.sub(r"[^\w.-]+", "_", tail) or "gradio"
         self.validate = validate
         self.run_locally = run_locally
@@ -84,14 +129,48 @@ class GradioNode(Node):
         if not self._output_ports:
             self._output_ports = ["output"]
             self._output_components["output"] = None
+        if validate and not run_locally:
+            from daggr.remote.gradio import validate_node
+
+            validate_node(self)
 
     @property
     def url(self) -> str:
-        return self.src if is_url(self.src) else f"https://huggingface.co/spaces/{self.src}"
+        if is_url(self.src) or _is_folder(self.src):
+            return self.src
+        return f"https://huggingface.co/spaces/{self.src}"
+
+    def prepare(self) -> str:
+        """Connect now instead of on first use: start the local copy (``run_locally``) or
+        open the client. Returns the address calls will go to.
+
+        Example:
+            >>> GradioNode("localhost:7860", validate=False).prepare()  # doctest: +SKIP
+            'http://localhost:7860'
+        """
+        from daggr.remote.auth import get_token
+        from daggr.remote.gradio import connect
+
+        src = self.src
+        if self.run_locally:
+            from daggr.remote.local_space import local_url
+
+            src = local_url(self) or self.src
+        connect(src, get_token())
+        return src
 
 
-class InferenceNode(Node):
+class InferenceNode(_RemoteNode):
     """Call a Hugging Face model through the Inference API (``model`` or ``model:provider``).
+
+    Args:
+        model: ``"org/model"``, ``"org/model:provider"``, or the URL of an endpoint that
+            speaks the Inference API.
+        inputs: the task's main input (any name: ``prompt``, ``image``, ``input``...) and
+            any other parameters of the task's ``InferenceClient`` method by name.
+        task: the task (default: the model's ``pipeline_tag``; chat for a URL).
+        validate: look the model up on the Hub now (cached on disk) and check the inputs
+            against the task's parameters.
 
     Example:
         >>> from daggr import InferenceNode
@@ -135,6 +214,15 @@ class InferenceNode(Node):
         if not self._output_ports:
             self._output_ports = ["output"]
             self._output_components["output"] = None
+        self._resolved_task: str | None = None
+        if task is not None:
+            from daggr.remote.inference import normalize_task
+
+            self._resolved_task = normalize_task(task)
+        if validate:
+            from daggr.remote.inference import validate_node
+
+            validate_node(self)
 
     @property
     def url(self) -> str:

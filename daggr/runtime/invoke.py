@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from daggr.errors import DaggrError
 from daggr.nodes.base import Node
 from daggr.nodes.fn import FnNode
 from daggr.nodes.input import InputNode
+from daggr.nodes.remote import GradioNode, InferenceNode
 
 
 class OutputMappingError(DaggrError, ValueError):
@@ -36,14 +38,27 @@ def call_kwargs(node: Node, inputs: dict[str, Any]) -> dict[str, Any]:
 def call_sync(node: Node, kwargs: dict[str, Any]) -> Any:
     if isinstance(node, FnNode):
         return node.fn(**kwargs)
+    if isinstance(node, (GradioNode, InferenceNode)):
+        # Remote calls are async; from a plain thread, run one on a private loop.
+        return asyncio.run(call_async(node, kwargs))
     raise NotRunnable(node)
 
 
 async def call_async(node: Node, kwargs: dict[str, Any]) -> Any:
+    """Run a node's code. For remote nodes the result is already postprocessed (postprocess
+    sees the raw client values, before files are downloaded); :func:`map_outputs` knows."""
     if isinstance(node, FnNode):
         if node.is_async:
             return await node.fn(**kwargs)
         return node.fn(**kwargs)
+    if isinstance(node, GradioNode):
+        from daggr.remote import gradio
+
+        return await gradio.call(node, kwargs)
+    if isinstance(node, InferenceNode):
+        from daggr.remote import inference
+
+        return await inference.call(node, kwargs)
     raise NotRunnable(node)
 
 
@@ -57,7 +72,14 @@ class NotRunnable(DaggrError, NotImplementedError):
 
 def map_outputs(node: Node, raw: Any) -> dict[str, Any]:
     """Tuple → ports in order; a dict keyed by exactly the port names (several ports) → by
-    name; anything else → the first port. ``postprocess`` runs first."""
+    name; anything else → the first port. ``postprocess`` runs first.
+
+    Remote nodes map through :func:`daggr.remote.outputs.map_remote_outputs` (their
+    postprocess already ran in :func:`call_async`)."""
+    if isinstance(node, (GradioNode, InferenceNode)):
+        from daggr.remote.outputs import map_remote_outputs
+
+        return map_remote_outputs(node, raw)
     post = getattr(node, "postprocess", None)
     if post is not None:
         raw = post(*raw) if isinstance(raw, tuple) else post(raw)

@@ -1,0 +1,105 @@
+"""Real parts on loopback: a Gradio app in a subprocess, a fake Hub / Inference API in a
+thread, and a guard that fails the session if anything tries to leave the machine."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from fake_hub import FakeHub, start_fake_hub
+from loopback import AppProcess, free_port
+
+_LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0", "::"}
+OUTSIDE_ATTEMPTS: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_internet():
+    """Refuse (and remember) every connection that is not to this machine."""
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in _LOCAL_HOSTS:
+            OUTSIDE_ATTEMPTS.append(str(address))
+            raise OSError(f"test guard: no internet ({address})")
+        return real_connect(self, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and name not in _LOCAL_HOSTS and not name.startswith("127."):
+            OUTSIDE_ATTEMPTS.append(str(name))
+            raise socket.gaierror(f"test guard: no internet ({name})")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = guarded_connect
+    socket.getaddrinfo = guarded_getaddrinfo
+    yield OUTSIDE_ATTEMPTS
+    socket.socket.connect = real_connect
+    socket.getaddrinfo = real_getaddrinfo
+    assert not OUTSIDE_ATTEMPTS, f"something tried to reach the internet: {OUTSIDE_ATTEMPTS}"
+
+
+@pytest.fixture(scope="session")
+def gradio_app(tmp_path_factory) -> AppProcess:
+    """The shared app (never stopped by tests)."""
+    out = tmp_path_factory.mktemp("app-out")
+    app = AppProcess(free_port(), out, out / "app.log").start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def _own_app(tmp_path_factory) -> AppProcess:
+    out = tmp_path_factory.mktemp("own-app-out")
+    app = AppProcess(free_port(), out, out / "app.log").start(wait=False)
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def own_app(_own_app: AppProcess) -> AppProcess:
+    """A second app that a test may stop and restart on the same port (running when the
+    test starts)."""
+    return _own_app.ensure_running()
+
+
+@pytest.fixture(scope="session")
+def fake_hub_server():
+    hub, server = start_fake_hub()
+    yield hub
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_hub(fake_hub_server: FakeHub, monkeypatch) -> FakeHub:
+    """The fake Hub, online: HF_HUB_OFFLINE unset (and huggingface_hub's import-time copy
+    patched), HF_ENDPOINT and DAGGR_INFERENCE_ENDPOINT pointing at it."""
+    import huggingface_hub.constants as constants
+
+    hub = fake_hub_server
+    hub.requests.clear()
+    hub.spaces.clear()
+    hub.models.clear()
+    hub.failures.clear()
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setenv("DAGGR_INFERENCE_ENDPOINT", hub.url)
+    monkeypatch.setenv("HF_TOKEN", "")  # no token unless a test sets one
+    return hub
+
+
+@pytest.fixture(autouse=True)
+def fresh_remote_state(monkeypatch):
+    """Each test starts with no cached clients, local apps or revisions."""
+    from daggr.remote import api_cache, gradio, local_space
+
+    monkeypatch.setenv("HF_TOKEN", "")
+    monkeypatch.setenv("DAGGR_RETRY_BACKOFF", "0.05")
+    yield
+    for src, fp in list(gradio._sources):
+        gradio._sources.pop((src, fp), None)
+    api_cache._latest_revision.clear()
+    local_space.stop_all()
+    local_space._failed.clear()
