@@ -247,8 +247,9 @@ class Run:
             if src in self.member_set:
                 rec = self.records.get(src)
                 if rec is None:
-                    status = self.outcomes[src].status
-                    why = "failed" if status == ERROR else status
+                    upstream_outcome = self.outcomes[src]
+                    status = upstream_outcome.status
+                    why = f"failed: {upstream_outcome.message}" if status == ERROR else status
                     return NodeOutcome(name, SKIPPED, message=f"upstream node '{src}' {why}")
             else:
                 rec = self.ctx.selected(src)
