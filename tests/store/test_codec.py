@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import pickle
 import threading
@@ -25,7 +26,9 @@ def same(a, b) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+        return (math.isnan(a) and math.isnan(b)) or (
+            a == b and math.copysign(1, a) == math.copysign(1, b)
+        )
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
@@ -216,7 +219,7 @@ def test_unpicklable_after_class_removed(tmp_path) -> None:
     files = FileStore(tmp_path / "files")
     blob = pickle.dumps(Point(1)).replace(b"Point", b"Gone!")
     sha, _ = files.put_bytes(blob, ".pkl")
-    back = decode('{"$pickle":"%s","ext":".pkl"}' % sha, files)
+    back = decode(json.dumps({"$pickle": sha, "ext": ".pkl"}), files)
     assert isinstance(back, UnavailableValue) and "Gone" in back.reason
 
 
