@@ -41,8 +41,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from .errors import CorruptDatabaseError, DatabaseOpenError, StoreBusyError, StoreError
 from .schema import ensure_schema
 
@@ -62,12 +60,19 @@ _instance: Any = None
 _instance_lock = threading.Lock()
 
 
+def duckdb_module() -> Any:
+    """The ``duckdb`` module, imported on first use (it takes ~150 ms to import)."""
+    import duckdb
+
+    return duckdb
+
+
 def _cursor() -> Any:
     """A new connection to the process-wide in-memory DuckDB instance."""
     global _instance
     with _instance_lock:
         if _instance is None:
-            _instance = duckdb.connect(":memory:", config=dict(_CONFIG))
+            _instance = duckdb_module().connect(":memory:", config=dict(_CONFIG))
         return _instance.cursor()
 
 
@@ -241,7 +246,7 @@ class Database:
         quoted = str(self.path).replace("'", "''")
         try:
             self._con.execute(f"ATTACH '{quoted}' AS {self.alias} (TYPE duckdb)")
-        except duckdb.Error as exc:
+        except duckdb_module().Error as exc:
             raise _classify(exc, self.path) from exc
         try:
             self._con.execute(f"USE {self.alias}")
@@ -261,7 +266,7 @@ class Database:
         try:
             self._con.execute("USE memory")
             self._con.execute(f"DETACH DATABASE IF EXISTS {self.alias}")
-        except duckdb.Error as exc:
+        except duckdb_module().Error as exc:
             # A detach that fails leaves the lock in doubt: drop the connection.
             log.warning("daggr store: detaching %s failed (%s); reconnecting", self.path, exc)
             with contextlib.suppress(Exception):
@@ -270,10 +275,12 @@ class Database:
         self._end_turn()
 
     def _should_yield(self) -> bool:
-        return time.monotonic() - self._attached_at > self.max_hold or self._someone_waits()
+        if self._someone_waits():
+            self._contended_at = time.monotonic()  # commit less often for a while
+            return True
+        return time.monotonic() - self._attached_at > self.max_hold
 
     def _yield_file(self) -> None:
-        self._contended_at = time.monotonic()
         self._detach_now()
         self._cooldown_until = time.monotonic() + self.cooldown
         self.stats["yields"] += 1
@@ -360,7 +367,7 @@ class Database:
             try:
                 yield con
             except BaseException:
-                with contextlib.suppress(duckdb.Error):
+                with contextlib.suppress(duckdb_module().Error):
                     con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")

@@ -86,9 +86,10 @@ class MemoryData:
 class MemorySheet:
     """One sheet of a memory store (implements :class:`~daggr.store.SheetResults`).
 
-    >>> sheet = Store.memory().sheets("g").open_or_create()      # doctest: +SKIP
+    >>> from daggr.store import Store
+    >>> sheet = Store.memory().sheets("g").open_or_create()
     >>> sheet.append(ResultRecord("n", key="k", outputs={"o": 1}, inputs={}))
-    >>> sheet.find("n", "k").outputs                              # doctest: +SKIP
+    >>> sheet.find("n", "k").outputs
     {'o': 1}
     """
 

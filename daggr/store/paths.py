@@ -1,9 +1,11 @@
 """Where the store keeps things on disk. Nothing here creates a file or directory.
 
->>> import os
->>> os.environ["DAGGR_HOME"] = "/tmp/daggr-doc"
->>> str(default_db_path())
-'/tmp/daggr-doc/daggr.duckdb'
+With ``DAGGR_HOME=/data/daggr`` and no ``DAGGR_DB_PATH``:
+
+>>> default_db_path()                      # doctest: +SKIP
+PosixPath('/data/daggr/daggr.duckdb')
+>>> default_files_dir()                    # doctest: +SKIP
+PosixPath('/data/daggr/files')
 """
 
 from __future__ import annotations

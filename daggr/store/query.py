@@ -10,24 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import duckdb
-
+from .db import duckdb_module
 from .errors import ReadOnlyQueryError
-
-_ALLOWED = {duckdb.StatementType.SELECT}
 
 
 def check_read_only(query: str) -> None:
     """Raise :class:`ReadOnlyQueryError` unless ``query`` is one read-only statement."""
     if not isinstance(query, str):
         raise TypeError(f"A query must be a str, got {type(query).__name__}.")
+    duckdb = duckdb_module()
     statements = duckdb.extract_statements(query)  # a syntax error raises ParserException
     if len(statements) != 1:
         raise ReadOnlyQueryError(
             f"Store.sql runs exactly one SELECT statement, got {len(statements)}."
         )
     kind = statements[0].type
-    if kind not in _ALLOWED:
+    if kind != duckdb.StatementType.SELECT:
         raise ReadOnlyQueryError(
             f"Store.sql is read-only: it runs SELECT queries, not {kind.name} statements. "
             f"Change sheets, inputs and results through the daggr API (sheets.delete(), "

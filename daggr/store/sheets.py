@@ -53,11 +53,17 @@ class DuckSheets:
 
     A sheet can be named by its id or its name in every method.
 
-    >>> sheets = Store().sheets("my-graph")          # doctest: +SKIP
-    >>> first = sheets.create()                       # "Sheet 1"
+    >>> import tempfile
+    >>> from daggr.store import Store
+    >>> store = Store(tempfile.mkdtemp() + "/doc.duckdb", files_dir=tempfile.mkdtemp())
+    >>> sheets = store.sheets("my-graph")
+    >>> first = sheets.create()
+    >>> first.name
+    'Sheet 1'
     >>> sheets.rename(first.id, "baseline").name
     'baseline'
-    >>> sheet = sheets.open("baseline")               # a DuckSheet
+    >>> sheet = sheets.open("baseline")              # a DuckSheet
+    >>> store.close()
     """
 
     def __init__(

@@ -165,12 +165,11 @@ def _memory_sql(
     data: MemoryData, query: str, params: Sequence[Any] | dict[str, Any] | None
 ) -> QueryResult:
     # Build a throwaway DuckDB with the real schema, so queries behave the same.
-    import duckdb
-
+    from .db import duckdb_module
     from .query import check_read_only
 
     check_read_only(query)
-    con = duckdb.connect(":memory:")
+    con = duckdb_module().connect(":memory:")
     try:
         for migration in MIGRATIONS:
             for statement in migration.statements:

@@ -92,10 +92,15 @@ class DuckSheet:
 
     Get one from ``store.sheets(graph_key).open(...)``; thread-safe.
 
-    >>> sheet = Store().sheets("my-graph").open_or_create()        # doctest: +SKIP
+    >>> import tempfile
+    >>> from daggr.store import Store
+    >>> store = Store(tempfile.mkdtemp() + "/doc.duckdb", files_dir=tempfile.mkdtemp())
+    >>> sheet = store.sheets("my-graph").open_or_create()
     >>> sheet.append(ResultRecord("gen", key="k1", outputs={"text": "hi"}, inputs={}))
-    >>> sheet.latest("gen").outputs                                # doctest: +SKIP
+    >>> sheet.latest("gen").outputs
     {'text': 'hi'}
+    >>> sheet.flush()                                  # durable in the file now
+    >>> store.close()
     """
 
     def __init__(
@@ -140,7 +145,7 @@ class DuckSheet:
 
     @staticmethod
     def _read(con: Any, sid: str, row: tuple[Any, ...] | None = None) -> tuple[Any, ...]:
-        """Everything a freshly opened sheet shows, in four queries (inside a transaction).
+        """Everything a freshly opened sheet shows, in 3-5 queries (inside a transaction).
 
         ``row`` is the sheet's row with viewport and results counter, if already read.
         """
@@ -173,12 +178,19 @@ class DuckSheet:
                 if isinstance(sel, dict):
                     selected_ids = [v for v in sel.values() if isinstance(v, str)]
         latest_rows = []
-        if heads or selected_ids:
-            # the newest row of each node and the selected rows, in one go
+        if heads:
             latest_rows = con.execute(
-                f"SELECT {_COLS} FROM results WHERE sheet_id = $1 AND seq <= $2 AND "
-                f"(seq IN (SELECT unnest($3::BIGINT[])) OR id IN (SELECT unnest($4::VARCHAR[])))",
-                [sid, snap, [h[2] for h in heads], selected_ids],
+                f"SELECT {_COLS} FROM results WHERE sheet_id = $1 "
+                f"AND seq IN (SELECT unnest($2::BIGINT[]))",
+                [sid, [h[2] for h in heads]],
+            ).fetchall()
+        # selections are usually the newest results: read only the others
+        selected_ids = sorted(set(selected_ids) - {r[0] for r in latest_rows})
+        if selected_ids:
+            latest_rows += con.execute(
+                f"SELECT {_COLS} FROM results WHERE sheet_id = $1 AND seq <= $2 "
+                f"AND id IN (SELECT unnest($3::VARCHAR[]))",
+                [sid, snap, selected_ids],
             ).fetchall()
         return row, snap, heads, latest_rows, inputs, state
 
@@ -220,8 +232,8 @@ class DuckSheet:
             self._own = own_left
             self._pages.clear()
             self._page_bytes = 0
-            for rec in selected_recs.values():
-                self._remember(rec)
+            for r, rec in decoded:  # newest and selected rows: found by id in O(1)
+                self._remember(rec, r[1])
             sel = decoded_state.get(SELECTED_KEY)
             self._selected = {}
             if isinstance(sel, dict):
@@ -372,9 +384,15 @@ class DuckSheet:
         outputs = prepare_ports(record.outputs, "output", record.node)
         inputs = prepare_ports(record.inputs, "input", record.node)
         upstream = dict(record.upstream or {})
+        if not all(type(k) is str and type(v) is str for k, v in upstream.items()):
+            raise TypeError(
+                f"ResultRecord.upstream of node {record.node!r} must map node names to "
+                f"result ids (str -> str), got {upstream!r}."
+            )
+        items = None
         if record.items is not None:
-            prepare(record.items, f"items of node {record.node!r}")  # validates only
-        op = ResultOp(self.sheet_id, self._files, record, outputs, inputs)
+            items = prepare(record.items, f"items of node {record.node!r}")
+        op = ResultOp(self.sheet_id, self._files, record, outputs, inputs, items)
         op.on_commit = self._result_committed
         entry = _Entry(record.id, None, record.key, record.status, upstream)
         with self._lock:
@@ -415,7 +433,7 @@ class DuckSheet:
                     n.latest = rec
                 if self._selected.get(rec.node) is not None and self._selected[rec.node].id == rid:
                     self._selected[rec.node] = rec
-            self._remember(rec)
+            self._remember(rec, None if op.dropped else op.seq)
 
     def latest(self, node: str) -> ResultRecord | None:
         """The newest result of ``node`` (any status), or None."""

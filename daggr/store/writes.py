@@ -18,7 +18,7 @@ from typing import Any
 
 from daggr.records import ResultRecord
 
-from .codec import FileStore, Prepared, dumps, finalize
+from .codec import FileStore, Prepared, finalize
 
 log = logging.getLogger("daggr.store")
 
@@ -83,11 +83,13 @@ class ResultOp(WriteOp):
         record: ResultRecord,
         outputs: Prepared,
         inputs: Prepared,
+        items: Prepared | None = None,
     ) -> None:
         super().__init__(sheet_id, files)
         self.record = record
         self.outputs = outputs
         self.inputs = inputs
+        self.items = items
         self.seq: int | None = None
         self.row: tuple[Any, ...] = ()
 
@@ -107,7 +109,7 @@ class ResultOp(WriteOp):
             self._text(self.inputs, r.id),
             json.dumps(r.upstream or {}, separators=(",", ":")),
             r.variant,
-            None if r.items is None else dumps(r.items),
+            self._text(self.items, r.id),
             to_timestamp(r.started_at),
             r.duration,
         )

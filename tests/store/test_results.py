@@ -263,3 +263,42 @@ def test_nothing_created_before_use(tmp_path, monkeypatch) -> None:
     store.sheets("g").list()
     assert store.path.exists()
     store.close()
+
+
+def test_paths_follow_the_environment(tmp_path, monkeypatch) -> None:
+    from daggr.store import daggr_home, default_db_path, default_files_dir
+
+    monkeypatch.delenv("DAGGR_HOME", raising=False)
+    monkeypatch.delenv("DAGGR_DB_PATH", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    assert daggr_home() == tmp_path / "hf" / "daggr"
+    assert default_db_path() == tmp_path / "hf" / "daggr" / "daggr.duckdb"
+    monkeypatch.setenv("DAGGR_HOME", str(tmp_path / "dh"))
+    assert default_files_dir() == tmp_path / "dh" / "files"
+    monkeypatch.setenv("DAGGR_DB_PATH", str(tmp_path / "elsewhere.duckdb"))
+    assert default_db_path() == tmp_path / "elsewhere.duckdb"
+    monkeypatch.delenv("HF_HOME")
+    monkeypatch.delenv("DAGGR_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert daggr_home() == tmp_path / "home" / ".cache" / "huggingface" / "daggr"
+
+
+def test_items_and_upstream_are_checked_and_kept(store: Store) -> None:
+    sheet = _sheet(store)
+    items = [{"key": ("a", 1), "status": "ok", "error": None}, {"key": "b", "status": "error"}]
+    r = rec("scatter", items=items, upstream={"src": "r-1"})
+    sheet.append(r)
+    with pytest.raises(TypeError, match="upstream"):
+        sheet.append(rec("scatter", upstream={"src": 3}))
+    store = reopen(store)
+    got = store.sheets("g").open(sheet.sheet_id).latest("scatter")
+    assert got.items == items and got.upstream == {"src": "r-1"}
+    store.close()
+
+
+def test_flush_reports_nothing_when_all_is_written(store: Store) -> None:
+    sheet = _sheet(store)
+    sheet.append(rec("n"))
+    sheet.flush()
+    assert store._db.pending == 0

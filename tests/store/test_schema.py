@@ -92,7 +92,10 @@ def test_failed_migration_rolls_back(tmp_path) -> None:
         ensure_schema(con, path, [*MIGRATIONS, bad])
     version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert int(version[0]) == SCHEMA_VERSION
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ok'").fetchone()[0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ok'").fetchone()[0]
+        == 0
+    )
     con.close()
 
 

@@ -61,7 +61,9 @@ def noflush_mode(db: str, sheet_id: str, name: str, n: str) -> None:
     time.sleep(3600)
 
 
-def concurrent_mode(db: str, sheet_id: str, name: str, seconds: str, outdir: str, other: str) -> None:
+def concurrent_mode(
+    db: str, sheet_id: str, name: str, seconds: str, outdir: str, other: str
+) -> None:
     store = Store(db)
     sheets = store.sheets("g")
     sheet = sheets.open(sheet_id)
