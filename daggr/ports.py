@@ -61,33 +61,8 @@ class Port:
         return f"Port({self.node.name}.{self.name})"
 
 
-class ScatteredPort:
-    """A port whose list value is spread over items: the consumer runs once per item."""
-
-    __slots__ = ("port", "item_key")
-
-    def __init__(self, port: Port, item_key: str | None = None):
-        self.port = port
-        self.item_key = item_key
-
-    @property
-    def node(self) -> Node:
-        return self.port.node
-
-    @property
-    def name(self) -> str:
-        return self.port.name
-
-    def __getitem__(self, key: str) -> ScatteredPort:
-        return ScatteredPort(self.port, key)
-
-    def __repr__(self) -> str:
-        key = f"[{self.item_key!r}]" if self.item_key is not None else ""
-        return f"ScatteredPort({self.port.node.name}.{self.port.name}{key})"
-
-
-class GatheredPort:
-    """The per-item values of a scattered node's port, collected in item order."""
+class _WrappedPort:
+    """A port used in a particular way; ``node`` and ``name`` are the wrapped port's."""
 
     __slots__ = ("port",)
 
@@ -101,6 +76,29 @@ class GatheredPort:
     @property
     def name(self) -> str:
         return self.port.name
+
+
+class ScatteredPort(_WrappedPort):
+    """A port whose list value is spread over items: the consumer runs once per item."""
+
+    __slots__ = ("item_key",)
+
+    def __init__(self, port: Port, item_key: str | None = None):
+        super().__init__(port)
+        self.item_key = item_key
+
+    def __getitem__(self, key: str) -> ScatteredPort:
+        return ScatteredPort(self.port, key)
+
+    def __repr__(self) -> str:
+        key = f"[{self.item_key!r}]" if self.item_key is not None else ""
+        return f"ScatteredPort({self.port.node.name}.{self.port.name}{key})"
+
+
+class GatheredPort(_WrappedPort):
+    """The per-item values of a scattered node's port, collected in item order."""
+
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"GatheredPort({self.port.node.name}.{self.port.name}.all())"
