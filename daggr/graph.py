@@ -531,6 +531,37 @@ class Graph:
 
         show(self)
 
+    # -- sharing ---------------------------------------------------------------------------------------
+    def launch(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        open_browser: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Serve this graph's canvas and REST API as a web page (needs ``daggr[app]``).
+
+        In a notebook it returns at once with a link; in a script it serves until Ctrl-C.
+        ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT`` are honoured; a busy port moves to
+        the next free one.
+        """
+        from daggr.app import launch
+
+        return launch(self, host, port, open_browser, **kwargs)
+
+    def export_space(self, directory: str, **kwargs: Any) -> Any:
+        """Write a Hugging Face Space folder: ``app.py``, ``requirements.txt``, ``README.md``."""
+        from daggr.app import export_space
+
+        return export_space(self, directory, **kwargs)
+
+    def deploy(self, **kwargs: Any) -> str:
+        """Export this graph and upload it as a Space; returns its URL (``dry_run=True``
+        shows what would be uploaded, offline)."""
+        from daggr.app import deploy
+
+        return deploy(self, **kwargs)
+
 
 def _connections(
     node: Node,

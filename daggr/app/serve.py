@@ -1,0 +1,196 @@
+"""``launch()``: serve a graph on 127.0.0.1 (or ``GRADIO_SERVER_NAME``) with uvicorn.
+
+In a notebook the server runs in a background thread and ``launch()`` returns at once
+with a link; in a script it blocks until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import sys
+import threading
+import time
+import webbrowser
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from daggr.app.identity import Identity
+    from daggr.app.state import AppState
+    from daggr.graph import Graph
+
+DEFAULT_PORT = 7860
+PORT_TRIES = 100
+
+
+def in_notebook() -> bool:
+    """True inside a running IPython kernel (Jupyter, VS Code, Colab)."""
+    if "ipykernel" not in sys.modules:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def bind(host: str, port: int, tries: int = PORT_TRIES) -> socket.socket:
+    """A listening socket on ``port`` or the next free one, saying so when it moved."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    last: OSError | None = None
+    for candidate in range(port, port + tries):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        # No SO_REUSEADDR: on Linux it would let us "share" a port another server holds.
+        try:
+            sock.bind((host, candidate))
+        except OSError as exc:
+            sock.close()
+            if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise
+            last = exc
+            continue
+        sock.listen(128)
+        sock.set_inheritable(True)
+        if candidate != port:
+            print(f"Port {port} is in use, using {candidate} instead.")
+        return sock
+    raise OSError(
+        f"No free port from {port} to {port + tries - 1} on {host}: {last}. "
+        "Pass port= or set GRADIO_SERVER_PORT."
+    )
+
+
+class RunningApp:
+    """A served graph: ``.url``, ``.stop()``, ``.wait()``; shows as a link in notebooks.
+
+    Example:
+        >>> from daggr import FnNode, Graph
+        >>> from daggr.app import launch
+        >>> g = Graph("demo", nodes=[FnNode(lambda: 1, name="one")], persist_key=False)
+        >>> app = launch(g, port=0, block=False, open_browser=False, quiet=True)
+        >>> app.url.startswith("http://127.0.0.1:")
+        True
+        >>> app.stop()
+    """
+
+    def __init__(self, server: Any, thread: threading.Thread, state: AppState, url: str):
+        self._server = server
+        self.thread = thread
+        self.state = state
+        self.url = url
+
+    @property
+    def graph(self) -> Graph:
+        return self.state.graph
+
+    def swap(self, graph: Graph) -> None:
+        """Serve another graph (hot reload); open pages reload themselves."""
+        self.state.swap(graph)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        self.thread.join(timeout)
+
+    def wait(self) -> None:
+        """Block until the server stops; Ctrl-C stops it."""
+        try:
+            while self.thread.is_alive():
+                self.thread.join(0.5)
+        except KeyboardInterrupt:
+            print("Stopping daggr…")
+            self.stop()
+
+    def __repr__(self) -> str:
+        return f"<daggr app {self.state.graph.name!r} at {self.url}>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        u = html.escape(self.url)
+        return f'daggr app running at <a href="{u}" target="_blank">{u}</a>'
+
+
+def launch(
+    graph: Graph | AppState,
+    host: str | None = None,
+    port: int | None = None,
+    open_browser: bool | None = None,
+    *,
+    block: bool | None = None,
+    api_server: bool = True,
+    identity: Identity | None = None,
+    quiet: bool = False,
+    share: bool | None = None,
+    theme: Any = None,
+    log_level: str = "warning",
+    **uvicorn_kwargs: Any,
+) -> RunningApp:
+    """Serve the graph's canvas and REST API.
+
+    Args:
+        graph: the graph (or an ``AppState``, whose graph can be swapped).
+        host: default ``$GRADIO_SERVER_NAME`` or ``127.0.0.1``.
+        port: default ``$GRADIO_SERVER_PORT`` or 7860; a busy port moves to the next free
+            one (and says so); ``0`` picks any free port.
+        open_browser: open a tab (default: in a script, not in a notebook).
+        block: wait until Ctrl-C (default: in a script, not in a notebook).
+        api_server: serve ``/api/schema`` and ``/api/call``.
+        identity: how visitors are told apart (default: anonymous cookie; HF bearer
+            tokens only with ``DAGGR_TRUST_HF_TOKEN=1``).
+        quiet: print nothing.
+        share, theme: accepted for compatibility with the original daggr and ignored
+            (a share tunnel would need the internet; ``daggr deploy`` makes a Space).
+
+    Example:
+        ``graph.launch()`` in a script; ``app = graph.launch()`` in a notebook cell, then
+        ``app.stop()``.
+    """
+    try:
+        import uvicorn
+
+        from daggr.app.server import create_app
+    except ImportError as exc:
+        raise ImportError(
+            f"Serving a graph needs the app extra: pip install 'daggr[app]' ({exc.name} is missing)."
+        ) from exc
+    if share and not quiet:
+        print("daggr: share links are not supported; use `daggr deploy` to publish a Space.")
+    notebook = in_notebook()
+    host = host or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    if port is None:
+        env = os.environ.get("GRADIO_SERVER_PORT") or os.environ.get("DAGGR_SERVER_PORT")
+        port = int(env) if env else DEFAULT_PORT
+    block = (not notebook) if block is None else block
+    open_browser = (not notebook and block) if open_browser is None else open_browser
+
+    app = create_app(graph, api_server=api_server, identity=identity)
+    state = app.state.daggr
+    sock = bind(host, port, tries=1 if port == 0 else PORT_TRIES)
+    actual = sock.getsockname()[1]
+    uvicorn_kwargs.setdefault("timeout_graceful_shutdown", 3)
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off", **uvicorn_kwargs)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="daggr-app", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{actual}/"
+    running = RunningApp(server, thread, state, url)
+    if not thread.is_alive():
+        raise RuntimeError(f"The daggr app could not start on {host}:{actual}; see the log above.")
+    if not quiet:
+        # Printed, not displayed: the returned app also renders as a link when it is a
+        # cell's value, and one link is enough.
+        stop = "app.stop() to stop" if notebook else "Ctrl-C to stop"
+        print(f"daggr app '{state.graph.name}' running at {url}  ({stop})")
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+    if block:
+        running.wait()
+    return running

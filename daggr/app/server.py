@@ -1,0 +1,302 @@
+"""The standalone app: the notebook canvas in a browser page, the REST API, and files.
+
+Starlette + uvicorn, installed with ``pip install "daggr[app]"``; nothing here is
+imported by ``import daggr``.
+
+Routes::
+
+    GET  /                      the canvas page (sets the anonymous-visitor cookie)
+    WS   /ws                    the canvas protocol (see ws_model)
+    GET  /api/schema            inputs and outputs per subgraph
+    POST /api/call[/{id}]       {"inputs": {...}} -> {"outputs": {node: {port: value}}}
+    GET  /api/user              {"user": id}
+    GET  /api/sheets[/{id}]     the visitor's own sheets; another user's sheet id -> 404
+    GET  /file/{content id}     an output file, by content id only
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import json
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from daggr.app import rest
+from daggr.app.canvas_socket import serve_socket
+from daggr.app.files import AppFiles
+from daggr.app.identity import COOKIE, COOKIE_MAX_AGE, Identity
+from daggr.app.state import AppState
+from daggr.errors import DaggrError
+
+if TYPE_CHECKING:
+    from daggr.graph import Graph
+
+_PARTITIONED = "partitioned" in inspect.signature(Response.set_cookie).parameters
+WIDGET_STATIC = Path(__file__).resolve().parent.parent / "static"
+APP_STATIC = Path(__file__).resolve().parent / "static"
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · daggr</title>
+<link rel="stylesheet" href="/static/widget.css">
+<link rel="stylesheet" href="/app-static/host.css">
+</head><body>
+<header class="daggr-app-bar"><strong>{title}</strong>
+<span class="daggr-app-status" id="daggr-status">connecting…</span>
+<a href="/api/schema" target="_blank">API</a></header>
+<main id="daggr-app"></main>
+<script type="module" src="/app-static/host.js"></script>
+</body></html>
+"""
+
+
+def create_app(
+    graph: Graph | AppState,
+    *,
+    api_server: bool = True,
+    identity: Identity | None = None,
+) -> Starlette:
+    """The ASGI app serving ``graph`` (or an :class:`AppState`, to swap graphs later).
+
+    Example:
+        >>> from daggr import FnNode, Graph
+        >>> app = create_app(Graph("demo", nodes=[FnNode(lambda: 1, name="one")], persist_key=False))
+        >>> sorted(r.path for r in app.routes)[:3]
+        ['/', '/api/call', '/api/call/{subgraph}']
+    """
+    state = graph if isinstance(graph, AppState) else AppState(graph)
+    who = identity or Identity()
+    files = AppFiles(store_root=state.store.files_dir)
+    locks: dict[str, threading.Lock] = {}
+    locks_guard = threading.Lock()
+
+    def user_lock(user: str) -> threading.Lock:
+        with locks_guard:
+            return locks.setdefault(user, threading.Lock())
+
+    def identify(conn: HTTPConnection) -> tuple[str, str | None]:
+        return who.resolve(conn.headers, conn.cookies)
+
+    def answer(conn: HTTPConnection, response: Response, fresh: str | None) -> Response:
+        if fresh:
+            https = (
+                conn.url.scheme == "https"
+                or conn.headers.get("x-forwarded-proto") == "https"
+                or bool(os.environ.get("SPACE_ID"))
+            )
+            # A Space shows the app in an iframe on huggingface.co: only a partitioned
+            # SameSite=None cookie reaches it there; elsewhere Lax is the safer choice.
+            response.set_cookie(
+                COOKIE,
+                fresh,
+                max_age=COOKIE_MAX_AGE,
+                httponly=True,
+                samesite="none" if https else "lax",
+                secure=https,
+                **({"partitioned": True} if https and _PARTITIONED else {}),
+            )
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def error(exc: rest.ApiError) -> JSONResponse:
+        return JSONResponse(exc.payload, status_code=exc.status)
+
+    async def page(request: Request) -> Response:
+        _, fresh = identify(request)
+        body = _PAGE.format(title=html.escape(state.graph.name))
+        return answer(request, HTMLResponse(body), fresh)
+
+    def static_file(root: Path, name: str, media: str) -> Response:
+        path = root / name
+        if not path.is_file():
+            return JSONResponse({"error": f"{name} is missing; rebuild the canvas bundle."}, 404)
+        return FileResponse(path, media_type=media)
+
+    async def widget_js(request: Request) -> Response:
+        return static_file(WIDGET_STATIC, "widget.js", "text/javascript")
+
+    async def widget_css(request: Request) -> Response:
+        return static_file(WIDGET_STATIC, "widget.css", "text/css")
+
+    async def host_asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        media = {"host.js": "text/javascript", "host.css": "text/css"}.get(name)
+        if media is None:
+            return JSONResponse({"error": f"No asset {name!r}."}, 404)
+        return static_file(APP_STATIC, name, media)
+
+    async def schema(request: Request) -> Response:
+        _, fresh = identify(request)
+        data = await run_in_threadpool(rest.schema, state.graph)
+        return answer(request, JSONResponse(data), fresh)
+
+    async def call(request: Request) -> Response:
+        user, fresh = identify(request)
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return answer(
+                request,
+                error(
+                    rest.ApiError(400, 'The body must be JSON: {"inputs": {"node__port": value}}.')
+                ),
+                fresh,
+            )
+        base = str(request.base_url).rstrip("/")
+        try:
+            data = await run_in_threadpool(
+                _run_call,
+                state,
+                user,
+                user_lock(user),
+                request.path_params.get("subgraph"),
+                body,
+                files,
+                base,
+            )
+        except rest.ApiError as exc:
+            return answer(request, error(exc), fresh)
+        return answer(request, JSONResponse(data), fresh)
+
+    async def user_info(request: Request) -> Response:
+        user, fresh = identify(request)
+        return answer(request, JSONResponse({"user": user}), fresh)
+
+    async def sheets(request: Request) -> Response:
+        user, fresh = identify(request)
+        session = state.session(user)
+        rows = await run_in_threadpool(session.sheets.list)
+        data = {
+            "user": user,
+            "current": session.results.sheet_id,
+            "sheets": [_sheet_json(r) for r in rows],
+        }
+        return answer(request, JSONResponse(data), fresh)
+
+    async def sheet(request: Request) -> Response:
+        user, fresh = identify(request)
+        session = state.session(user)
+        try:
+            data = await run_in_threadpool(
+                _sheet_state, session, request.path_params["sheet_id"], files, str(request.base_url)
+            )
+        except rest.ApiError as exc:
+            return answer(request, error(exc), fresh)
+        return answer(request, JSONResponse(data), fresh)
+
+    async def file(request: Request) -> Response:
+        path = files.lookup(request.path_params["cid"])
+        if path is None:
+            return JSONResponse(
+                {"error": "No such file. Files are served by the content id an API call returned."},
+                404,
+            )
+        return FileResponse(path, headers={"Cache-Control": "private, max-age=31536000, immutable"})
+
+    async def socket(websocket: WebSocket) -> None:
+        await serve_socket(websocket, state, identify)
+
+    routes = [
+        Route("/", page),
+        Route("/static/widget.js", widget_js),
+        Route("/static/widget.css", widget_css),
+        Route("/app-static/{name}", host_asset),
+        Route("/api/user", user_info),
+        Route("/api/sheets", sheets),
+        Route("/api/sheets/{sheet_id}", sheet),
+        Route("/file/{cid:path}", file),
+        WebSocketRoute("/ws", socket),
+    ]
+    if api_server:
+        routes += [
+            Route("/api/schema", schema),
+            Route("/api/call", call, methods=["POST"]),
+            Route("/api/call/{subgraph}", call, methods=["POST"]),
+        ]
+    app = Starlette(routes=routes)
+    app.state.daggr = state
+    return app
+
+
+# -- REST helpers (worker threads) -----------------------------------------------------
+def _run_call(
+    state: AppState,
+    user: str,
+    lock: threading.Lock,
+    subgraph: str | None,
+    body: Any,
+    files: AppFiles,
+    base: str,
+) -> dict[str, Any]:
+    graph = state.graph
+    session = state.session(user)
+    # One call at a time per visitor: a call's inputs must be the ones its run snapshots.
+    with lock:
+        targets, inputs, unset = rest.prepare_call(graph, subgraph, body, files.resolve, files.own)
+        with session._lock:
+            for slot in unset:
+                session.inputs.pop(slot, None)
+        try:
+            result = session.run(*targets, inputs=inputs, progress=False)
+        except DaggrError as exc:
+            raise rest.ApiError(400, str(exc)) from None
+    failure = rest.node_failure(result)
+    if failure is not None:
+        raise failure
+
+    def url(path: str) -> str:
+        return f"{base}/file/{files.content_id(path)}"
+
+    outputs = {
+        t: rest.to_json(rest.mark_files(graph.nodes[t], result[t]), url, files.own) for t in targets
+    }
+    return {"outputs": outputs, "sheet_id": session.results.sheet_id}
+
+
+def _sheet_json(info: Any) -> dict[str, Any]:
+    return {
+        "sheet_id": info.id,
+        "name": info.name,
+        "created_at": info.created_at.isoformat(),
+        "updated_at": info.updated_at.isoformat(),
+    }
+
+
+def _sheet_state(session: Any, sheet_id: str, files: AppFiles, base: str) -> dict[str, Any]:
+    from daggr.store import SheetAccessError, SheetNotFoundError
+
+    try:
+        info = session.sheets.get(sheet_id)
+        sheet = session.sheets.open(info.id)
+    except (SheetAccessError, SheetNotFoundError):
+        # Another user's sheet answers like a missing one: ids must not be probeable.
+        raise rest.ApiError(404, f"Sheet {sheet_id!r} not found among your sheets.") from None
+
+    def url(path: str) -> str:
+        return f"{base.rstrip('/')}/file/{files.content_id(path)}"
+
+    results = {}
+    for name in session.graph.nodes:
+        record = sheet.latest(name)
+        if record is not None:
+            results[name] = {
+                "count": sheet.count(name),
+                "status": record.status,
+                "outputs": rest.to_json(record.outputs, url, files.own),
+            }
+    return {
+        "sheet": _sheet_json(info),
+        "inputs": rest.to_json(sheet.get_inputs(), url, files.own),
+        "results": results,
+    }

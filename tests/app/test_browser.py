@@ -1,0 +1,85 @@
+"""The served canvas in Debian Chromium (Playwright): render, type, run, two users."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS
+
+from daggr import FnNode, Graph
+from daggr import components as gr
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+
+
+def shout_graph() -> Graph:
+    node = FnNode(
+        lambda text: text.upper() + "!",
+        name="shout",
+        inputs={"text": gr.Textbox(label="Text", value="hello")},
+        outputs={"loud": gr.Textbox(label="Loud")},
+    )
+    return Graph("Shout app", nodes=[node], persist_key="app-browser-test")
+
+
+def run_in(page, url: str, text: str) -> None:
+    page.goto(url)
+    sync_api.expect(page.locator("body[data-daggr-ready='1']")).to_have_count(1, timeout=20_000)
+    card = page.locator(".daggr-node[data-id='shout']")
+    sync_api.expect(card).to_be_visible()
+    field = card.locator("[data-key='shout__text'] input, [data-key='shout__text'] textarea").first
+    field.fill(text)
+    card.locator(".daggr-run-btn").click()
+    sync_api.expect(card.locator(".daggr-preview")).to_contain_text(
+        text.upper() + "!", timeout=20_000
+    )
+
+
+def test_canvas_page_runs_and_keeps_users_apart(serve, e2e_out):
+    app = serve(shout_graph())
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            alice = browser.new_context(viewport={"width": 1100, "height": 700})
+            bob = browser.new_context(viewport={"width": 1100, "height": 700})
+            pa, pb = alice.new_page(), bob.new_page()
+            errors: list[str] = []
+            pa.on("pageerror", lambda e: errors.append(str(e)))
+            run_in(pa, app.url, "alice was here")
+            pa.screenshot(path=str(e2e_out / "app-alice.png"))
+            run_in(pb, app.url, "bob too")
+            pb.screenshot(path=str(e2e_out / "app-bob.png"))
+
+            # each user's page, reloaded, shows their own input and result
+            pa.reload()
+            card = pa.locator(".daggr-node[data-id='shout']")
+            sync_api.expect(card.locator(".daggr-preview")).to_contain_text(
+                "ALICE WAS HERE!", timeout=20_000
+            )
+            sync_api.expect(card.locator(".daggr-preview")).not_to_contain_text("BOB")
+            users = [
+                pg.evaluate("fetch('/api/user').then(r => r.json())")["user"] for pg in (pa, pb)
+            ]
+            assert users[0] != users[1]
+            outputs = {
+                u: app.state.session(u).results.latest("shout").outputs["loud"] for u in users
+            }
+            assert sorted(outputs.values()) == ["ALICE WAS HERE!", "BOB TOO!"]
+
+            # hot reload: the served graph changes, open pages reload and show it
+            renamed = FnNode(
+                lambda text: text[::-1], name="reverse", inputs={"text": gr.Textbox(value="olleh")}
+            )
+            app.swap(Graph("Shout app v2", nodes=[renamed], persist_key=False))
+            sync_api.expect(pb.locator(".daggr-node[data-id='reverse']")).to_be_visible(
+                timeout=20_000
+            )
+            sync_api.expect(pb.locator(".daggr-node[data-id='shout']")).to_have_count(0)
+            pb.screenshot(path=str(e2e_out / "app-reloaded.png"))
+            assert not errors, errors
+        finally:
+            browser.close()
+    print(f"screenshots in {os.fspath(e2e_out)}")
