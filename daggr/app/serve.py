@@ -165,6 +165,13 @@ def launch(
     block = (not notebook) if block is None else block
     open_browser = (not notebook and block) if open_browser is None else open_browser
 
+    # Like the original: a launch records (or checks) the revisions of the Spaces and
+    # models the graph calls; DAGGR_DEPENDENCY_CHECK=skip|update|error decides what a
+    # change does.
+    from daggr.graph import Graph as GraphType
+    from daggr.remote import check_dependencies
+
+    check_dependencies(graph if isinstance(graph, GraphType) else graph.graph)
     app = create_app(graph, api_server=api_server, identity=identity)
     state = app.state.daggr
     sock = bind(host, port, tries=1 if port == 0 else PORT_TRIES)

@@ -20,13 +20,18 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from daggr.errors import DaggrError
 from daggr.nodes.choice import ChoiceNode
-from daggr.widget.preview import previews
+from daggr.records import FileValue
+from daggr.widget import media
+from daggr.widget.preview import preview, previews
 from daggr.widget.protocol import EDITABLE
 
 if TYPE_CHECKING:
-    from daggr.graph import Graph
+    from daggr.graph import Edge, Graph
     from daggr.nodes.base import Node
+    from daggr.provenance import Staleness
+    from daggr.records import ResultRecord
     from daggr.runtime.result import NodeOutcome, RunHandle
     from daggr.session import Session
 
@@ -34,6 +39,8 @@ Listener = Callable[[str, Any], None]
 
 MAX_COMPONENT_VALUE = 10_000  # characters of a component's JSON default kept in topology
 MAX_INPUT_VALUE = 20_000  # characters of an input value mirrored to the canvas
+MAX_ITEMS_SHOWN = 50  # per-item rows of a scattered node on its card
+ITEM_TEXT = 40
 
 # A node's last status stays visible until the next run, except these, which say nothing
 # about its result and so keep the previous preview on the card.
@@ -95,6 +102,16 @@ def node_names(graph: Graph) -> dict[str, str]:
     return {graph.id_of(n): n for n in graph.nodes}
 
 
+def media_fields(topo: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Input key -> component, for file inputs the canvas may upload into."""
+    return {
+        f["key"]: f["component"]
+        for n in topo["nodes"]
+        for f in n["fields"]
+        if f["component"].get("kind") in media.MEDIA_KINDS
+    }
+
+
 def editable_fields(topo: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Input key -> component description, for the inputs the canvas may set."""
     return {
@@ -150,28 +167,121 @@ def _describe(component: Any) -> dict[str, Any]:
 
 
 # -- node state (changes on every run event) -----------------------------------------------
-def node_state(session: Session, name: str) -> dict[str, Any]:
-    """What a node's card shows when the canvas opens: its selected result, if any."""
-    state: dict[str, Any] = {"status": "idle"}
+# Fields that describe the displayed result: replaced together when the selection changes.
+RECORD_KEYS = ("status", "duration", "error", "preview", "rid", "items")
+# Fields recomputed from the session after runs, edits and selections; sent when changed.
+DERIVED_KEYS = ("count", "index", "fresh", "edges", "variant")
+_BUSY = ("pending", "running")
+
+
+def edge_key(graph: Graph, edge: Edge) -> str:
+    """How the canvas names an edge in its target's state: ``"source.port>target_port"``."""
+    return f"{graph.id_of(edge.source_node)}.{edge.source_port}>{edge.target_port}"
+
+
+def record_state(record: ResultRecord | None, shown: bool = False) -> dict[str, Any]:
+    """The card fields that show one result (or none); ``shown``: the card already shows
+    this result, so only its id is needed (previews cost time on large graphs)."""
+    if record is None:
+        return {"status": "idle"}
+    if shown:
+        return {"rid": record.id}
+    return {
+        "status": "ok" if record.ok else "error",
+        "duration": round(record.duration, 4),
+        "error": record.error,
+        "preview": previews(record.outputs) if record.ok or record.items else None,
+        "rid": record.id,
+        "items": _items(record.items, record.outputs),
+    }
+
+
+def _items(items: list[dict[str, Any]] | None, outputs: dict[str, Any]) -> dict[str, Any] | None:
+    if not items:
+        return None
+    values = next(iter(outputs.values()), None)
+    rows = []
+    for i, meta in enumerate(items[:MAX_ITEMS_SHOWN]):
+        status = meta.get("status", "ok")
+        if status == "ok" and isinstance(values, list) and i < len(values):
+            p = preview(values[i])
+            text = p.get("text") or p.get("name") or p.get("type", "")
+        else:
+            text = meta.get("error") or status
+        text = str(text).replace("\n", " ")
+        rows.append(
+            {"s": status, "t": text if len(text) <= ITEM_TEXT else text[: ITEM_TEXT - 1] + "…"}
+        )
+    failed = sum(1 for m in items if m.get("status") != "ok")
+    return {"n": len(items), "failed": failed, "list": rows}
+
+
+def node_state(
+    session: Session, name: str, stale: Staleness | None = None, shown: str | None = None
+) -> dict[str, Any]:
+    """What a node's card shows: its selected result, history position and freshness.
+    ``shown`` is the id of the result the card shows now, if any."""
     record = session.selected(name)
+    state = record_state(record, shown is not None and record is not None and record.id == shown)
     node = session.graph.nodes[name]
     if isinstance(node, ChoiceNode):
         state["variant"] = session.variant(name)
-    if record is None:
-        return state
-    state.update(
-        status="ok" if record.ok else "error",
-        duration=round(record.duration, 4),
-        error=record.error,
-        preview=previews(record.outputs) if record.ok else None,
-    )
     state.update(_history(session, name))
+    if stale is None:
+        stale = session.graph.staleness()
+    state.update(_freshness(session.graph, stale, name))
     return state
 
 
-def node_states(session: Session) -> dict[str, dict[str, Any]]:
+def node_states(
+    session: Session, shown: dict[str, str | None] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every node's state; ``shown`` (node id -> result id on its card) lets a refresh
+    skip the previews of results already on display."""
     graph = session.graph
-    return {graph.id_of(n): node_state(session, n) for n in graph.get_execution_order()}
+    stale = graph.staleness()
+    shown = shown or {}
+    return {
+        graph.id_of(n): node_state(session, n, stale, shown.get(graph.id_of(n)))
+        for n in graph.get_execution_order()
+    }
+
+
+def _freshness(graph: Graph, stale: Staleness, name: str) -> dict[str, Any]:
+    # An edge is drawn fresh only when its source is fresh too: after an edit upstream,
+    # the value it carries would change, although the target did consume that result.
+    edges = {
+        edge_key(graph, e): stale.edges.get(e.as_tuple(), False)
+        and stale.nodes.get(e.source_node) == "fresh"
+        for e in graph.in_edges(name)
+    }
+    return {"fresh": stale.nodes.get(name, "never run"), "edges": edges}
+
+
+def diff_states(
+    current: dict[str, dict[str, Any]],
+    desired: dict[str, dict[str, Any]],
+    reload: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """Per node, only the fields that differ. A node that is running keeps its live
+    status; a node showing the same result keeps its status ("cached" stays cached)
+    unless ``reload`` (another sheet: the last run's statuses do not belong to it)."""
+    patches: dict[str, dict[str, Any]] = {}
+    for nid, want in desired.items():
+        have = current.get(nid, {})
+        patch: dict[str, Any] = {}
+        moved = have.get("rid") != want.get("rid")
+        if reload and have.get("status") not in (want.get("status"), "cached"):
+            moved = True
+        if have.get("status") not in _BUSY and moved:
+            patch.update({k: want.get(k) for k in RECORD_KEYS})
+            patch["started"] = None
+        for k in DERIVED_KEYS:
+            if k in want and have.get(k) != want[k]:
+                patch[k] = want[k]
+        if patch:
+            patches[nid] = patch
+    return patches
 
 
 def started_patch(session: Session, name: str) -> dict[str, Any]:
@@ -189,10 +299,24 @@ def finished_patch(session: Session, outcome: NodeOutcome) -> dict[str, Any]:
         "duration": round(outcome.duration, 4),
         "error": None if outcome.ok else (outcome.message or outcome.status),
     }
+    record = outcome.record
     if outcome.ok:
         patch["preview"] = previews(outcome.outputs)
+    elif record is not None and record.items:
+        patch["preview"] = previews(record.outputs)
     elif outcome.status not in _KEEP_PREVIEW:
         patch["preview"] = None
+    if record is not None:
+        patch["rid"] = record.id
+        patch["items"] = _items(record.items, record.outputs)
+    if outcome.ok:
+        # It just ran on its upstream's selected results with the current inputs: fresh.
+        # The run's end reconciles every node with graph.staleness() (bridge.node_states).
+        graph = session.graph
+        patch["fresh"] = "fresh"
+        patch["edges"] = {edge_key(graph, e): True for e in graph.in_edges(outcome.node)}
+    elif outcome.status == "error":
+        patch["fresh"] = "stale"
     patch.update(_history(session, outcome.node))
     return patch
 
@@ -210,14 +334,14 @@ def _history(session: Session, name: str) -> dict[str, Any]:
     return {"count": count, "index": ids.index(selected.id) if selected.id in ids else None}
 
 
-def merge_states(
+def merge_states_into(
     states: dict[str, dict[str, Any]], patches: dict[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    """States with patches applied, exactly as ``applyStatePatches`` in js/src/protocol.ts."""
-    out = dict(states)
+) -> None:
+    """States with patches applied in place, exactly as ``applyStatePatches`` in
+    js/src/protocol.ts (each node's entry is replaced, never mutated, so whoever holds an
+    old entry keeps seeing it unchanged)."""
     for nid, patch in patches.items():
-        out[nid] = {**states.get(nid, {"status": "idle"}), **patch}
-    return out
+        states[nid] = {**states.get(nid, {"status": "idle"}), **patch}
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -252,9 +376,115 @@ def _mirrorable(value: Any) -> bool:
 def set_input(session: Session, key: str, value: Any) -> None:
     """Set an input as ``graph.run(key=value)`` would, without running anything."""
     slots, _ = session.parse_inputs({key: value})
-    # dict.update with str keys is atomic under the GIL: a run starting on another thread
-    # snapshots either the old or the new value, never a half-written dict.
-    session.inputs.update(slots)
+    # Saved with the sheet, so a reload or a sheet switch finds the value again.
+    session.set_inputs(slots)
+
+
+# -- history, variants ---------------------------------------------------------------------------
+def select(session: Session, name: str, index: int) -> None:
+    """Show result ``index`` of a node: restores its inputs and cascades (graph.select)."""
+    count = session.results.count(name)
+    if not -count <= index < count:
+        raise DaggrError(f"Node '{name}' has {count} result(s); index {index} is out of range.")
+    session.graph.select(name, index)
+
+
+def set_variant(session: Session, name: str, index: int) -> None:
+    node = session.graph.nodes[name]
+    if not isinstance(node, ChoiceNode):
+        raise DaggrError(f"Node '{name}' is not a ChoiceNode; it has no variants to pick.")
+    if not 0 <= index < len(node.variants):
+        raise DaggrError(
+            f"'{name}' has {len(node.variants)} variants (0..{len(node.variants) - 1}); got {index}."
+        )
+    session.set_variants({name: index})
+
+
+# -- sheets and viewport -------------------------------------------------------------------------
+def sheets_info(session: Session) -> dict[str, Any]:
+    """The title bar's sheet menu: current sheet name and all names (most recent first)."""
+    return {"current": session.sheet, "names": list(session.graph.sheets)}
+
+
+def sheet_action(session: Session, action: str, name: str | None, new_name: str | None) -> None:
+    """new / switch / rename / delete a sheet, as ``graph.sheets`` does."""
+    sheets = session.graph.sheets
+    try:
+        if action == "new":
+            sheets.new(name or None)
+        elif action == "switch":
+            sheets.switch(str(name))
+        elif action == "rename":
+            sheets.rename(str(name), str(new_name))
+        elif action == "delete":
+            if len(sheets) <= 1:
+                raise DaggrError("The only sheet cannot be deleted; create another one first.")
+            sheets.delete(str(name))
+    except (ValueError, KeyError) as exc:
+        raise DaggrError(str(exc)) from exc
+
+
+def saved_viewport(session: Session) -> dict[str, Any]:
+    """The current sheet's saved viewport (positions, pan and zoom), or {}."""
+    vp = session.results.get_viewport()
+    return dict(vp) if isinstance(vp, dict) else {}
+
+
+def save_viewport(session: Session, viewport: dict[str, Any]) -> None:
+    session.results.set_viewport(viewport)
+
+
+# -- media: fetch what the graph holds, upload into inputs ------------------------------------
+def fetch_result(
+    session: Session, result_id: str, port: str, item: int | None, kind: str | None
+) -> tuple[bytes, str, str]:
+    """Bytes, MIME type and a display name for one output value of a result on the current
+    sheet. Only values of this graph's results can be fetched: never a path from the
+    browser, never a result of another sheet or graph."""
+    record = session.results.by_id(result_id)
+    if record is None or record.node not in session.graph.nodes:
+        raise media.MediaError(f"No result {result_id!r} on this sheet.")
+    if port not in record.outputs:
+        raise media.MediaError(
+            f"Result of '{record.node}' has no output {port!r}; outputs: {sorted(record.outputs)}."
+        )
+    return _value_bytes(record.outputs[port], item, kind, file_kind=kind in media.MEDIA_KINDS)
+
+
+def fetch_input(
+    session: Session, key: str, item: int | None, kind: str | None
+) -> tuple[bytes, str, str]:
+    """Bytes of the current value of a file input (what was uploaded or set from code)."""
+    slot = session.plan().aliases.get(key)
+    if slot is None or slot not in session.inputs:
+        raise media.MediaError(f"Input {key!r} has no value to show.")
+    return _value_bytes(session.inputs[slot], item, kind, file_kind=True)
+
+
+def _value_bytes(
+    value: Any, item: int | None, kind: str | None, file_kind: bool
+) -> tuple[bytes, str, str]:
+    if item is not None:
+        if not isinstance(value, (list, tuple)) or not -len(value) <= item < len(value):
+            raise media.MediaError(f"No item {item} in this value.")
+        value = value[item]
+        if isinstance(value, (list, tuple)) and value and kind == "gallery":
+            value = value[0]  # a gallery (image, caption) pair
+    # A plain string counts as a file only where the component is a file component: text
+    # output such as "README.md" is never read from disk.
+    if isinstance(value, FileValue) or (file_kind and isinstance(value, str)):
+        data, mime = media.read_file(value)
+        return data, mime, value.rsplit("/", 1)[-1]
+    data, mime = media.encode_value(value, kind)
+    return data, mime, ""
+
+
+def upload(session: Session, key: str, data: bytes, filename: str, many: bool) -> FileValue:
+    """Save uploaded bytes as a file and make it the input's value (a FileValue path)."""
+    path = media.save_upload(data, filename)
+    value: Any = [path] if many else path
+    set_input(session, key, value)
+    return path
 
 
 # -- runs -------------------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 """The Canvas widget: a live view of a graph's session in a notebook cell.
 
-The session is the single source of truth; the canvas mirrors it in four traits split by
-how often they change (``topology`` when the graph changes, ``node_state`` on every run
-event, ``inputs`` when a value is edited, ``viewport`` on pan, zoom and drag) and turns
-the front end's requests into session calls that return at once.
+The session is the single source of truth; the canvas mirrors it in traits split by how
+often they change (``topology`` when the graph changes, ``node_state`` on every run event,
+``inputs`` when a value is edited, ``viewport`` on pan, zoom and drag, ``sheets`` when
+sheets change) and turns the front end's requests into session calls that return at once.
+After runs, edits, selections and sheet switches the canvas recomputes every node's
+state from the session (staleness included) and sends only the fields that changed.
+Media are fetched on request as binary buffers (never kept in a trait).
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +23,12 @@ import traitlets
 
 from daggr.errors import DaggrError
 from daggr.widget import bridge
+from daggr.widget.media import MediaError
 from daggr.widget.protocol import (
     MessageError,
     error_message,
+    fetch_error_message,
+    fetched_message,
     inputs_message,
     node_state_message,
     parse_request,
@@ -33,6 +40,7 @@ if TYPE_CHECKING:
     from daggr.runtime.result import RunHandle
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+COALESCE_S = 0.016  # node-state deltas closer together than this go out as one message
 
 # Shown instead of the canvas when the package was installed without its built front end
 # (a source checkout installed with SKIP_JUPYTER_BUILDER=1, say).
@@ -75,6 +83,7 @@ class Canvas(anywidget.AnyWidget):
     node_state = traitlets.Dict().tag(sync=True)
     inputs = traitlets.Dict().tag(sync=True)
     viewport = traitlets.Dict().tag(sync=True)
+    sheets = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(520).tag(sync=True)
 
     def __init__(self, graph: Graph, *, height: int = 520, **kwargs: Any) -> None:
@@ -83,13 +92,17 @@ class Canvas(anywidget.AnyWidget):
         self._lock = threading.RLock()
         self._quiet = threading.local()
         self._handles: list[RunHandle] = []
+        self._seen_inputs: dict[str, Any] | None = None
+        self._pending: dict[str, dict[str, Any]] | None = None
+        self._last_push = 0.0
         topo = bridge.topology(graph)
         self._adopt(topo)
         super().__init__(
             topology=topo,
             node_state=bridge.node_states(self.session),
-            inputs=bridge.input_values(self.session, self._fields),
-            viewport={},
+            inputs=bridge.input_values(self.session, {**self._fields, **self._media}),
+            viewport=bridge.saved_viewport(self.session),
+            sheets=bridge.sheets_info(self.session),
             height=height,
             **kwargs,
         )
@@ -102,6 +115,7 @@ class Canvas(anywidget.AnyWidget):
     def close(self) -> None:
         """Stop following the session and close the widget (runs keep going)."""
         self._unsubscribe()
+        self._flush_states()
         super().close()
 
     # -- display ---------------------------------------------------------------------------
@@ -139,10 +153,31 @@ class Canvas(anywidget.AnyWidget):
 
     def _push_states(self, patches: dict[str, dict[str, Any]]) -> None:
         with self._lock:
-            merged = bridge.merge_states(self.node_state, patches)
-            with self._quietly("node_state"):
-                self.node_state = merged
-            self.send(node_state_message(patches))
+            # Patched in place: assigning a new dict would make traitlets compare the
+            # whole old and new value on every event (O(nodes) per status change).
+            bridge.merge_states_into(self.node_state, patches)
+            if self._pending is not None:
+                bridge.merge_states_into(self._pending, patches)
+                return
+            wait = COALESCE_S - (time.monotonic() - self._last_push)
+            if wait <= 0:
+                self._last_push = time.monotonic()
+                self.send(node_state_message(patches))
+                return
+            # Events faster than a screen refresh (a chain of quick nodes): merge them
+            # into one message sent when the interval is up. A slow node's events still
+            # go out at once.
+            self._pending = {nid: dict(p) for nid, p in patches.items()}
+            timer = threading.Timer(wait, self._flush_states)
+            timer.daemon = True
+            timer.start()
+
+    def _flush_states(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, None
+            if pending:
+                self._last_push = time.monotonic()
+                self.send(node_state_message(pending))
 
     def _push_inputs(self, values: dict[str, Any]) -> None:
         with self._lock:
@@ -156,6 +191,12 @@ class Canvas(anywidget.AnyWidget):
         self._names = bridge.node_names(self.graph)
         self._ids = {name: nid for nid, name in self._names.items()}
         self._fields = bridge.editable_fields(topo)
+        self._media = bridge.media_fields(topo)
+        self._kinds = {
+            (n["id"], o["name"]): (o.get("component") or {}).get("kind")
+            for n in topo["nodes"]
+            for o in n["outputs"]
+        }
 
     def _refresh_topology(self) -> None:
         """Re-send the topology if nodes were added since (a rare, whole-value update)."""
@@ -167,7 +208,7 @@ class Canvas(anywidget.AnyWidget):
             with self.hold_sync():
                 self.topology = topo
                 self.node_state = bridge.node_states(self.session)
-                self.inputs = bridge.input_values(self.session, self._fields)
+                self.inputs = bridge.input_values(self.session, {**self._fields, **self._media})
 
     # -- session events (worker threads) ---------------------------------------------------------
     def _on_event(self, kind: str, payload: Any) -> None:
@@ -184,19 +225,39 @@ class Canvas(anywidget.AnyWidget):
         elif kind == "run_finished":
             with self._lock:
                 self._handles = [h for h in self._handles if not h.done()]
+            self._reconcile()
+            self._flush_states()  # the run's last deltas need not wait for the interval
 
-    def _sync_inputs(self) -> None:
-        """Mirror inputs a run from code changed (``graph.run(node__port=...)``)."""
-        current = bridge.input_values(self.session, self._fields)
-        changed = {k: v for k, v in current.items() if self.inputs.get(k, object()) != v}
+    def _reconcile(self, reload: bool = False) -> None:
+        """Bring every card in line with the session (selections, history, staleness),
+        sending only the fields that changed."""
+        with self._lock:
+            shown = {} if reload else {nid: st.get("rid") for nid, st in self.node_state.items()}
+            desired = bridge.node_states(self.session, shown)
+            patches = bridge.diff_states(self.node_state, desired, reload)
+            if patches:
+                self._push_states(patches)
+
+    def _sync_inputs(self, force: tuple[str, ...] = ()) -> None:
+        """Mirror inputs changed elsewhere (``graph.run(node__port=...)``, a selection, a
+        sheet switch, an upload)."""
+        seen = dict(self.session.inputs)
+        if not force and seen == self._seen_inputs:
+            return  # nothing changed since the last look (every node start asks)
+        self._seen_inputs = seen
+        current = bridge.input_values(self.session, {**self._fields, **self._media})
+        changed = {
+            k: v for k, v in current.items() if k in force or self.inputs.get(k, object()) != v
+        }
         if changed:
             self._push_inputs(changed)
 
     # -- front-end requests (the kernel's main thread; never blocks) -----------------------
-    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+    def _on_message(self, _widget: Any, content: Any, buffers: Any) -> None:
         self._refresh_topology()
         try:
-            req = parse_request(content, self._names, self._fields)
+            req = parse_request(content, self._names, self._fields, self._media)
+            req["buffers"] = list(buffers or [])
         except MessageError as exc:
             kind = content.get("type") if isinstance(content, dict) else None
             self.send(error_message(str(exc), kind if isinstance(kind, str) else None))
@@ -206,6 +267,8 @@ class Canvas(anywidget.AnyWidget):
             handler(req)
         except DaggrError as exc:
             self.send(error_message(str(exc), req["type"]))
+            if req["type"] in ("select", "variant", "sheet"):
+                self._reload()
 
     def _on_run(self, req: dict[str, Any]) -> None:
         name = self._names[req["node"]]
@@ -242,12 +305,81 @@ class Canvas(anywidget.AnyWidget):
             raise
         with self._lock, self._quietly("inputs"):
             self.inputs = {**self.inputs, key: req["value"]}
+        self._reconcile()
 
     def _on_move(self, req: dict[str, Any]) -> None:
         with self._lock, self._quietly("viewport"):
             positions = {**self.viewport.get("positions", {}), req["node"]: [req["x"], req["y"]]}
             self.viewport = {**self.viewport, "positions": positions}
+        # The front end debounces moves and pans, so each one is worth saving.
+        bridge.save_viewport(self.session, self.viewport)
 
     def _on_viewport(self, req: dict[str, Any]) -> None:
         with self._lock, self._quietly("viewport"):
             self.viewport = {**self.viewport, "x": req["x"], "y": req["y"], "zoom": req["zoom"]}
+        bridge.save_viewport(self.session, self.viewport)
+
+    def _on_select(self, req: dict[str, Any]) -> None:
+        bridge.select(self.session, self._names[req["node"]], req["index"])
+        self._sync_inputs()
+        self._reconcile()
+
+    def _on_variant(self, req: dict[str, Any]) -> None:
+        bridge.set_variant(self.session, self._names[req["node"]], req["index"])
+        self._reconcile()
+
+    def _on_sheet(self, req: dict[str, Any]) -> None:
+        with self._lock:
+            busy = [h for h in self._handles if not h.done()]
+        if busy and req["action"] in ("switch", "new", "delete"):
+            raise DaggrError("A run is in progress; stop it or wait before changing sheets.")
+        bridge.sheet_action(self.session, req["action"], req["name"], req["new_name"])
+        self._reload()
+
+    def _reload(self) -> None:
+        """Show the session's current sheet: its inputs, results, viewport and sheet list."""
+        with self._lock:
+            with self.hold_sync():
+                self.sheets = bridge.sheets_info(self.session)
+                viewport = bridge.saved_viewport(self.session)
+                if viewport != self.viewport:
+                    self.viewport = viewport
+            self._sync_inputs()
+            self._reconcile(reload=True)
+
+    def _on_fetch(self, req: dict[str, Any]) -> None:
+        rid = req["id"]
+        try:
+            if "key" in req:
+                kind = self._media[req["key"]].get("kind")
+                data, mime, name = bridge.fetch_input(self.session, req["key"], req["item"], kind)
+            else:
+                node = self._kinds_node(req["result"])
+                kind = self._kinds.get((node, req["port"])) if node else None
+                data, mime, name = bridge.fetch_result(
+                    self.session, req["result"], req["port"], req["item"], kind
+                )
+        except MediaError as exc:
+            self.send(fetch_error_message(rid, str(exc)))
+            return
+        self.send(fetched_message(rid, mime, name), buffers=[data])
+
+    def _kinds_node(self, result_id: str) -> str | None:
+        record = self.session.results.by_id(result_id)
+        return self._ids.get(record.node) if record is not None else None
+
+    def _on_upload(self, req: dict[str, Any]) -> None:
+        buffers = req["buffers"]
+        if len(buffers) != 1:
+            raise MessageError(f"An upload carries one binary buffer, got {len(buffers)}.")
+        data = bytes(buffers[0])
+        component = self._media[req["key"]]
+        many = component.get("kind") == "gallery" or (
+            (component.get("props") or {}).get("file_count") in ("multiple", "directory")
+        )
+        try:
+            bridge.upload(self.session, req["key"], data, req["name"], many)
+        except MediaError as exc:
+            raise DaggrError(str(exc)) from exc
+        self._sync_inputs(force=(req["key"],))
+        self._reconcile()

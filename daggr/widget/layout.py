@@ -29,6 +29,28 @@ LINE_H = 18
 CHECK_H = 30
 PREVIEW_H = 56
 FOOTER_H = 26
+MEDIA_FIELD_H = 84  # a drop zone with a thumbnail
+CODE_FIELD_H = FIELD_H + 3 * LINE_H
+TALL_PREVIEW_H = 170  # images, video, tables, rendered documents
+AUDIO_PREVIEW_H = 72
+ITEMS_H = 110  # "Items (N)" list of a scattered node
+VARIANT_ROW_H = 22
+
+MEDIA_KINDS = ("image", "audio", "video", "file", "gallery", "model3d")
+TALL_OUTPUTS = (
+    "image",
+    "video",
+    "gallery",
+    "model3d",
+    "html",
+    "markdown",
+    "dataframe",
+    "json",
+    "code",
+    "label",
+    "highlightedtext",
+    "dialogue",
+)
 
 Point = tuple[float, float]
 
@@ -37,6 +59,10 @@ def field_height(component: dict[str, Any]) -> int:
     kind = component.get("kind")
     if kind == "checkbox":
         return CHECK_H
+    if kind in MEDIA_KINDS:
+        return MEDIA_FIELD_H
+    if kind in ("json", "code", "dataframe"):
+        return CODE_FIELD_H
     props = component.get("props") or {}
     lines = props.get("lines")
     if lines is None:
@@ -58,12 +84,28 @@ def port_rows(node: dict[str, Any]) -> int:
     return max(len(node["inputs"]), len(node["outputs"]), 1)
 
 
-def card_height(node: dict[str, Any], variant: int = 0) -> int:
+def preview_height(output: dict[str, Any]) -> int:
+    """Height of an output's box: media and documents get room to be seen."""
+    kind = (output.get("component") or {}).get("kind")
+    if kind == "audio":
+        return AUDIO_PREVIEW_H
+    return TALL_PREVIEW_H if kind in TALL_OUTPUTS else PREVIEW_H
+
+
+def card_height(node: dict[str, Any], variant: int = 0, scattered: bool = False) -> int:
     h = HEADER_H + PORT_PAD + PORT_ROW_H * port_rows(node)
+    h += VARIANT_ROW_H * len(node.get("variants") or [])
     h += sum(field_height(f["component"]) for f in visible_fields(node, variant))
     if node["kind"] != "INPUT":
-        h += PREVIEW_H * len(node["outputs"])
+        h += sum(preview_height(o) for o in node["outputs"])
+    if scattered:
+        h += ITEMS_H
     return h + FOOTER_H
+
+
+def scattered_nodes(topology: dict[str, Any]) -> set[str]:
+    """Ids of nodes that run once per item (a scattered edge leads into them)."""
+    return {e["target"] for e in topology["edges"] if e.get("scatter")}
 
 
 def depths(topology: dict[str, Any]) -> dict[str, int]:
@@ -91,13 +133,14 @@ def depths(topology: dict[str, Any]) -> dict[str, int]:
 def auto_layout(topology: dict[str, Any]) -> dict[str, Point]:
     """Top-left corner of every card."""
     depth = depths(topology)
+    scattered = scattered_nodes(topology)
     next_y: dict[int, float] = {}
     pos: dict[str, Point] = {}
     for node in topology["nodes"]:
         d = depth[node["id"]]
         y = next_y.get(d, Y0)
         pos[node["id"]] = (X0 + d * (CARD_W + COL_GAP), y)
-        next_y[d] = y + card_height(node) + ROW_GAP
+        next_y[d] = y + card_height(node, 0, node["id"] in scattered) + ROW_GAP
     return pos
 
 

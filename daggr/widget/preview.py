@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import mimetypes
 import os
 from typing import Any
 
@@ -31,7 +32,9 @@ def preview(value: Any) -> dict[str, Any]:
     if value is None:
         return {"type": "none"}
     if isinstance(value, FileValue):
-        return {"type": "file", "name": os.path.basename(value.rstrip("/\\")) or str(value)}
+        name = os.path.basename(value.rstrip("/\\")) or str(value)
+        mime = mimetypes.guess_type(name)[0]
+        return {"type": "file", "name": name, **({"mime": mime} if mime else {})}
     if isinstance(value, bool):
         return {"type": "json", "text": "true" if value else "false"}
     if isinstance(value, (int, float)):

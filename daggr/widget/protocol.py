@@ -8,12 +8,21 @@ when malformed, leaving every state untouched)::
     {"type": "set_input", "key": "node__port", "value": ...}
     {"type": "move", "node": id, "x": float, "y": float}
     {"type": "viewport", "x": float, "y": float, "zoom": float}
+    {"type": "select", "node": id, "index": int}          # browse a node's history
+    {"type": "variant", "node": id, "index": int}         # pick a ChoiceNode variant
+    {"type": "sheet", "action": "new" | "switch" | "rename" | "delete",
+     "name": str, "new_name": str}
+    {"type": "fetch", "id": str, "result": rid, "port": str, "item": int?}
+    {"type": "fetch", "id": str, "key": "node__port", "item": int?}   # a file input
+    {"type": "upload", "key": "node__port", "name": str} + one binary buffer
 
 Kernel -> front end (deltas; their size does not depend on the graph's)::
 
     {"type": "node_state", "states": {id: patch}}   # fields of a node's state that changed
     {"type": "inputs", "values": {key: value}}      # input values changed from code
     {"type": "error", "message": str, "request": type}
+    {"type": "fetched", "id": str, "mime": str, "name": str} + one binary buffer
+    {"type": "fetched", "id": str, "error": str}
 
 Example:
     >>> parse_request({"type": "run", "node": "b", "mode": "step"}, {"b": "b"}, {})
@@ -22,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -35,7 +45,15 @@ REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
     "set_input": ("key", "value"),
     "move": ("node", "x", "y"),
     "viewport": ("x", "y", "zoom"),
+    "select": ("node", "index"),
+    "variant": ("node", "index"),
+    "sheet": ("action",),
+    "fetch": ("id",),
+    "upload": ("key", "name"),
 }
+SHEET_ACTIONS = ("new", "switch", "rename", "delete")
+MAX_ID = 64
+MAX_NAME = 200
 EDITABLE = (
     "textbox",
     "textarea",
@@ -46,7 +64,11 @@ EDITABLE = (
     "radio",
     "checkboxgroup",
     "colorpicker",
+    "json",
+    "code",
+    "dataframe",
 )
+MAX_JSON = 1_000_000  # bytes of a JSON / table value sent from the canvas
 MAX_TEXT = 1_000_000  # characters in one text input
 MAX_COORD = 1e7
 ZOOM_RANGE = (0.05, 10.0)
@@ -57,7 +79,10 @@ class MessageError(DaggrError, ValueError):
 
 
 def parse_request(
-    content: Any, nodes: Mapping[str, str], fields: Mapping[str, dict[str, Any]]
+    content: Any,
+    nodes: Mapping[str, str],
+    fields: Mapping[str, dict[str, Any]],
+    media: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Validate a front-end request and return it normalised.
 
@@ -66,6 +91,8 @@ def parse_request(
         nodes: node id -> node name, for the graph on display.
         fields: input key -> component description (``component.to_dict()``) of the
             inputs the canvas may edit.
+        media: input key -> component description of the file inputs the canvas may
+            upload into (and fetch back).
 
     Raises:
         MessageError: naming what is wrong and what would be valid.
@@ -114,7 +141,71 @@ def parse_request(
                     f"zoom must be a number from {ZOOM_RANGE[0]} to {ZOOM_RANGE[1]}, got {zoom!r}."
                 )
             out["zoom"] = float(zoom)
+    elif kind in ("select", "variant"):
+        out["index"] = _int(content["index"], "index")
+    elif kind == "sheet":
+        action = content["action"]
+        if action not in SHEET_ACTIONS:
+            raise MessageError(
+                f"Sheet action must be one of {listing(SHEET_ACTIONS)}, got {action!r}."
+            )
+        out["action"] = action
+        for f in ("name", "new_name"):
+            v = content.get(f)
+            if v is not None and (not isinstance(v, str) or not 0 < len(v.strip()) <= MAX_NAME):
+                raise MessageError(f"A sheet {f} is 1 to {MAX_NAME} characters of text, got {v!r}.")
+            out[f] = v.strip() if isinstance(v, str) else None
+        if action in ("switch", "rename", "delete") and not out["name"]:
+            raise MessageError(f"'sheet' {action} needs the sheet's name.")
+        if action == "rename" and not out["new_name"]:
+            raise MessageError("'sheet' rename needs new_name.")
+    elif kind == "fetch":
+        out.update(_fetch(content, media or {}))
+    elif kind == "upload":
+        key = content["key"]
+        if not isinstance(key, str) or key not in (media or {}):
+            raise MessageError(
+                f"No file input {key!r} on this canvas.{did_you_mean(str(key), media or {})} "
+                f"File inputs: {listing(media or {})}"
+            )
+        name = content["name"]
+        if not isinstance(name, str) or len(name) > MAX_NAME:
+            raise MessageError(f"An upload's name is a file name, got {_kind(name)}.")
+        out.update(key=key, name=name)
     return out
+
+
+def _fetch(content: dict[str, Any], media: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    rid = content["id"]
+    if not isinstance(rid, str) or not 0 < len(rid) <= MAX_ID:
+        raise MessageError(f"A fetch id is a short string, got {_kind(rid)}.")
+    out: dict[str, Any] = {"id": rid, "item": None}
+    item = content.get("item")
+    if item is not None:
+        out["item"] = _int(item, "item")
+    if "key" in content:
+        key = content["key"]
+        if not isinstance(key, str) or key not in media:
+            raise MessageError(f"No file input {key!r} to fetch. File inputs: {listing(media)}")
+        out["key"] = key
+        return out
+    result, port = content.get("result"), content.get("port")
+    # Values are named by result id and port, never by path: the kernel resolves the file.
+    if not isinstance(result, str) or not 0 < len(result) <= MAX_ID:
+        raise MessageError(
+            "A fetch names a result id and an output port (or a file input key), "
+            f"got result={_kind(result)}."
+        )
+    if not isinstance(port, str) or not 0 < len(port) <= MAX_NAME:
+        raise MessageError(f"A fetch needs an output port name, got {_kind(port)}.")
+    out.update(result=result, port=port)
+    return out
+
+
+def _int(v: Any, what: str) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or abs(v) > 10**9:
+        raise MessageError(f"{what} must be an integer, got {_kind(v)}.")
+    return v
 
 
 def check_value(component: dict[str, Any], value: Any, key: str) -> Any:
@@ -124,7 +215,26 @@ def check_value(component: dict[str, Any], value: Any, key: str) -> Any:
     name = component.get("component", kind)
     if kind not in EDITABLE:
         raise MessageError(f"'{key}' is a {name} input, which the canvas cannot edit yet.")
-    if kind in ("textbox", "textarea", "colorpicker"):
+    if kind in ("json", "dataframe"):
+        try:
+            n = len(json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise MessageError(f"'{key}' ({name}) takes a JSON value: {exc}") from None
+        if n > MAX_JSON:
+            raise MessageError(
+                f"'{key}' got {n:,} bytes of JSON; the canvas sends at most {MAX_JSON:,}. "
+                f"Pass large values from code: graph.run({key}=...)."
+            )
+        if kind == "dataframe" and not (
+            isinstance(value, list)
+            or (isinstance(value, dict) and isinstance(value.get("data"), list))
+        ):
+            raise MessageError(
+                f"'{key}' (Dataframe) takes rows (a list of lists) or {{'headers', 'data'}}, "
+                f"got {_kind(value)}."
+            )
+        return value
+    if kind in ("textbox", "textarea", "colorpicker", "code"):
         if not isinstance(value, str):
             raise MessageError(f"'{key}' ({name}) takes text, got {_kind(value)}.")
         if len(value) > MAX_TEXT:
@@ -180,6 +290,14 @@ def node_state_message(states: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def inputs_message(values: dict[str, Any]) -> dict[str, Any]:
     return {"type": "inputs", "values": values}
+
+
+def fetched_message(request_id: str, mime: str, name: str) -> dict[str, Any]:
+    return {"type": "fetched", "id": request_id, "mime": mime, "name": name}
+
+
+def fetch_error_message(request_id: str, message: str) -> dict[str, Any]:
+    return {"type": "fetched", "id": request_id, "error": message}
 
 
 def error_message(message: str, request: str | None = None) -> dict[str, Any]:

@@ -50,7 +50,13 @@ def render_svg(
     node_state = node_state or {}
     inputs = inputs or {}
     pos = L.resolve_positions(topology, positions)
-    heights = {n["id"]: L.card_height(n) for n in topology["nodes"]}
+    scattered = L.scattered_nodes(topology)
+    heights = {
+        n["id"]: L.card_height(
+            n, (node_state.get(n["id"]) or {}).get("variant") or 0, n["id"] in scattered
+        )
+        for n in topology["nodes"]
+    }
     if pos:
         x0 = min(p[0] for p in pos.values()) - MARGIN
         y0 = min(p[1] for p in pos.values()) - MARGIN - 24
@@ -156,7 +162,14 @@ def _card(
             f"{escape(_cut(port['name'], 18))}</text>"
         )
     top = y + L.HEADER_H + L.PORT_PAD + L.PORT_ROW_H * L.port_rows(n)
-    for f in L.visible_fields(n):
+    variant = (state or {}).get("variant") or 0
+    for i, vname in enumerate(n.get("variants") or []):
+        mark = "●" if i == variant else "○"
+        parts.append(
+            f'<text x="{x + 8}" y="{top + 15}" fill="#1f2937">{mark} {escape(_cut(vname, 34))}</text>'
+        )
+        top += L.VARIANT_ROW_H
+    for f in L.visible_fields(n, variant):
         fh = L.field_height(f["component"])
         label = f["component"].get("props", {}).get("label") or f["port"]
         value = inputs.get(f["key"], f["component"].get("value"))
@@ -182,7 +195,7 @@ def _card(
                 f'<text x="{x + 14}" y="{top + 40}" font-family="ui-monospace, monospace" '
                 f'fill="#1f2937">{escape(_cut(text.replace(chr(10), " "), 38))}</text>'
             )
-            top += L.PREVIEW_H
+            top += L.preview_height(port)
     if state and state.get("error") and status == "error":
         parts.append(
             f'<text x="{x + 8}" y="{y + height - 9}" font-size="11" fill="#b91c1c">'

@@ -1,8 +1,16 @@
 // Editable input components on the cards, named after gradio's. Each reports every edit
 // through `onChange`; the caller debounces per input key before telling the kernel.
 import { h } from "./dom";
-import { fieldHeight } from "./layout";
+import type { FetchTarget, MediaClient } from "./fetcher";
+import { fieldHeight, MEDIA_KINDS } from "./layout";
+import { mediaElement } from "./renderers";
 import type { ComponentSpec, Field } from "./types";
+
+/** What file inputs need from the view: sending a file, and fetching the current one. */
+export interface FieldContext {
+  upload(key: string, file: File): void;
+  media: MediaClient | null;
+}
 
 export interface FieldView {
   el: HTMLElement;
@@ -22,9 +30,34 @@ function numberOr(v: unknown, fallback: number | undefined): number | undefined 
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 
-export const EDITABLE = ["textbox", "textarea", "number", "slider", "checkbox", "dropdown", "radio", "checkboxgroup", "colorpicker"];
+export const EDITABLE = ["textbox", "textarea", "number", "slider", "checkbox", "dropdown", "radio", "checkboxgroup", "colorpicker", "json", "code", "dataframe"];
 
-export function createField(field: Field, value: unknown, onChange: (value: unknown) => void): FieldView {
+/** Text of a JSON field, or the parse error to show (the kernel only gets valid JSON). */
+export function parseJsonField(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  if (!text.trim()) return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+/** A table value as gradio sends it: {headers, data}. */
+export function asGrid(value: unknown): { headers: string[]; data: unknown[][] } {
+  const v = value as any;
+  if (v && typeof v === "object" && Array.isArray(v.data)) {
+    return { headers: Array.isArray(v.headers) ? v.headers.map(String) : [], data: v.data.map((r: unknown) => (Array.isArray(r) ? [...r] : [r])) };
+  }
+  if (Array.isArray(v)) return { headers: [], data: v.map((r) => (Array.isArray(r) ? [...r] : [r])) };
+  return { headers: [], data: [] };
+}
+
+export function createField(
+  field: Field,
+  value: unknown,
+  onChange: (value: unknown) => void,
+  ctx: FieldContext | null = null,
+): FieldView {
   const c = field.component;
   const label = String(c.props.label ?? field.port);
   const showLabel = c.props.show_label !== false;
@@ -149,8 +182,59 @@ export function createField(field: Field, value: unknown, onChange: (value: unkn
       view = { el: wrap, setValue: (v) => !focused() && typeof v === "string" && (input.value = v) };
       break;
     }
+    case "json":
+    case "code": {
+      const area = h("textarea", { class: "daggr-input daggr-code-input daggr-scroll", spellcheck: "false", rows: 3 });
+      const show = (v: unknown) => {
+        area.value = c.kind === "code" ? (v == null ? "" : String(v)) : v == null ? "" : JSON.stringify(v, null, 1);
+      };
+      show(value);
+      const err = h("div", { class: "daggr-field-error", hidden: true });
+      area.addEventListener("input", () => {
+        if (c.kind === "code") return onChange(area.value);
+        const parsed = parseJsonField(area.value);
+        err.hidden = parsed.ok;
+        area.classList.toggle("daggr-invalid", !parsed.ok);
+        if (parsed.ok) onChange(parsed.value);
+        else err.textContent = `Invalid JSON: ${parsed.error}`;
+      });
+      wrap.append(area, err);
+      view = { el: wrap, setValue: (v) => !focused() && show(v) };
+      break;
+    }
+    case "dataframe": {
+      const grid = h("div", { class: "daggr-grid daggr-scroll" });
+      let current = asGrid(value);
+      const draw = () => {
+        const table = h("table", { class: "daggr-table daggr-grid-table" });
+        if (current.headers.length) table.append(h("tr", {}, ...current.headers.map((x) => h("th", {}, x))));
+        current.data.forEach((row, r) => {
+          const tr = h("tr", {});
+          row.forEach((cell, ci) => {
+            const td = h("td", { contenteditable: "true" }, cell == null ? "" : String(cell));
+            td.addEventListener("input", () => {
+              const text = td.textContent ?? "";
+              const num = Number(text);
+              current.data[r][ci] = text !== "" && Number.isFinite(num) && typeof row[ci] === "number" ? num : text;
+              onChange({ headers: current.headers, data: current.data });
+            });
+            tr.append(td);
+          });
+          table.append(tr);
+        });
+        grid.replaceChildren(table);
+      };
+      draw();
+      wrap.append(grid);
+      view = { el: wrap, setValue: (v) => { if (!focused()) { current = asGrid(v); draw(); } } };
+      break;
+    }
     default: {
-      // Media and tables are not editable on the canvas yet: say so, and say how to set them.
+      if (MEDIA_KINDS.includes(c.kind) && ctx) {
+        view = mediaField(field, value, ctx, wrap);
+        break;
+      }
+      // Anything else cannot be edited on the canvas: say so, and say how to set it.
       wrap.append(
         h(
           "div",
@@ -162,4 +246,57 @@ export function createField(field: Field, value: unknown, onChange: (value: unkn
     }
   }
   return view;
+}
+
+const ACCEPT: Record<string, string> = { image: "image/*", audio: "audio/*", video: "video/*", gallery: "image/*" };
+
+/** A file input: pick or drop a file; it is uploaded to the kernel, which saves it and
+ * makes the input's value that file's path. Shows the current file (fetched by key). */
+function mediaField(field: Field, value: unknown, ctx: FieldContext, wrap: HTMLElement): FieldView {
+  const c = field.component;
+  const input = h("input", { type: "file", class: "daggr-file-input", accept: ACCEPT[c.kind] ?? (Array.isArray(c.props.file_types) ? (c.props.file_types as string[]).join(",") : undefined) });
+  const shown = h("div", { class: "daggr-drop-preview" });
+  const hint = h("span", { class: "daggr-drop-hint" }, "Drop a file or click to choose");
+  const zone = h("label", { class: "daggr-drop", title: "Drop a file here, or click to choose one" }, input, shown, hint);
+  const send = (file: File | undefined) => {
+    if (!file) return;
+    hint.textContent = `Uploading ${file.name}…`;
+    ctx.upload(field.key, file);
+  };
+  input.addEventListener("change", () => send(input.files?.[0]));
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("daggr-drag-over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("daggr-drag-over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("daggr-drag-over");
+    send(e.dataTransfer?.files?.[0]);
+  });
+  const slot = `field:${field.key}`;
+  const show = (v: unknown) => {
+    const path = Array.isArray(v) ? v[0] : v;
+    if (typeof path !== "string" || !path) {
+      ctx.media?.release(slot);
+      shown.replaceChildren();
+      hint.textContent = "Drop a file or click to choose";
+      return;
+    }
+    const name = path.split(/[\\/]/).pop() ?? path;
+    hint.textContent = name;
+    if (!ctx.media) return;
+    const t: FetchTarget = { key: field.key, item: Array.isArray(v) ? 0 : undefined };
+    const kind = c.kind === "gallery" ? "image" : c.kind;
+    ctx.media
+      .fetch(t)
+      .then((f) => {
+        const el = kind === "image" || kind === "audio" || kind === "video" ? mediaElement(kind, ctx.media!.urlFor(slot, t, f), f.name) : null;
+        shown.replaceChildren(...(el ? [el] : []));
+      })
+      .catch((e: Error) => (hint.textContent = e.message));
+  };
+  show(value);
+  wrap.append(zone);
+  return { el: wrap, setValue: show };
 }

@@ -4,7 +4,7 @@
 // Rules (as in the original daggr): a node's column is its longest path from a source;
 // cards are stacked per column in topological order with a fixed gap; card heights are
 // estimated from their rows so that no DOM measuring is needed.
-import type { ComponentSpec, Point, TopoNode, Topology } from "./types";
+import type { ComponentSpec, OutPort, Point, TopoNode, Topology } from "./types";
 
 export const CARD_W = 280;
 export const COL_GAP = 80;
@@ -19,9 +19,23 @@ export const LINE_H = 18;
 export const CHECK_H = 30;
 export const PREVIEW_H = 56;
 export const FOOTER_H = 26;
+export const MEDIA_FIELD_H = 84; // a drop zone with a thumbnail
+export const CODE_FIELD_H = FIELD_H + 3 * LINE_H;
+export const TALL_PREVIEW_H = 170; // images, video, tables, rendered documents
+export const AUDIO_PREVIEW_H = 72;
+export const ITEMS_H = 110; // "Items (N)" list of a scattered node
+export const VARIANT_ROW_H = 22;
+
+export const MEDIA_KINDS = ["image", "audio", "video", "file", "gallery", "model3d"];
+const TALL_OUTPUTS = [
+  "image", "video", "gallery", "model3d", "html", "markdown", "dataframe", "json", "code",
+  "label", "highlightedtext", "dialogue",
+];
 
 export function fieldHeight(c: ComponentSpec): number {
   if (c.kind === "checkbox") return CHECK_H;
+  if (MEDIA_KINDS.includes(c.kind)) return MEDIA_FIELD_H;
+  if (c.kind === "json" || c.kind === "code" || c.kind === "dataframe") return CODE_FIELD_H;
   const lines = Number(c.props?.lines ?? (c.kind === "textarea" ? 7 : 1)) || 1;
   if (c.kind === "textarea" || (c.kind === "textbox" && lines > 1)) {
     return FIELD_H + LINE_H * (Math.min(Math.max(lines, 1), 6) - 1);
@@ -38,11 +52,25 @@ export function portRows(node: TopoNode): number {
   return Math.max(node.inputs.length, node.outputs.length, 1);
 }
 
-export function cardHeight(node: TopoNode, variant = 0): number {
+/** Height of an output's box: media and documents get room to be seen. */
+export function previewHeight(output: OutPort): number {
+  const kind = output.component?.kind;
+  if (kind === "audio") return AUDIO_PREVIEW_H;
+  return kind && TALL_OUTPUTS.includes(kind) ? TALL_PREVIEW_H : PREVIEW_H;
+}
+
+export function cardHeight(node: TopoNode, variant = 0, scattered = false): number {
   let h = HEADER_H + PORT_PAD + PORT_ROW_H * portRows(node);
+  h += VARIANT_ROW_H * (node.variants?.length ?? 0);
   for (const f of visibleFields(node, variant)) h += fieldHeight(f.component);
-  if (node.kind !== "INPUT") h += PREVIEW_H * node.outputs.length;
+  if (node.kind !== "INPUT") for (const o of node.outputs) h += previewHeight(o);
+  if (scattered) h += ITEMS_H;
   return h + FOOTER_H;
+}
+
+/** Ids of nodes that run once per item (a scattered edge leads into them). */
+export function scatteredNodes(topology: Topology): Set<string> {
+  return new Set(topology.edges.filter((e) => e.scatter).map((e) => e.target));
 }
 
 /** Column of every node: the longest path from a source (Kahn order, stable). */
@@ -77,13 +105,14 @@ export function depths(topology: Topology): Record<string, number> {
 /** Positions (top-left corners) for every node, by the rules above. */
 export function autoLayout(topology: Topology): Record<string, Point> {
   const depth = depths(topology);
+  const scattered = scatteredNodes(topology);
   const nextY: number[] = [];
   const pos: Record<string, Point> = {};
   for (const n of topology.nodes) {
     const d = depth[n.id];
     const y = nextY[d] ?? Y0;
     pos[n.id] = [X0 + d * (CARD_W + COL_GAP), y];
-    nextY[d] = y + cardHeight(n) + ROW_GAP;
+    nextY[d] = y + cardHeight(n, 0, scattered.has(n.id)) + ROW_GAP;
   }
   return pos;
 }

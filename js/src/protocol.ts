@@ -13,7 +13,22 @@ export type Request =
   | { type: "stop"; node: string }
   | { type: "set_input"; key: string; value: unknown }
   | { type: "move"; node: string; x: number; y: number }
-  | { type: "viewport"; x: number; y: number; zoom: number };
+  | { type: "viewport"; x: number; y: number; zoom: number }
+  | { type: "select"; node: string; index: number }
+  | { type: "variant"; node: string; index: number }
+  | { type: "sheet"; action: SheetAction; name?: string; new_name?: string }
+  | { type: "fetch"; id: string; result?: string; port?: string; key?: string; item?: number }
+  | { type: "upload"; key: string; name: string };
+
+export type SheetAction = "new" | "switch" | "rename" | "delete";
+export const select = (node: string, index: number): Request => ({ type: "select", node, index });
+export const variant = (node: string, index: number): Request => ({ type: "variant", node, index });
+export const sheet = (action: SheetAction, name?: string, newName?: string): Request => {
+  const r: Request = { type: "sheet", action };
+  if (name !== undefined) r.name = name;
+  if (newName !== undefined) r.new_name = newName;
+  return r;
+};
 
 export const run = (node: string, mode: RunMode): Request => ({ type: "run", node, mode });
 export const stop = (node: string): Request => ({ type: "stop", node });
@@ -38,7 +53,8 @@ function round(v: number): number {
 export type Update =
   | { type: "node_state"; states: Record<string, Partial<NodeState>> }
   | { type: "inputs"; values: Record<string, unknown> }
-  | { type: "error"; message: string; request?: string };
+  | { type: "error"; message: string; request?: string }
+  | { type: "fetched"; id: string; mime?: string; name?: string; error?: string };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -55,6 +71,15 @@ export function parseUpdate(msg: unknown): Update | null {
       return { type: "node_state", states: msg.states as Record<string, Partial<NodeState>> };
     case "inputs":
       return isObject(msg.values) ? { type: "inputs", values: msg.values } : null;
+    case "fetched":
+      if (typeof msg.id !== "string") return null;
+      return {
+        type: "fetched",
+        id: msg.id,
+        mime: typeof msg.mime === "string" ? msg.mime : undefined,
+        name: typeof msg.name === "string" ? msg.name : undefined,
+        error: typeof msg.error === "string" ? msg.error : undefined,
+      };
     case "error":
       return typeof msg.message === "string"
         ? { type: "error", message: msg.message, request: typeof msg.request === "string" ? msg.request : undefined }
@@ -65,7 +90,7 @@ export function parseUpdate(msg: unknown): Update | null {
 }
 
 /** Node states with patches applied; untouched nodes keep their identity so views can
- * update only what changed. Python applies the same merge (bridge.merge_states). */
+ * update only what changed. Python applies the same merge (bridge.merge_states_into). */
 export function applyStatePatches(states: NodeStates, patches: Record<string, Partial<NodeState>>): NodeStates {
   const out: NodeStates = { ...states };
   for (const [id, patch] of Object.entries(patches)) {
@@ -88,7 +113,18 @@ export function isValidRequest(r: Request): boolean {
       return typeof r.node === "string" && finite(r.x) && finite(r.y);
     case "viewport":
       return finite(r.x) && finite(r.y) && finite(r.zoom) && r.zoom > 0;
+    case "select":
+    case "variant":
+      return typeof r.node === "string" && Number.isInteger(r.index);
+    case "sheet":
+      return ["new", "switch", "rename", "delete"].includes(r.action);
+    case "fetch":
+      return typeof r.id === "string" && (typeof r.key === "string" || (typeof r.result === "string" && typeof r.port === "string"));
+    case "upload":
+      return typeof r.key === "string" && typeof r.name === "string";
     default:
       return false;
   }
 }
+
+export const upload = (key: string, name: string): Request => ({ type: "upload", key, name });

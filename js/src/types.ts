@@ -66,14 +66,32 @@ export type Status =
 
 export interface Preview {
   type: "none" | "text" | "number" | "json" | "file" | "binary" | "object";
+  mime?: string;
   text?: string;
   truncated?: boolean;
   name?: string;
   size?: number;
 }
 
+export type Freshness = "fresh" | "stale" | "never run";
+
+export interface ItemRow {
+  s: string; // "ok" | "error" | "cancelled"
+  t: string; // a short output text, or the error
+}
+
+export interface Items {
+  n: number;
+  failed: number;
+  list: ItemRow[];
+}
+
 export interface NodeState {
   status: Status;
+  rid?: string | null; // id of the result on display (what media fetches name)
+  fresh?: Freshness;
+  edges?: Record<string, boolean>; // "source.port>target_port" -> fresh
+  items?: Items | null;
   started?: number | null; // kernel clock, epoch seconds, while running
   duration?: number | null; // seconds of the last execution
   error?: string | null;
@@ -84,6 +102,11 @@ export interface NodeState {
 }
 
 export type NodeStates = Record<string, NodeState>;
+
+export interface SheetsInfo {
+  current: string;
+  names: string[];
+}
 
 export interface Viewport {
   x: number;

@@ -3,12 +3,16 @@
 // status change touches only its own card (fields keep focus while runs update the view).
 import { keyedDebounce, type KeyedDebouncer } from "./debounce";
 import { h, s } from "./dom";
-import { createField, type FieldView } from "./fields";
+import { decodeJson, type FetchTarget, MediaClient } from "./fetcher";
+import { createField, type FieldContext, type FieldView } from "./fields";
 import { formatBytes, formatSeconds } from "./format";
 import { edgePath, forkPath, inputAnchor, outputAnchor } from "./geometry";
-import { CARD_W, cardHeight, resolvePositions, visibleFields } from "./layout";
+import { CARD_W, cardHeight, previewHeight, resolvePositions, scatteredNodes, visibleFields } from "./layout";
 import * as P from "./protocol";
-import type { NodeState, NodeStates, Point, Preview, TopoNode, Topology, Viewport } from "./types";
+import { mediaElement, renderValue, rendererFor } from "./renderers";
+import { SheetBar } from "./sheets";
+import { edgeFresh, edgeKey, willRun } from "./stale";
+import type { NodeState, NodeStates, OutPort, Point, Preview, TopoNode, Topology, Viewport } from "./types";
 import { bounds, fit, type View, zoomAt } from "./viewport";
 
 /** The part of the anywidget model (AFM) API the canvas uses. */
@@ -17,7 +21,7 @@ export interface ModelLike {
   set(key: string, value: unknown): void;
   on(event: string, cb: (...args: any[]) => void): void;
   off(event: string, cb?: (...args: any[]) => void): void;
-  send(content: unknown): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[]): void;
 }
 
 export const INPUT_DEBOUNCE_MS = 300;
@@ -36,12 +40,20 @@ const STATUS_TEXT: Record<string, string> = {
   cancelled: "cancelled",
 };
 
+const FRESH_TEXT: Record<string, string> = { stale: "stale", "never run": "not run" };
+
 interface Card {
   node: TopoNode;
   el: HTMLElement;
   time: HTMLElement;
   status: HTMLElement;
   history: HTMLElement;
+  historyLabel: HTMLElement;
+  prev: HTMLButtonElement;
+  next: HTMLButtonElement;
+  fresh: HTMLElement;
+  items: HTMLElement | null;
+  variant: number;
   error: HTMLElement;
   runBtn: HTMLButtonElement | null;
   menu: HTMLElement | null;
@@ -70,8 +82,15 @@ export class CanvasView {
   private toastTimer: ReturnType<typeof setTimeout> | null = null;
   private cleanups: (() => void)[] = [];
   private dragging = false;
+  private edgeEls = new Map<string, SVGElement[]>(); // target id -> its in-edges
+  private scattered = new Set<string>();
+  private sheetBar: SheetBar;
+  readonly media: MediaClient;
+  private fieldCtx: FieldContext;
 
   constructor(private model: ModelLike, host: HTMLElement) {
+    this.media = new MediaClient((content) => this.model.send(content));
+    this.fieldCtx = { upload: (key, file) => this.upload(key, file), media: this.media };
     this.inputs = keyedDebounce(INPUT_DEBOUNCE_MS, (key, value) => {
       this.model.set("inputs", { ...(this.model.get("inputs") ?? {}), [key]: value });
       this.send(P.setInput(key, value));
@@ -105,10 +124,16 @@ export class CanvasView {
       btn("⤢", "Fit to view", "daggr-fit", () => this.fitView()),
     );
     this.toast = h("div", { class: "daggr-toast", role: "alert", hidden: true });
+    this.sheetBar = new SheetBar((req) => {
+      // Pans and moves still waiting for their debounce belong to the sheet being left.
+      this.moves.flush();
+      this.views.flush();
+      this.send(req);
+    });
     this.root = h(
       "div",
       { class: "daggr-root", tabindex: -1, "data-lm-suppress-shortcuts": "true" },
-      h("div", { class: "daggr-title" }),
+      h("div", { class: "daggr-titlebar" }, h("span", { class: "daggr-title" }), this.sheetBar.el),
       this.viewportEl,
       zoombar,
       this.toast,
@@ -119,7 +144,10 @@ export class CanvasView {
     this.listen(this.root, "keydown", (e) => e.stopPropagation());
     this.listen(this.viewportEl, "wheel", (e) => this.onWheel(e as WheelEvent), { passive: false });
     this.listen(this.viewportEl, "pointerdown", (e) => this.onPointerDown(e as PointerEvent));
-    this.listen(document, "click", (e) => this.closeMenus(e.target as Node));
+    this.listen(document, "click", (e) => {
+      this.closeMenus(e.target as Node);
+      if (!this.sheetBar.el.contains(e.target as Node)) this.sheetBar.close();
+    });
 
     const on = (event: string, fn: (...a: any[]) => void) => {
       model.on(event, fn);
@@ -130,10 +158,13 @@ export class CanvasView {
     on("change:inputs", () => this.updateInputs());
     on("change:viewport", () => this.onViewportChange());
     on("change:height", () => this.applyHeight());
-    on("msg:custom", (msg: unknown) => {
+    on("change:sheets", () => this.sheetBar.update(this.model.get("sheets")));
+    on("msg:custom", (msg: unknown, buffers?: DataView[]) => {
+      if (this.media.onMessage(msg, buffers)) return;
       const u = P.parseUpdate(msg);
       if (u?.type === "error") this.showError(u.message);
     });
+    this.sheetBar.update(this.model.get("sheets"));
     this.renderAll();
   }
 
@@ -145,7 +176,16 @@ export class CanvasView {
     this.cleanups = [];
     if (this.ticker) clearInterval(this.ticker);
     if (this.toastTimer) clearTimeout(this.toastTimer);
+    if (this.movingTimer) clearTimeout(this.movingTimer);
+    this.media.destroy();
     this.root.remove();
+  }
+
+  private upload(key: string, file: File): void {
+    file
+      .arrayBuffer()
+      .then((buf) => this.model.send(P.upload(key, file.name), undefined, [buf]))
+      .catch((e: Error) => this.showError(`Could not read ${file.name}: ${e.message}`));
   }
 
   // -- plumbing --------------------------------------------------------------------------
@@ -160,7 +200,8 @@ export class CanvasView {
 
   private savedViewport(): Viewport {
     const vp = this.model.get("viewport") ?? {};
-    return { x: vp.x ?? 0, y: vp.y ?? 0, zoom: vp.zoom ?? 1, positions: vp.positions ?? {} };
+    // Defaults are the view on screen: saving a move must not reset an unsaved pan/zoom.
+    return { x: vp.x ?? this.view.x, y: vp.y ?? this.view.y, zoom: vp.zoom ?? this.view.zoom, positions: vp.positions ?? {} };
   }
 
   private applyHeight(): void {
@@ -183,11 +224,12 @@ export class CanvasView {
     title.textContent = this.topology.name;
     for (const card of this.cards.values()) card.el.remove();
     this.cards.clear();
+    this.scattered = scatteredNodes(this.topology);
     const saved = this.model.get("viewport") ?? {};
     this.positions = resolvePositions(this.topology, saved.positions);
     const states: NodeStates = this.model.get("node_state") ?? {};
     for (const node of this.topology.nodes) {
-      const card = this.renderCard(node);
+      const card = this.renderCard(node, states[node.id]?.variant ?? 0);
       this.cards.set(node.id, card);
       this.pane.append(card.el);
       this.placeCard(node.id);
@@ -202,13 +244,17 @@ export class CanvasView {
     }
   }
 
-  private renderCard(node: TopoNode): Card {
+  private renderCard(node: TopoNode, variant = 0): Card {
     const kind = node.kind.toLowerCase();
     const name = node.url
       ? h("a", { class: "daggr-node-name", href: node.url, target: "_blank", rel: "noopener", title: node.url }, node.name)
       : h("span", { class: "daggr-node-name", title: node.name }, node.name);
     const time = h("span", { class: "daggr-time" });
-    const header = h("div", { class: "daggr-node-header" }, h("span", { class: `daggr-badge daggr-badge-${kind}` }, node.kind), name, time);
+    const fresh = h("span", { class: "daggr-fresh-badge", hidden: true });
+    const header = h("div", { class: "daggr-node-header" }, h("span", { class: `daggr-badge daggr-badge-${kind}` }, node.kind), name, fresh, time);
+    const prev = h("button", { class: "daggr-btn daggr-hist-prev", type: "button", title: "Previous result", "aria-label": "Previous result" }, "‹");
+    const next = h("button", { class: "daggr-btn daggr-hist-next", type: "button", title: "Next result", "aria-label": "Next result" }, "›");
+    const historyLabel = h("span", { class: "daggr-history-label" });
     let runBtn: HTMLButtonElement | null = null;
     let menu: HTMLElement | null = null;
     const card: Card = {
@@ -216,7 +262,13 @@ export class CanvasView {
       el: h("div", { class: `daggr-node daggr-kind-${kind} daggr-status-idle`, "data-id": node.id }),
       time,
       status: h("span", { class: "daggr-status" }),
-      history: h("span", { class: "daggr-history" }),
+      history: h("span", { class: "daggr-history", hidden: true }, prev, historyLabel, next),
+      historyLabel,
+      prev,
+      next,
+      fresh,
+      items: null,
+      variant,
       error: h("div", { class: "daggr-error", hidden: true }),
       runBtn: null,
       menu: null,
@@ -248,6 +300,16 @@ export class CanvasView {
     }
     card.runBtn = runBtn;
     card.menu = menu;
+    prev.addEventListener("click", () => this.browse(card, -1));
+    next.addEventListener("click", () => this.browse(card, 1));
+    if (runBtn) {
+      runBtn.addEventListener("pointerenter", () => this.highlightRun(card, card.mode));
+      runBtn.addEventListener("pointerleave", () => this.highlightRun(null));
+      menu?.querySelectorAll<HTMLElement>(".daggr-run-menu-item").forEach((item) => {
+        item.addEventListener("pointerenter", () => this.highlightRun(card, item.dataset.mode as P.RunMode));
+        item.addEventListener("pointerleave", () => this.highlightRun(null));
+      });
+    }
 
     const ins = h("div", { class: "daggr-ports-in" });
     for (const p of node.inputs) {
@@ -261,11 +323,23 @@ export class CanvasView {
     }
     const body: HTMLElement[] = [header, h("div", { class: "daggr-ports" }, ins, outs)];
 
+    if (node.variants?.length) {
+      const radios = h("div", { class: "daggr-variants", role: "radiogroup" });
+      node.variants.forEach((v, i) => {
+        const b = h("button", { class: `daggr-variant${i === variant ? " daggr-active" : ""}`, type: "button", role: "radio", "aria-checked": String(i === variant), "data-index": i }, i === variant ? "● " : "○ ", v);
+        b.addEventListener("click", () => {
+          if (i !== card.variant) this.send(P.variant(node.id, i));
+        });
+        radios.append(b);
+      });
+      body.push(radios);
+    }
+
     const fields = h("div", { class: "daggr-fields" });
     const values = this.model.get("inputs") ?? {};
-    for (const f of visibleFields(node)) {
+    for (const f of visibleFields(node, variant)) {
       const value = f.key in values ? values[f.key] : f.component.value;
-      const view = createField(f, value, (v) => this.inputs.push(f.key, v));
+      const view = createField(f, value, (v) => this.inputs.push(f.key, v), this.fieldCtx);
       card.fields.set(f.key, view);
       fields.append(view.el);
     }
@@ -277,13 +351,19 @@ export class CanvasView {
         const box = h("div", { class: "daggr-preview daggr-scroll", "data-port": p.name });
         card.previews.set(p.name, box);
         const label = p.component ? String(p.component.props.label ?? p.name) : p.name;
-        previews.append(h("div", { class: "daggr-output" }, h("div", { class: "daggr-output-label" }, label), box));
+        const out = h("div", { class: "daggr-output" }, h("div", { class: "daggr-output-label" }, label), box);
+        out.style.height = `${previewHeight(p)}px`;
+        previews.append(out);
       }
       body.push(previews);
     }
+    if (this.scattered.has(node.id)) {
+      card.items = h("div", { class: "daggr-items daggr-scroll" });
+      body.push(card.items);
+    }
     body.push(card.error, h("div", { class: "daggr-footer" }, card.status, card.history));
     card.el.append(...body);
-    this.heights[node.id] = cardHeight(node);
+    this.heights[node.id] = cardHeight(node, variant, this.scattered.has(node.id));
     this.renderRunButton(card);
     return card;
   }
@@ -327,7 +407,9 @@ export class CanvasView {
 
   private drawEdges(): void {
     const index = new Map(this.topology.nodes.map((n) => [n.id, n]));
+    const states: NodeStates = this.model.get("node_state") ?? {};
     this.edgesSvg.replaceChildren();
+    this.edgeEls.clear();
     for (const e of this.topology.edges) {
       const src = index.get(e.source);
       const dst = index.get(e.target);
@@ -337,8 +419,11 @@ export class CanvasView {
       if (oi < 0 || ii < 0) continue;
       const from = outputAnchor(this.positions[e.source], oi);
       const to = inputAnchor(this.positions[e.target], ii);
-      const cls = `daggr-edge${e.scatter ? " daggr-edge-scatter" : ""}${e.gather ? " daggr-edge-gather" : ""}`;
-      const g = s("g", { class: cls, "data-source": e.source, "data-target": e.target });
+      const fresh = edgeFresh(e, states) ? " daggr-edge-fresh" : " daggr-edge-stale";
+      const cls = `daggr-edge${fresh}${e.scatter ? " daggr-edge-scatter" : ""}${e.gather ? " daggr-edge-gather" : ""}`;
+      const g = s("g", { class: cls, "data-source": e.source, "data-target": e.target, "data-key": edgeKey(e) });
+      if (!this.edgeEls.has(e.target)) this.edgeEls.set(e.target, []);
+      this.edgeEls.get(e.target)!.push(g);
       g.append(s("path", { d: edgePath(from, to) }));
       if (e.scatter) g.append(s("path", { class: "daggr-fork", d: forkPath(to, "target") }));
       if (e.gather) g.append(s("path", { class: "daggr-fork", d: forkPath(from, "source") }));
@@ -349,7 +434,45 @@ export class CanvasView {
   // -- state ------------------------------------------------------------------------------
   private updateStates(): void {
     const states: NodeStates = this.model.get("node_state") ?? {};
-    for (const [id, card] of this.cards) if (states[id] !== card.state) this.applyState(card, states[id]);
+    let redraw = false;
+    for (const [id, card] of this.cards) {
+      const st = states[id];
+      if (st === card.state) continue;
+      if (card.node.variants?.length && (st?.variant ?? 0) !== card.variant) {
+        this.replaceCard(card, st?.variant ?? 0, st);
+        redraw = true;
+        continue;
+      }
+      this.applyState(this.cards.get(id)!, st);
+    }
+    if (redraw) this.drawEdges();
+  }
+
+  /** A ChoiceNode shows the fields of its selected variant: rebuild its card. */
+  private replaceCard(old: Card, variant: number, state: NodeState | undefined): void {
+    const card = this.renderCard(old.node, variant);
+    old.el.replaceWith(card.el);
+    for (const port of old.previews.keys()) this.media.release(`${old.node.id}/${port}`);
+    this.cards.set(old.node.id, card);
+    this.placeCard(old.node.id);
+    this.applyState(card, state);
+  }
+
+  private browse(card: Card, step: number): void {
+    const count = card.state?.count ?? 0;
+    const index = card.state?.index ?? count - 1;
+    const target = index + step;
+    if (target < 0 || target >= count) return;
+    this.send(P.select(card.node.id, target));
+  }
+
+  private highlightRun(card: Card | null, mode: P.RunMode = "to_here"): void {
+    const states: NodeStates = this.model.get("node_state") ?? {};
+    const ids = card ? willRun(this.topology, states, card.node.id, mode) : new Set<string>();
+    for (const [id, c] of this.cards) c.el.classList.toggle("daggr-will-run", ids.has(id));
+    for (const [target, els] of this.edgeEls) {
+      for (const g of els) g.classList.toggle("daggr-will-run", ids.has(target) && ids.has(g.getAttribute("data-source") ?? ""));
+    }
   }
 
   private applyState(card: Card, state: NodeState | undefined): void {
@@ -361,23 +484,108 @@ export class CanvasView {
     card.el.classList.toggle("daggr-cached", status === "cached");
     const count = state?.count ?? 0;
     const index = state?.index ?? count - 1;
-    card.history.textContent = count > 1 ? `${index + 1}/${count}` : "";
+    card.history.hidden = count <= 1;
+    card.historyLabel.textContent = count > 1 ? (index >= 0 ? `${index + 1}/${count}` : `–/${count}`) : "";
     card.history.title = count > 1 ? `result ${index + 1} of ${count} in history` : "";
+    card.prev.disabled = index <= 0;
+    card.next.disabled = index >= count - 1;
+    const fresh = state?.fresh ?? "never run";
+    card.el.classList.toggle("daggr-stale", fresh === "stale");
+    card.el.classList.toggle("daggr-never-run", fresh === "never run");
+    const badge = card.node.kind === "INPUT" ? "" : FRESH_TEXT[fresh] ?? "";
+    card.fresh.hidden = !badge || BUSY.has(status);
+    card.fresh.textContent = badge;
+    card.fresh.title = fresh === "stale" ? "Inputs or upstream results changed since this result: a run would redo it" : "Never run on this sheet";
+    for (const g of this.edgeEls.get(card.node.id) ?? []) {
+      const ok = state?.edges?.[g.getAttribute("data-key") ?? ""] === true;
+      g.classList.toggle("daggr-edge-fresh", ok);
+      g.classList.toggle("daggr-edge-stale", !ok);
+    }
+    if (card.items) this.renderItems(card, state);
     const error = status === "error" ? state?.error ?? "failed" : null;
     card.error.hidden = !error;
     card.error.replaceChildren(...(error ? [h("b", {}, "Error"), h("div", { class: "daggr-error-text" }, error)] : []));
-    if (state && "preview" in state) this.renderPreviews(card, state.preview ?? null);
+    this.renderPreviews(card, state?.preview ?? null, state?.rid ?? null);
     this.renderRunButton(card);
     this.renderTime(card);
     this.syncTicker();
   }
 
-  private renderPreviews(card: Card, previews: Record<string, Preview> | null): void {
+  private renderPreviews(card: Card, previews: Record<string, Preview> | null, rid: string | null): void {
     for (const [port, box] of card.previews) {
       const p = previews?.[port];
-      const out = card.node.outputs.find((o) => o.name === port);
+      const out = card.node.outputs.find((o) => o.name === port) as OutPort;
+      const key = `${rid}/${port}`;
+      if (box.dataset.shown === key && rid) continue; // same result: keep players and scroll
+      box.dataset.shown = key;
+      const kind = rendererFor(out?.component?.kind, out?.component?.component, p?.mime);
+      const slot = `${card.node.id}/${port}`;
+      const rich = rid && p && p.type !== "none" && kind !== "text";
+      box.classList.toggle("daggr-rich", Boolean(rich));
+      if (!rich || !rid) {
+        this.media.release(slot);
+        box.replaceChildren(renderPreview(p, out?.component?.component));
+        continue;
+      }
       box.replaceChildren(renderPreview(p, out?.component?.component));
+      this.renderRich(box, slot, kind, { result: rid, port }, key);
     }
+  }
+
+  /** Fetches the full value (or file) and renders it; the text preview stays meanwhile. */
+  private renderRich(box: HTMLElement, slot: string, kind: string, target: FetchTarget, key: string): void {
+    const still = () => box.dataset.shown === key;
+    if (kind === "gallery") {
+      this.media
+        .fetch(target)
+        .then((f) => {
+          const list = decodeJson(f);
+          if (!still() || !Array.isArray(list)) return;
+          const grid = h("div", { class: "daggr-gallery" });
+          box.replaceChildren(grid);
+          list.slice(0, 24).forEach((_, i) => {
+            const t = { ...target, item: i };
+            this.media.fetch(t).then((img) => {
+              if (still()) grid.append(mediaElement("image", this.media.urlFor(`${slot}#${i}`, t, img), img.name));
+            }, () => undefined);
+          });
+        })
+        .catch((e: Error) => still() && box.replaceChildren(h("span", { class: "daggr-fallback" }, e.message)));
+      return;
+    }
+    this.media
+      .fetch(target)
+      .then((f) => {
+        if (!still()) return;
+        if (["image", "audio", "video", "file"].includes(kind) || !f.mime.includes("json")) {
+          const k = f.mime.startsWith("image/") ? "image" : kind;
+          box.replaceChildren(mediaElement(k, this.media.urlFor(slot, target, f), f.name));
+        } else {
+          this.media.release(slot);
+          box.replaceChildren(renderValue(kind, decodeJson(f)));
+        }
+      })
+      .catch((e: Error) => still() && box.replaceChildren(h("span", { class: "daggr-fallback" }, e.message)));
+  }
+
+  private renderItems(card: Card, state: NodeState | undefined): void {
+    const el = card.items!;
+    const items = state?.items;
+    if (!items) {
+      el.replaceChildren(h("div", { class: "daggr-items-head" }, "Items"), h("span", { class: "daggr-empty" }, "—"));
+      return;
+    }
+    const head = h("div", { class: "daggr-items-head" }, `Items (${items.n})`);
+    if (items.failed && !BUSY.has(state?.status ?? "idle")) {
+      const retry = h("button", { class: "daggr-btn daggr-retry", type: "button", title: "Run the node again: only failed items re-run" }, `↻ re-run ${items.failed} failed`);
+      retry.addEventListener("click", () => this.send(P.run(card.node.id, "step")));
+      head.append(retry);
+    }
+    const rows = items.list.map((r, i) =>
+      h("div", { class: `daggr-item daggr-item-${r.s === "ok" ? "ok" : "error"}`, title: r.t }, h("span", { class: "daggr-item-n" }, `${i + 1}`), h("span", { class: "daggr-item-mark" }, r.s === "ok" ? "✓" : "✗"), h("span", { class: "daggr-item-text" }, r.t)),
+    );
+    if (items.n > items.list.length) rows.push(h("div", { class: "daggr-empty" }, `… ${items.n - items.list.length} more`));
+    el.replaceChildren(head, ...rows);
   }
 
   private renderTime(card: Card): void {
@@ -407,11 +615,16 @@ export class CanvasView {
     }
   }
 
+  private lastInputs: Record<string, unknown> = {};
+
   private updateInputs(): void {
     const values = this.model.get("inputs") ?? {};
     for (const card of this.cards.values()) {
-      for (const [key, view] of card.fields) if (key in values && !this.inputs.pending().includes(key)) view.setValue(values[key]);
+      for (const [key, view] of card.fields) {
+        if (key in values && values[key] !== this.lastInputs[key] && !this.inputs.pending().includes(key)) view.setValue(values[key]);
+      }
     }
+    this.lastInputs = values;
   }
 
   private onViewportChange(): void {
@@ -426,16 +639,38 @@ export class CanvasView {
         moved = true;
       }
     }
+    // A sheet switch brings another sheet's layout: cards it has no position for go back
+    // to their automatic place.
+    const auto = resolvePositions(this.topology, vp.positions);
+    for (const id of this.cards.keys()) {
+      const cur = this.positions[id];
+      if (!(id in vp.positions) && cur && (cur[0] !== auto[id][0] || cur[1] !== auto[id][1])) {
+        this.positions[id] = auto[id];
+        this.placeCard(id);
+        moved = true;
+      }
+    }
     if (moved) this.drawEdges();
+    if (typeof (this.model.get("viewport") ?? {}).zoom !== "number") {
+      this.fitView(false); // a sheet never panned or zoomed: show all of it
+      return;
+    }
     if (vp.x !== this.view.x || vp.y !== this.view.y || vp.zoom !== this.view.zoom) {
       this.setView({ x: vp.x, y: vp.y, zoom: vp.zoom }, false);
     }
   }
 
   // -- navigation --------------------------------------------------------------------------
+  private movingTimer: ReturnType<typeof setTimeout> | null = null;
+
   private setView(v: View, save = true): void {
     this.view = v;
     this.pane.style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.zoom})`;
+    // While the view moves, the pane gets its own compositor layer (panning then repaints
+    // nothing); afterwards it is dropped so zoomed text is re-rasterised sharply.
+    this.root.classList.add("daggr-moving");
+    if (this.movingTimer) clearTimeout(this.movingTimer);
+    this.movingTimer = setTimeout(() => this.root.classList.remove("daggr-moving"), 200);
     this.zoomLabel.textContent = `${Math.round(v.zoom * 100)}%`;
     this.root.classList.toggle("daggr-far", v.zoom < 0.5);
     if (save) this.views.push("view", v);
@@ -528,6 +763,7 @@ function canScroll(el: HTMLElement, dy: number): boolean {
 const MEDIA = new Set(["Image", "Audio", "Video", "File", "Gallery", "Model3D"]);
 
 export function renderPreview(p: Preview | undefined, component?: string): HTMLElement {
+  if (p?.type === "file" && component && !MEDIA.has(component)) component = undefined;
   if (!p || p.type === "none") return h("span", { class: "daggr-empty" }, "—");
   switch (p.type) {
     case "text":
@@ -537,7 +773,7 @@ export function renderPreview(p: Preview | undefined, component?: string): HTMLE
       return h("span", { class: "daggr-value daggr-value-number" }, p.text ?? "");
     case "file": {
       const what = component && MEDIA.has(component) ? component : "File";
-      return h("span", { class: "daggr-value daggr-value-file", title: p.name ?? "" }, `${what}: ${p.name ?? "?"} (no preview on the canvas yet)`);
+      return h("span", { class: "daggr-value daggr-value-file", title: p.name ?? "" }, `${what}: ${p.name ?? "?"}`);
     }
     case "binary":
       return h("span", { class: "daggr-value daggr-fallback" }, `binary data, ${formatBytes(p.size ?? 0)}`);

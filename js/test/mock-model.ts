@@ -5,6 +5,7 @@ type Cb = (...args: any[]) => void;
 
 export interface MockModel extends ModelLike {
   sent: any[];
+  buffers: (ArrayBuffer[] | undefined)[];
   emit(event: string, ...args: unknown[]): void;
   listeners(event: string): number;
 }
@@ -15,6 +16,7 @@ export function createMockModel(initial: Record<string, unknown>): MockModel {
   const emit = (event: string, ...args: unknown[]) => handlers.get(event)?.forEach((cb) => cb(...args));
   return {
     sent: [],
+    buffers: [],
     get: (key) => state[key],
     set(key, value) {
       state[key] = value;
@@ -28,8 +30,9 @@ export function createMockModel(initial: Record<string, unknown>): MockModel {
       if (cb) handlers.get(event)?.delete(cb);
       else handlers.delete(event);
     },
-    send(content) {
+    send(content, _callbacks, buffers) {
       this.sent.push(content);
+      this.buffers.push(buffers);
     },
     emit,
     listeners: (event) => handlers.get(event)?.size ?? 0,
