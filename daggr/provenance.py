@@ -49,25 +49,29 @@ def staleness(session: Session) -> Staleness:
     """Fresh/stale for every node and edge, from the selected results and current inputs.
 
     An edge is fresh when the target's selected result consumed the source's selected
-    result and the target's own inputs are unchanged. A node is fresh when its own inputs
-    are unchanged and every upstream node and edge is fresh.
+    result, the target's own inputs are unchanged, and the source is fresh itself (an edit
+    upstream changes what the edge would carry). A node is fresh when its own inputs are
+    unchanged and every edge into it is fresh. Stale means "would re-run".
     """
     plan = session.plan()
     graph = session.graph
     selected = {name: session.selected(name) for name in plan.order}
     nodes: dict[str, str] = {}
     edges: dict[tuple[str, str, str, str], bool] = {}
-    for name in plan.order:
+    for name in plan.order:  # upstream first, so every source's state is known
         record = selected[name]
         own_ok = record is not None and record.ok and own_inputs_unchanged(session, name, record)
         fresh = own_ok
         for edge in graph.in_edges(name):
             source = selected[edge.source_node]
             edge_ok = (
-                own_ok and source is not None and record.upstream.get(edge.source_node) == source.id
+                own_ok
+                and source is not None
+                and record.upstream.get(edge.source_node) == source.id
+                and nodes.get(edge.source_node) == FRESH
             )
             edges[edge.as_tuple()] = edge_ok
-            fresh = fresh and edge_ok and nodes.get(edge.source_node) == FRESH
+            fresh = fresh and edge_ok
         if record is None and session.results.count(name) == 0:
             nodes[name] = NEVER_RUN
         else:

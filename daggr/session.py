@@ -73,6 +73,7 @@ class Session:
         """Make another sheet current (by id)."""
         self.results.flush()
         self._open(self.sheets.open(sheet_id))
+        self._changed("sheet")
 
     def reopen(self) -> None:
         """Reload the current sheet (after a rename, or to see another kernel's rows)."""
@@ -100,6 +101,7 @@ class Session:
             self.results.select(node, record.id)
             self._unselected.discard(node)
         self.results.set_state(UNSELECTED_STATE, sorted(self._unselected))
+        self._changed("selection")
 
     def _follow_latest(self, node: str) -> None:
         if self.results.selected(node) is not None or node in self._unselected:
@@ -115,12 +117,20 @@ class Session:
         with self._lock:
             self.inputs.update(values)
         self.results.set_inputs(values)
+        self._changed("inputs")
 
     def set_variants(self, values: dict[str, int]) -> None:
         with self._lock:
             self.variants.update(values)
             current = dict(self.variants)
         self.results.set_state(VARIANTS_STATE, current)
+        self._changed("variants")
+
+    def _changed(self, what: str) -> None:
+        """Tell views that inputs, selections, variants or the sheet changed outside a run
+        (a cell calling graph.select(), a sheet switch, ...)."""
+        for listener in list(self.listeners):
+            listener("state_changed", what)
 
     # -- inputs -------------------------------------------------------------------------------------
     def valid_input_keys(self) -> list[str]:

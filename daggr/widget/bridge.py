@@ -248,13 +248,7 @@ def node_states(
 
 
 def _freshness(graph: Graph, stale: Staleness, name: str) -> dict[str, Any]:
-    # An edge is drawn fresh only when its source is fresh too: after an edit upstream,
-    # the value it carries would change, although the target did consume that result.
-    edges = {
-        edge_key(graph, e): stale.edges.get(e.as_tuple(), False)
-        and stale.nodes.get(e.source_node) == "fresh"
-        for e in graph.in_edges(name)
-    }
+    edges = {edge_key(graph, e): stale.edges.get(e.as_tuple(), False) for e in graph.in_edges(name)}
     return {"fresh": stale.nodes.get(name, "never run"), "edges": edges}
 
 

@@ -91,6 +91,7 @@ class Canvas(anywidget.AnyWidget):
         self.session = graph.session
         self._lock = threading.RLock()
         self._quiet = threading.local()
+        self._handling = threading.local()  # set while a front-end request is handled
         self._handles: list[RunHandle] = []
         self._seen_inputs: dict[str, Any] | None = None
         self._pending: dict[str, dict[str, Any]] | None = None
@@ -227,6 +228,14 @@ class Canvas(anywidget.AnyWidget):
                 self._handles = [h for h in self._handles if not h.done()]
             self._reconcile()
             self._flush_states()  # the run's last deltas need not wait for the interval
+        elif kind == "state_changed" and not getattr(self._handling, "active", False):
+            # Changed from a cell (graph.select(), graph.sheet = ..., inputs): show it now.
+            # Changes the canvas makes itself are refreshed by its own handlers.
+            if payload == "sheet":
+                self._reload()
+            else:
+                self._sync_inputs()
+                self._reconcile()
 
     def _reconcile(self, reload: bool = False) -> None:
         """Bring every card in line with the session (selections, history, staleness),
@@ -263,12 +272,15 @@ class Canvas(anywidget.AnyWidget):
             self.send(error_message(str(exc), kind if isinstance(kind, str) else None))
             return
         handler = getattr(self, f"_on_{req['type']}")
+        self._handling.active = True
         try:
             handler(req)
         except DaggrError as exc:
             self.send(error_message(str(exc), req["type"]))
             if req["type"] in ("select", "variant", "sheet"):
                 self._reload()
+        finally:
+            self._handling.active = False
 
     def _on_run(self, req: dict[str, Any]) -> None:
         name = self._names[req["node"]]

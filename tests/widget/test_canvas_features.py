@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from widget_helpers import clear, custom, from_front, size, updates, wait_for
+from widget_helpers import clear, custom, from_front, sent, size, updates, wait_for
 
 from daggr import FileValue, FnNode, Graph, InputNode
 from daggr import components as gr
@@ -350,3 +350,23 @@ def test_gallery_items_and_array_images_are_fetched_one_by_one(tmp_path):
     deliver(c, {"type": "fetch", "id": "arr", "result": rid, "port": "array"})
     reply, buffers = replies(c)[-1]
     assert reply["mime"] == "image/png" and bytes(buffers[0]).startswith(b"\x89PNG")
+
+
+def test_changes_made_from_a_cell_reach_an_open_canvas():
+    """graph.select(...), graph.sheet = ... and inputs set from code update the canvas at
+    once, not at the next run."""
+    a = FnNode(lambda text: text.upper(), name="a", inputs={"text": gr.Textbox(value="x")})
+    b = FnNode(lambda s: s + "!", name="b", inputs={"s": a.output})
+    g = Graph("live canvas", nodes=[b])
+    g.run(a__text="one")
+    g.run(a__text="two")
+    canvas = Canvas(g)
+    clear(canvas)
+    g.select("a", 0)
+    assert canvas.inputs["a__text"] == "one"
+    assert canvas.node_state["b"]["rid"] == g.selected("b").id
+    assert sent(canvas), "the selection made in a cell sent nothing to the canvas"
+    clear(canvas)
+    g.sheets.new("other")
+    assert canvas.node_state["a"]["fresh"] == "never run"
+    assert sent(canvas)
