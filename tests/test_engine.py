@@ -543,3 +543,46 @@ def test_long_runs_show_a_progress_bar_unless_quiet(capsys):
     assert "g:" in capsys.readouterr().err
     g.run(force=True, progress=False)
     assert capsys.readouterr().err == ""
+
+
+# -- timeouts -------------------------------------------------------------------------------
+def test_a_node_that_hangs_fails_with_its_timeout_and_the_rest_goes_on():
+    release = threading.Event()
+
+    def hang():
+        release.wait(30)
+        return "late"
+
+    async def hang_async():
+        await asyncio.sleep(30)
+
+    slow = FnNode(hang, name="slow", timeout=0.2)
+    slow_async = FnNode(hang_async, name="slow_async", timeout=0.2)
+    after = FnNode(lambda x: x, name="after", inputs={"x": slow.output})
+    fine = FnNode(lambda: "ok", name="fine")
+    result = graph(after, slow_async, fine).run()
+    release.set()
+    assert result.status == {
+        "slow": "error",
+        "after": "skipped",
+        "slow_async": "error",
+        "fine": "ok",
+    }
+    assert "no answer after 0.2 s (the node's timeout)" in str(result.errors["slow"])
+    assert "no answer after 0.2 s" in str(result.errors["slow_async"])
+
+
+def test_timeouts_apply_per_item_and_are_checked():
+    items = FnNode(lambda: [0.0, 5.0, 0.0], name="items")
+    each = FnNode(
+        lambda s: time.sleep(s) or s,
+        name="each",
+        inputs={"s": items.output.each},
+        timeout=0.3,
+        concurrent=True,
+    )
+    result = graph(each).run()
+    assert "item 1 failed: NodeTimeout" in str(result.errors["each"])
+    assert result.outcome("each").record.outputs["output"] == [0.0, None, 0.0]
+    with pytest.raises(Exception, match="positive number of seconds"):
+        FnNode(lambda: 1, timeout=0)

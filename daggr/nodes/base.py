@@ -45,6 +45,7 @@ class Node:
     executor: Any = None
     preprocess: Any = None
     postprocess: Any = None
+    timeout: float | None = None  # seconds one call (one item) may take
 
     def __init__(self, name: str | None = None):
         Node._counter += 1

@@ -70,6 +70,12 @@ def check_shippable(executor: Any, fn: Any, node: str) -> None:
         ) from None
 
 
+def check_timeout(timeout: float | None) -> float | None:
+    if timeout is not None and not timeout > 0:
+        raise GraphError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    return timeout
+
+
 def _default_name(fn: Callable) -> str:
     name = getattr(fn, "__name__", None) or type(fn).__name__
     return "lambda" if name == "<lambda>" else name
@@ -99,6 +105,9 @@ class FnNode(Node):
         executor: run the function elsewhere: a ``concurrent.futures.Executor`` (e.g. a
             ``ProcessPoolExecutor`` for CPU-bound work) or a ``dask.distributed.Client``;
             scattered items become separate tasks. Defaults to the graph's executor.
+        timeout: seconds one call (one item, when scattered) may take; past it the node
+            fails with a timeout error and the rest of the graph goes on. A synchronous
+            function cannot be interrupted: it finishes in the background, unused.
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -122,6 +131,7 @@ class FnNode(Node):
         max_concurrent: int = 1,
         deterministic: bool = True,
         executor: Any = None,
+        timeout: float | None = None,
     ):
         if not callable(fn):
             raise GraphError(f"FnNode needs a callable, got {type(fn).__name__}: {fn!r}")
@@ -137,6 +147,7 @@ class FnNode(Node):
             raise GraphError(f"max_concurrent must be at least 1, got {max_concurrent}.")
         self.max_concurrent = max_concurrent
         params, self._accepts_any, self.is_async = _signature_info(fn)
+        self.timeout = check_timeout(timeout)
         check_executor(executor, f"FnNode '{self._name}'")
         check_shippable(executor, fn, self._name)
         self.executor = executor

@@ -14,6 +14,7 @@ from typing import Any
 
 from daggr.errors import GraphError
 from daggr.nodes.base import Node
+from daggr.nodes.fn import check_timeout
 
 _SPACE_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 _HOST_PORT = re.compile(r"^(localhost|127\.0\.0\.1|\[::1\]|[\w.-]+):\d+(/.*)?$")
@@ -72,6 +73,8 @@ class GradioNode(_RemoteNode):
             :meth:`prepare`); falls back to the remote Space if that fails.
         preprocess: ``f(inputs) -> inputs`` before the call.
         postprocess: ``f(*outputs)`` on the raw client values, before files are downloaded.
+        timeout: seconds a call may take; past it the remote job is cancelled and the node
+            fails with a timeout error.
 
     Example:
         >>> from daggr import GradioNode, components as gr
@@ -94,6 +97,7 @@ class GradioNode(_RemoteNode):
         run_locally: bool = False,
         preprocess: Callable[[dict], dict] | None = None,
         postprocess: Callable[..., Any] | None = None,
+        timeout: float | None = None,
     ):
         if not isinstance(space_or_url, str) or not space_or_url.strip():
             raise GraphError(
@@ -124,6 +128,7 @@ class GradioNode(_RemoteNode):
         self.run_locally = run_locally
         self.preprocess = preprocess
         self.postprocess = postprocess
+        self.timeout = check_timeout(timeout)
         self._process_inputs(inputs)
         self._process_outputs(outputs)
         if not self._output_ports:
@@ -190,6 +195,7 @@ class InferenceNode(_RemoteNode):
         preprocess: Callable[[dict], dict] | None = None,
         postprocess: Callable[..., Any] | None = None,
         task: str | None = None,
+        timeout: float | None = None,
     ):
         if not isinstance(model, str) or not model.strip():
             raise GraphError(f"InferenceNode needs a model id like 'org/model', got {model!r}.")
@@ -206,6 +212,7 @@ class InferenceNode(_RemoteNode):
         self.validate = validate
         self.preprocess = preprocess
         self.postprocess = postprocess
+        self.timeout = check_timeout(timeout)
         if inputs is None:
             self._input_ports = ["input"]
         else:

@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -47,7 +48,7 @@ class Context(Protocol):
     """What the engine needs from the session that starts a run."""
 
     results: Results
-    lane: Any  # SerialQueue
+    lane: Any  # SerialQueue: sequential FnNodes, one at a time
 
     def selected(self, node: str) -> ResultRecord | None: ...
 
@@ -68,6 +69,26 @@ class Prepared:
 
 class ItemError(Exception):
     pass
+
+
+class NodeTimeout(TimeoutError):
+    """A call took longer than the node's ``timeout``."""
+
+
+def call_sync_within(node: Any, kwargs: dict[str, Any]) -> Any:
+    """Call synchronous node code, giving up after the node's timeout. The thread cannot
+    be interrupted: past the timeout it finishes in the background and is ignored."""
+    if node.timeout is None:
+        return invoke.call_sync(node, kwargs)
+    future = get_pool().submit(invoke.call_sync, node, kwargs)
+    try:
+        return future.result(node.timeout)
+    except FutureTimeout:
+        raise NodeTimeout(_timeout_message(node.timeout)) from None
+
+
+def _timeout_message(timeout: float) -> str:
+    return f"no answer after {timeout:g} s (the node's timeout); the call was abandoned"
 
 
 class Run:
@@ -378,7 +399,7 @@ class Run:
     def _submit_loop(self, p: Prepared) -> None:
         loop = get_loop()
         node = p.step.node
-        group = getattr(node, "concurrency_group", None)
+        group = node.concurrency_group
         limiter = group_limiter(group, node.max_concurrent) if group else None
 
         async def job() -> None:
@@ -422,7 +443,7 @@ class Run:
         try:
             if p.scatter:
                 return self._items_sync(p, started, t0)
-            raw = invoke.call_sync(node, invoke.call_kwargs(node, p.inputs))
+            raw = call_sync_within(node, invoke.call_kwargs(node, p.inputs))
             outputs = invoke.map_outputs(node, raw)
         except Exception as exc:
             return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
@@ -506,7 +527,7 @@ class Run:
                 metas.append({"key": key, "status": STATUS_OK, "error": None, "reused": True})
                 continue
             try:
-                raw = invoke.call_sync(node, invoke.call_kwargs(node, {**p.inputs, **values}))
+                raw = call_sync_within(node, invoke.call_kwargs(node, {**p.inputs, **values}))
                 results.append(invoke.map_outputs(node, raw))
                 metas.append({"key": key, "status": STATUS_OK, "error": None})
             except Exception as exc:
@@ -571,6 +592,16 @@ class Run:
         return self._items_outcome(p, results, metas, started, t0)
 
     async def _call(self, step: Step, kwargs: dict[str, Any]) -> Any:
+        """One call of a node's code, within the node's timeout."""
+        timeout = step.node.timeout
+        if timeout is None:
+            return await self._call_once(step, kwargs)
+        try:
+            return await asyncio.wait_for(self._call_once(step, kwargs), timeout)
+        except asyncio.TimeoutError:
+            raise NodeTimeout(_timeout_message(timeout)) from None
+
+    async def _call_once(self, step: Step, kwargs: dict[str, Any]) -> Any:
         """One call of a node's code: on its executor, on the loop, or on a worker thread."""
         node = step.node
         if step.executor is not None:

@@ -7,7 +7,7 @@ import time
 import pytest
 from gradio_client import Client
 
-from daggr import GradioNode, Graph
+from daggr import FnNode, GradioNode, Graph
 from daggr import components as gr
 from daggr.remote.errors import RemoteUnreachable
 
@@ -64,6 +64,16 @@ def test_cancelling_a_run_cancels_the_remote_job(gradio_app):
     result = handle.result(timeout=10)
     assert result.cancelled and result.status["hang"] == "cancelled"
     # The app's own task was cancelled (it records that), not just abandoned by daggr.
+    assert _wait_for(lambda: f"hang-cancelled {tag}" in _events(gradio_app.url))
+
+
+def test_a_hanging_app_fails_with_the_timeout_and_the_job_is_cancelled(gradio_app):
+    tag = f"t{time.time_ns()}"
+    node = GradioNode(gradio_app.url, api_name="/hang", inputs={"x": tag}, timeout=1.0)
+    fine = FnNode(lambda: "still runs", name="fine")
+    result = Graph("timeout", nodes=[node, fine], persist_key=False).run(progress=False)
+    assert result.status == {"hang": "error", "fine": "ok"}
+    assert "no answer after 1 s (the node's timeout)" in result.outcome("hang").message
     assert _wait_for(lambda: f"hang-cancelled {tag}" in _events(gradio_app.url))
 
 
