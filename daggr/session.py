@@ -7,7 +7,6 @@ inputs, results and selections.
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -18,6 +17,7 @@ from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
 from daggr.progress import Progress
 from daggr.records import ResultRecord
+from daggr.remote.auth import notebook_user
 from daggr.runtime import invoke
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
 from daggr.runtime.plan import Plan, component_default
@@ -49,7 +49,10 @@ class Session:
         if store is None:
             store = Store.memory() if graph.persist_key is None else Store()
         self.store = store
-        self.user = user or os.environ.get("DAGGR_USER") or DEFAULT_USER
+        if user is None:
+            # Only persistent sessions ask who the user is (it may take a Hub lookup).
+            user = DEFAULT_USER if graph.persist_key is None else notebook_user()
+        self.user = user
         self.sheets = store.sheets(graph.persist_key or MEMORY_KEY, self.user)
         self.lane = SerialQueue()
         self.listeners: list[Callable[[str, Any], None]] = []

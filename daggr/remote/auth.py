@@ -14,7 +14,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from typing import Any
 from urllib.parse import urlparse
+
+from daggr.remote.config import env_float, hub_offline, remote_dir
 
 _TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{16,}")
 _HF_HOSTS = ("huggingface.co", "hf.space", "hf.co")
@@ -25,6 +28,10 @@ def get_token() -> str | None:
     token = os.environ.get("HF_TOKEN", "").strip()
     if token:
         return token
+    hf_home = os.environ.get("HF_HOME") or os.path.expanduser("~/.cache/huggingface")
+    saved = os.environ.get("HF_TOKEN_PATH") or os.path.join(hf_home, "token")
+    if not os.path.exists(saved):
+        return None  # nobody logged in: no need to import huggingface_hub to find out
     try:
         from huggingface_hub import get_token as hub_token
 
@@ -64,3 +71,60 @@ def sends_token_to(url: str) -> bool:
         return True
     extra = os.environ.get("DAGGR_TOKEN_HOSTS", "")
     return host in {h.strip().lower() for h in extra.split(",") if h.strip()}
+
+
+_users: dict[str, str] = {}
+
+
+def notebook_user(lookup: Any = None) -> str:
+    """Who owns the sheets of a notebook session: ``$DAGGR_USER``; else the Hugging Face
+    username of the saved token (looked up once per token, bounded by
+    ``DAGGR_CONNECT_TIMEOUT``, remembered on disk, never tried offline); else ``"local"``.
+
+    ``lookup(token) -> username`` replaces the Hub's ``whoami`` (tests pass their own).
+    """
+    explicit = os.environ.get("DAGGR_USER", "").strip()
+    if explicit:
+        return explicit
+    token = get_token()
+    if not token:
+        return "local"
+    key = fingerprint(token)
+    if key in _users:
+        return _users[key]
+    cache = remote_dir("users") / f"{key}.txt"
+    if cache.exists():
+        name = cache.read_text(encoding="utf-8").strip()
+    elif hub_offline():
+        return "local"
+    else:
+        name = _lookup(lookup or _whoami, token)
+        if name:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(name, encoding="utf-8")
+    _users[key] = name or "local"
+    return _users[key]
+
+
+def _whoami(token: str) -> str | None:
+    from huggingface_hub import whoami
+
+    return whoami(token=token).get("name")
+
+
+def _lookup(lookup: Any, token: str) -> str | None:
+    """Run the lookup in a thread so that an unreachable Hub costs at most the timeout."""
+    import threading
+
+    found: list[str | None] = []
+    thread = threading.Thread(target=lambda: found.append(_safe(lookup, token)), daemon=True)
+    thread.start()
+    thread.join(env_float("DAGGR_CONNECT_TIMEOUT", 10.0))
+    return found[0] if found else None
+
+
+def _safe(lookup: Any, token: str) -> str | None:
+    try:
+        return lookup(token)
+    except Exception:  # an invalid token or no network: sheets stay "local"
+        return None
