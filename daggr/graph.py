@@ -30,6 +30,8 @@ _ID_UNSAFE = re.compile(r"[^0-9A-Za-z_]")
 
 def node_id(name: str) -> str:
     """The id used in input keys (``{id}__{port}``), DOM and database rows."""
+    if name.isascii() and name.isidentifier():  # the common case, without a regex
+        return name
     return _ID_UNSAFE.sub("_", name)
 
 
@@ -200,7 +202,8 @@ class Graph:
                 f"Output port '{port}' not found on node '{src_name}'. Available outputs: "
                 f"{listing(src_node._output_ports)}.{did_you_mean(port, src_node._output_ports)}"
             )
-        if self._reaches(target, src_name):
+        # A node being added has no out-edges yet, so only graph.edge() can close a cycle.
+        if self._out_edges[target] and self._reaches(target, src_name):
             raise GraphError(
                 f"Connection would create a cycle in the DAG: {src_name}.{port} -> "
                 f"{target}.{target_port}"

@@ -35,7 +35,6 @@ class Node:
     """
 
     kind = "NODE"  # badge shown on the canvas
-    _counter = 0
     # What the engine reads from any node. Declared here so that these names never fall
     # through to __getattr__ and come back as ports.
     is_async = False
@@ -48,8 +47,6 @@ class Node:
     timeout: float | None = None  # seconds one call (one item) may take
 
     def __init__(self, name: str | None = None):
-        Node._counter += 1
-        self._id = Node._counter
         self._name = name or ""
         self._name_explicit = name is not None
         self._input_ports: list[str] = []

@@ -147,10 +147,12 @@ class FnNode(Node):
             raise GraphError(f"max_concurrent must be at least 1, got {max_concurrent}.")
         self.max_concurrent = max_concurrent
         params, self._accepts_any, self.is_async = _signature_info(fn)
-        self.timeout = check_timeout(timeout)
-        check_executor(executor, f"FnNode '{self._name}'")
-        check_shippable(executor, fn, self._name)
-        self.executor = executor
+        if timeout is not None:
+            self.timeout = check_timeout(timeout)
+        if executor is not None:
+            check_executor(executor, f"FnNode '{self._name}'")
+            check_shippable(executor, fn, self._name)
+            self.executor = executor
         if inputs is None:
             self._input_ports = list(params)
         else:
