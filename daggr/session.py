@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError, InputError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
 from daggr.progress import Progress
-from daggr.records import ResultRecord
+from daggr.records import ResultRecord, new_result_id
 from daggr.remote.auth import notebook_user
 from daggr.runtime import invoke
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
@@ -112,6 +114,33 @@ class Session:
             if node in self._unselected:
                 self._unselected.discard(node)
                 self.results.set_state(UNSELECTED_STATE, sorted(self._unselected))
+
+    def override_outputs(self, node: str, outputs: dict[str, Any]) -> ResultRecord:
+        """Replace the selected result's outputs by edited ones (an ItemList edited on the
+        canvas): a new history row with the same inputs and upstream results becomes the
+        node's selection and stands for those inputs (runs reuse it) until they change;
+        downstream nodes go stale and consume it on their next run."""
+        base = self.selected(node)
+        if base is None or not base.ok:
+            raise DaggrError(f"Node '{node}' has no result to edit; run it first.")
+        unknown = sorted(set(outputs) - set(base.outputs))
+        if unknown:
+            raise InputError(
+                f"Node '{node}' has no output {unknown[0]!r}.{did_you_mean(unknown[0], base.outputs)} "
+                f"Outputs: {listing(base.outputs)}"
+            )
+        edited = replace(
+            base,
+            outputs={**base.outputs, **outputs},
+            id=new_result_id(),  # same key: it stands for these inputs until they change
+            started_at=time.time(),
+            duration=0.0,
+            items=None,
+            error=None,
+        )
+        self.results.append(edited)
+        self.choose(node, edited)
+        return edited
 
     def variant(self, choice: str) -> int:
         return self.variants.get(choice, 0)

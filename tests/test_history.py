@@ -394,3 +394,18 @@ def test_a_result_the_store_cannot_keep_is_a_clear_node_error():
     assert result.status == {"make": "error", "after": "skipped"}
     assert "its result cannot be stored" in str(result.errors["make"])
     assert [r.status for r in g.history("make")] == ["error"]
+
+
+def test_edited_outputs_become_the_selection_and_feed_the_next_run():
+    lines = FnNode(lambda: [{"who": "A", "text": "hi"}], name="lines", outputs={"items": None})
+    say = FnNode(lambda items: [i["text"].upper() for i in items], name="say", inputs={"items": lines.items})
+    g = Graph("Edits", nodes=[say])
+    g.run()
+    edited = g.session.override_outputs("lines", {"items": [{"who": "A", "text": "edited"}]})
+    assert g.selected("lines").id == edited.id and len(g.history("lines")) == 2
+    assert g.staleness().nodes["say"] == "stale"
+    result = g.run()
+    assert result.status["lines"] == "cached"  # the edit is kept, not recomputed
+    assert result["say"] == {"output": ["EDITED"]}
+    with pytest.raises(InputError, match="Did you mean 'items'"):
+        g.session.override_outputs("lines", {"itemz": []})
