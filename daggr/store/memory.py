@@ -40,7 +40,8 @@ class _SheetData:
         self.graph_key = graph_key
         self.user_id = user_id
         self.created_at = now
-        self.updated_at = now
+        self._updated_at = now
+        self.touched = False  # updated since updated_at was last read (read it lazily)
         self.tick = 0  # breaks updated_at ties: equal clock readings still order
         self.deleted = False
         self.lock = threading.RLock()
@@ -55,6 +56,18 @@ class _SheetData:
         self.state: dict[str, Any] = {}
         self.viewport: Any = None
         self.selected: dict[str, ResultRecord] = {}
+
+    @property
+    def updated_at(self) -> datetime:
+        if self.touched:
+            self.touched = False
+            self._updated_at = _now()
+        return self._updated_at
+
+    @updated_at.setter
+    def updated_at(self, value: datetime) -> None:
+        self._updated_at = value
+        self.touched = False
 
     def info(self) -> SheetInfo:
         return SheetInfo(
@@ -80,7 +93,7 @@ class MemoryData:
         with self.lock:
             self.clock += 1
             data.tick = self.clock
-            data.updated_at = _now()
+            data.touched = True
 
 
 class MemorySheet:
@@ -105,13 +118,17 @@ class MemorySheet:
 
     def append(self, record: ResultRecord) -> None:
         d = self._check()
-        with d.lock:
+        store = self._store
+        # One pass, without reading the clock: this is on the engine's hot path for every node
+        # (the sheet's lock, then the store's, in the order the other writers take them).
+        with d.lock, store.lock:
+            store.clock += 1
             d.results.setdefault(record.node, []).append(record)
             d.by_id[record.id] = record
-            d.seq[record.id] = self._store.next_seq()
+            d.seq[record.id] = d.tick = store.clock
             if record.status == STATUS_OK:
                 d.ok.setdefault(record.node, {})[record.key] = record
-        self._store.touch(d)
+            d.touched = True
 
     def find(self, node: str, key: str) -> ResultRecord | None:
         d = self._data
