@@ -41,6 +41,8 @@ MAX_COMPONENT_VALUE = 10_000  # characters of a component's JSON default kept in
 MAX_INPUT_VALUE = 20_000  # characters of an input value mirrored to the canvas
 MAX_ITEMS_SHOWN = 50  # per-item rows of a scattered node on its card
 ITEM_TEXT = 40
+MAX_LIST_ITEMS = 200  # items of an ItemList output mirrored (and editable) on its card
+MAX_LIST_TEXT = 2_000  # characters of one item field mirrored; a longer one is read-only
 
 # A node's last status stays visible until the next run, except these, which say nothing
 # about its result and so keep the previous preview on the card.
@@ -136,7 +138,24 @@ def _output(node: Node, port: str) -> dict[str, Any]:
     out: dict[str, Any] = {"name": port, "hidden": hidden}
     if component is not None:
         out["component"] = _describe(component)
+    schema = node._item_list_schemas.get(port)
+    if schema is not None:
+        # An ItemList output: the card edits its items field by field (edit_items).
+        out["hidden"] = False
+        out["item_list"] = [
+            {"field": f, "component": _describe(c)} for f, c in schema.fields.items()
+        ]
     return out
+
+
+def item_list_fields(topo: dict[str, Any]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    """(node id, port) -> {field: component description}, for every ItemList output."""
+    return {
+        (n["id"], o["name"]): {f["field"]: f["component"] for f in o["item_list"]}
+        for n in topo["nodes"]
+        for o in n["outputs"]
+        if "item_list" in o
+    }
 
 
 def _fields(node: Node, key: str, variant: int | None) -> list[dict[str, Any]]:
@@ -168,7 +187,7 @@ def _describe(component: Any) -> dict[str, Any]:
 
 # -- node state (changes on every run event) -----------------------------------------------
 # Fields that describe the displayed result: replaced together when the selection changes.
-RECORD_KEYS = ("status", "duration", "error", "preview", "rid", "items")
+RECORD_KEYS = ("status", "duration", "error", "preview", "rid", "items", "lists")
 # Fields recomputed from the session after runs, edits and selections; sent when changed.
 DERIVED_KEYS = ("count", "index", "fresh", "edges", "variant")
 _BUSY = ("pending", "running")
@@ -179,9 +198,12 @@ def edge_key(graph: Graph, edge: Edge) -> str:
     return f"{graph.id_of(edge.source_node)}.{edge.source_port}>{edge.target_port}"
 
 
-def record_state(record: ResultRecord | None, shown: bool = False) -> dict[str, Any]:
+def record_state(
+    record: ResultRecord | None, shown: bool = False, node: Node | None = None
+) -> dict[str, Any]:
     """The card fields that show one result (or none); ``shown``: the card already shows
-    this result, so only its id is needed (previews cost time on large graphs)."""
+    this result, so only its id is needed (previews cost time on large graphs); ``node``
+    (the record's node) lets ItemList outputs show their items."""
     if record is None:
         return {"status": "idle"}
     if shown:
@@ -193,6 +215,7 @@ def record_state(record: ResultRecord | None, shown: bool = False) -> dict[str, 
         "preview": previews(record.outputs) if record.ok or record.items else None,
         "rid": record.id,
         "items": _items(record.items, record.outputs),
+        "lists": _lists(record, node),
     }
 
 
@@ -216,14 +239,60 @@ def _items(items: list[dict[str, Any]] | None, outputs: dict[str, Any]) -> dict[
     return {"n": len(items), "failed": failed, "list": rows}
 
 
+def _lists(record: ResultRecord, node: Node | None) -> dict[str, Any] | None:
+    """The items of the record's ItemList outputs, bounded for the card:
+    ``{port: {"n": int, "rows": [{field: value}], "clipped": [[i, field]], "note": str?}}``.
+    Node state is synced on every event, so at most MAX_LIST_ITEMS items go out and a
+    string longer than MAX_LIST_TEXT is cut (and listed in "clipped": shown, not editable).
+    """
+    if node is None or not node._item_list_schemas or not record.ok:
+        return None
+    out: dict[str, Any] = {}
+    for port, schema in node._item_list_schemas.items():
+        value = record.outputs.get(port)
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            out[port] = {"n": 0, "rows": [], "clipped": [], "note": "not a list of dicts"}
+            continue
+        rows, clipped = [], []
+        for i, item in enumerate(value[:MAX_LIST_ITEMS]):
+            row = {}
+            for f in schema.fields:
+                v = item.get(f)
+                if isinstance(v, str) and len(v) > MAX_LIST_TEXT:
+                    v = v[: MAX_LIST_TEXT - 1] + "…"
+                    clipped.append([i, f])
+                elif not _mirrorable_small(v):
+                    v = str(preview(v).get("text") or type(v).__name__)[:ITEM_TEXT]
+                    clipped.append([i, f])
+                row[f] = v
+            rows.append(row)
+        entry: dict[str, Any] = {"n": len(value), "rows": rows, "clipped": clipped}
+        if len(value) > MAX_LIST_ITEMS:
+            entry["note"] = (
+                f"first {MAX_LIST_ITEMS} of {len(value)} items shown; edit the rest from code"
+            )
+        out[port] = entry
+    return out
+
+
+def _mirrorable_small(value: Any) -> bool:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, list):
+        return all(isinstance(v, (str, int, float, bool)) for v in value) and _mirrorable(value)
+    return False
+
+
 def node_state(
     session: Session, name: str, stale: Staleness | None = None, shown: str | None = None
 ) -> dict[str, Any]:
     """What a node's card shows: its selected result, history position and freshness.
     ``shown`` is the id of the result the card shows now, if any."""
     record = session.selected(name)
-    state = record_state(record, shown is not None and record is not None and record.id == shown)
     node = session.graph.nodes[name]
+    state = record_state(
+        record, shown is not None and record is not None and record.id == shown, node
+    )
     if isinstance(node, ChoiceNode):
         state["variant"] = session.variant(name)
     state.update(_history(session, name))
@@ -303,6 +372,7 @@ def finished_patch(session: Session, outcome: NodeOutcome) -> dict[str, Any]:
     if record is not None:
         patch["rid"] = record.id
         patch["items"] = _items(record.items, record.outputs)
+        patch["lists"] = _lists(record, session.graph.nodes.get(outcome.node))
     if outcome.ok:
         # It just ran on its upstream's selected results with the current inputs: fresh.
         # The run's end reconciles every node with graph.staleness() (bridge.node_states).
@@ -372,6 +442,36 @@ def set_input(session: Session, key: str, value: Any) -> None:
     slots, _ = session.parse_inputs({key: value})
     # Saved with the sheet, so a reload or a sheet switch finds the value again.
     session.set_inputs(slots)
+
+
+# -- ItemList edits ---------------------------------------------------------------------------
+def edit_items(
+    session: Session, name: str, port: str, edits: list[tuple[int, str, Any]]
+) -> ResultRecord:
+    """Apply ``(index, field, value)`` edits to the selected result's ItemList ``port``
+    as one new history row (session.override_outputs): downstream nodes go stale and
+    consume the edited list on their next run."""
+    record = session.selected(name)
+    if record is None or not record.ok:
+        raise DaggrError(f"Node '{name}' has no result to edit; run it first.")
+    value = record.outputs.get(port)
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise DaggrError(f"Output '{port}' of node '{name}' is not a list of items to edit.")
+    items = list(value)
+    for index, field, new in edits:
+        if not 0 <= index < min(len(items), MAX_LIST_ITEMS):
+            raise DaggrError(
+                f"Output '{port}' of node '{name}' has {len(items)} item(s); the canvas "
+                f"edits items 0 to {min(len(items), MAX_LIST_ITEMS) - 1}, got index {index}."
+            )
+        old = items[index].get(field)
+        if isinstance(old, str) and len(old) > MAX_LIST_TEXT:
+            raise DaggrError(
+                f"Item {index} field '{field}' is longer than the canvas shows "
+                f"({len(old):,} characters); edit it from code."
+            )
+        items[index] = {**items[index], field: new}
+    return session.override_outputs(name, {port: items})
 
 
 # -- history, variants ---------------------------------------------------------------------------

@@ -96,6 +96,7 @@ class Canvas(anywidget.AnyWidget):
         self._seen_inputs: dict[str, Any] | None = None
         self._pending: dict[str, dict[str, Any]] | None = None
         self._last_push = 0.0
+        self._burst: list[dict[str, Any]] = []  # edit_items marked "more", not yet applied
         topo = bridge.topology(graph)
         self._adopt(topo)
         super().__init__(
@@ -193,6 +194,7 @@ class Canvas(anywidget.AnyWidget):
         self._ids = {name: nid for nid, name in self._names.items()}
         self._fields = bridge.editable_fields(topo)
         self._media = bridge.media_fields(topo)
+        self._lists = bridge.item_list_fields(topo)
         self._kinds = {
             (n["id"], o["name"]): (o.get("component") or {}).get("kind")
             for n in topo["nodes"]
@@ -265,10 +267,12 @@ class Canvas(anywidget.AnyWidget):
     def _on_message(self, _widget: Any, content: Any, buffers: Any) -> None:
         self._refresh_topology()
         try:
-            req = parse_request(content, self._names, self._fields, self._media)
+            req = parse_request(content, self._names, self._fields, self._media, self._lists)
             req["buffers"] = list(buffers or [])
         except MessageError as exc:
             kind = content.get("type") if isinstance(content, dict) else None
+            if kind == "edit_items":
+                self._burst = []  # a burst with a bad edit is dropped whole
             self.send(error_message(str(exc), kind if isinstance(kind, str) else None))
             return
         handler = getattr(self, f"_on_{req['type']}")
@@ -279,6 +283,11 @@ class Canvas(anywidget.AnyWidget):
             self.send(error_message(str(exc), req["type"]))
             if req["type"] in ("select", "variant", "sheet"):
                 self._reload()
+            elif req["type"] == "edit_items":
+                # Put the card's controls back on the kernel's items.
+                lists = self.node_state.get(req["node"], {}).get("lists")
+                self._push_states({req["node"]: {"lists": lists}})
+                self._flush_states()
         finally:
             self._handling.active = False
 
@@ -317,6 +326,29 @@ class Canvas(anywidget.AnyWidget):
             raise
         with self._lock, self._quietly("inputs"):
             self.inputs = {**self.inputs, key: req["value"]}
+        self._reconcile()
+
+    # A burst of item edits becomes ONE history row: the front end debounces edits per
+    # ItemList output (every field of every item edited within the window is coalesced,
+    # js/src/items.ts) and sends them back to back, all but the last marked "more"; they
+    # are applied together here. Replacing the last edited row instead is not possible:
+    # history rows are append-only (the store has no delete), and rewriting a row that a
+    # cell may already hold (node.history) would change a result under its reader.
+    MAX_BURST = 10_000
+
+    def _on_edit_items(self, req: dict[str, Any]) -> None:
+        key = (req["node"], req["port"])
+        if self._burst and (self._burst[0]["node"], self._burst[0]["port"]) != key:
+            self._burst = []  # an unfinished burst for another output: dropped
+        self._burst.append(req)
+        if req["more"]:
+            if len(self._burst) > self.MAX_BURST:
+                self._burst = []
+                raise MessageError(f"More than {self.MAX_BURST} item edits in one burst.")
+            return
+        burst, self._burst = self._burst, []
+        edits = [(r["index"], r["field"], r["value"]) for r in burst]
+        bridge.edit_items(self.session, self._names[req["node"]], req["port"], edits)
         self._reconcile()
 
     def _on_move(self, req: dict[str, Any]) -> None:

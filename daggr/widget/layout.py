@@ -86,6 +86,8 @@ def port_rows(node: dict[str, Any]) -> int:
 
 def preview_height(output: dict[str, Any]) -> int:
     """Height of an output's box: media and documents get room to be seen."""
+    if output.get("item_list"):
+        return TALL_PREVIEW_H  # "Items (N)" with editable fields
     kind = (output.get("component") or {}).get("kind")
     if kind == "audio":
         return AUDIO_PREVIEW_H

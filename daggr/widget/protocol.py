@@ -15,6 +15,9 @@ when malformed, leaving every state untouched)::
     {"type": "fetch", "id": str, "result": rid, "port": str, "item": int?}
     {"type": "fetch", "id": str, "key": "node__port", "item": int?}   # a file input
     {"type": "upload", "key": "node__port", "name": str} + one binary buffer
+    {"type": "edit_items", "node": id, "port": str, "index": int, "field": str,
+     "value": ..., "more": bool?}   # edit one field of one item of an ItemList output;
+                                    # "more": further edits of the same burst follow
 
 Kernel -> front end (deltas; their size does not depend on the graph's)::
 
@@ -50,6 +53,7 @@ REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
     "sheet": ("action",),
     "fetch": ("id",),
     "upload": ("key", "name"),
+    "edit_items": ("node", "port", "index", "field", "value"),
 }
 SHEET_ACTIONS = ("new", "switch", "rename", "delete")
 MAX_ID = 64
@@ -83,6 +87,7 @@ def parse_request(
     nodes: Mapping[str, str],
     fields: Mapping[str, dict[str, Any]],
     media: Mapping[str, dict[str, Any]] | None = None,
+    item_lists: Mapping[tuple[str, str], Mapping[str, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Validate a front-end request and return it normalised.
 
@@ -93,6 +98,8 @@ def parse_request(
             inputs the canvas may edit.
         media: input key -> component description of the file inputs the canvas may
             upload into (and fetch back).
+        item_lists: (node id, port) -> {field: component description} of the ItemList
+            outputs whose items the canvas may edit.
 
     Raises:
         MessageError: naming what is wrong and what would be valid.
@@ -172,7 +179,38 @@ def parse_request(
         if not isinstance(name, str) or len(name) > MAX_NAME:
             raise MessageError(f"An upload's name is a file name, got {_kind(name)}.")
         out.update(key=key, name=name)
+    elif kind == "edit_items":
+        out.update(_edit_items(content, out["node"], item_lists or {}))
     return out
+
+
+def _edit_items(
+    content: dict[str, Any],
+    node: str,
+    item_lists: Mapping[tuple[str, str], Mapping[str, dict[str, Any]]],
+) -> dict[str, Any]:
+    port = content["port"]
+    ports = [p for n, p in item_lists if n == node]
+    if not isinstance(port, str) or (node, port) not in item_lists:
+        raise MessageError(
+            f"Node {node!r} has no ItemList output {port!r}.{did_you_mean(str(port), ports)} "
+            f"ItemList outputs: {listing(ports)}"
+        )
+    schema = item_lists[(node, port)]
+    field = content["field"]
+    if not isinstance(field, str) or field not in schema:
+        raise MessageError(
+            f"Items of '{port}' have no field {field!r}.{did_you_mean(str(field), schema)} "
+            f"Fields: {listing(schema)}"
+        )
+    index = _int(content["index"], "index")
+    if index < 0:
+        raise MessageError(f"index must be 0 or more, got {index}.")
+    more = content.get("more", False)
+    if not isinstance(more, bool):
+        raise MessageError(f"more must be true or false, got {_kind(more)}.")
+    value = check_value(schema[field], content["value"], f"{port}[{index}].{field}")
+    return {"port": port, "index": index, "field": field, "value": value, "more": more}
 
 
 def _fetch(content: dict[str, Any], media: Mapping[str, dict[str, Any]]) -> dict[str, Any]:

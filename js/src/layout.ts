@@ -54,6 +54,7 @@ export function portRows(node: TopoNode): number {
 
 /** Height of an output's box: media and documents get room to be seen. */
 export function previewHeight(output: OutPort): number {
+  if (output.item_list) return TALL_PREVIEW_H; // "Items (N)" with editable fields
   const kind = output.component?.kind;
   if (kind === "audio") return AUDIO_PREVIEW_H;
   return kind && TALL_OUTPUTS.includes(kind) ? TALL_PREVIEW_H : PREVIEW_H;

@@ -18,7 +18,8 @@ export type Request =
   | { type: "variant"; node: string; index: number }
   | { type: "sheet"; action: SheetAction; name?: string; new_name?: string }
   | { type: "fetch"; id: string; result?: string; port?: string; key?: string; item?: number }
-  | { type: "upload"; key: string; name: string };
+  | { type: "upload"; key: string; name: string }
+  | { type: "edit_items"; node: string; port: string; index: number; field: string; value: unknown; more?: boolean };
 
 export type SheetAction = "new" | "switch" | "rename" | "delete";
 export const select = (node: string, index: number): Request => ({ type: "select", node, index });
@@ -122,6 +123,8 @@ export function isValidRequest(r: Request): boolean {
       return typeof r.id === "string" && (typeof r.key === "string" || (typeof r.result === "string" && typeof r.port === "string"));
     case "upload":
       return typeof r.key === "string" && typeof r.name === "string";
+    case "edit_items":
+      return typeof r.node === "string" && typeof r.port === "string" && typeof r.field === "string" && Number.isInteger(r.index) && r.index >= 0 && r.value !== undefined;
     default:
       return false;
   }

@@ -14,10 +14,24 @@ export interface InPort {
   wired: boolean;
 }
 
+export interface ItemListField {
+  field: string;
+  component: ComponentSpec;
+}
+
 export interface OutPort {
   name: string;
   hidden: boolean; // declared as None: a value that is passed on but not displayed
   component?: ComponentSpec;
+  item_list?: ItemListField[]; // an ItemList output: its items' fields
+}
+
+/** An ItemList output's items in node state (bounded: see bridge._lists). */
+export interface ItemListState {
+  n: number; // items in the result
+  rows: Record<string, unknown>[]; // the first ones (at most 200)
+  clipped?: [number, string][]; // item fields cut short: shown, not editable
+  note?: string;
 }
 
 export interface Field {
@@ -92,6 +106,7 @@ export interface NodeState {
   fresh?: Freshness;
   edges?: Record<string, boolean>; // "source.port>target_port" -> fresh
   items?: Items | null;
+  lists?: Record<string, ItemListState> | null; // ItemList output port -> its items
   started?: number | null; // kernel clock, epoch seconds, while running
   duration?: number | null; // seconds of the last execution
   error?: string | null;

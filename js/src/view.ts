@@ -6,6 +6,7 @@ import { h, s } from "./dom";
 import { decodeJson, type FetchTarget, MediaClient } from "./fetcher";
 import { createField, type FieldContext, type FieldView } from "./fields";
 import { formatBytes, formatSeconds } from "./format";
+import { editKey, editMessages, ItemListView } from "./items";
 import { edgePath, forkPath, inputAnchor, outputAnchor } from "./geometry";
 import { CARD_W, cardHeight, previewHeight, resolvePositions, scatteredNodes, visibleFields } from "./layout";
 import * as P from "./protocol";
@@ -27,6 +28,7 @@ export interface ModelLike {
 export const INPUT_DEBOUNCE_MS = 300;
 export const MOVE_DEBOUNCE_MS = 250;
 export const VIEW_DEBOUNCE_MS = 300;
+export const ITEM_DEBOUNCE_MS = 400;
 
 const BUSY = new Set(["pending", "running"]);
 const STATUS_TEXT: Record<string, string> = {
@@ -58,6 +60,7 @@ interface Card {
   runBtn: HTMLButtonElement | null;
   menu: HTMLElement | null;
   previews: Map<string, HTMLElement>;
+  lists: Map<string, ItemListView>; // ItemList output port -> its editor
   fields: Map<string, FieldView>;
   mode: P.RunMode;
   state: NodeState | undefined;
@@ -78,6 +81,9 @@ export class CanvasView {
   private inputs: KeyedDebouncer<unknown>;
   private moves: KeyedDebouncer<Point>;
   private views: KeyedDebouncer<View>;
+  // Item edits, debounced per ItemList output ("node\0port"): each burst is one history row.
+  private itemEdits: KeyedDebouncer<Map<string, unknown>>;
+  private itemPending = new Map<string, Map<string, unknown>>();
   private ticker: ReturnType<typeof setInterval> | null = null;
   private toastTimer: ReturnType<typeof setTimeout> | null = null;
   private cleanups: (() => void)[] = [];
@@ -105,6 +111,12 @@ export class CanvasView {
       this.send(P.viewport(v.x, v.y, v.zoom));
     });
 
+    this.itemEdits = keyedDebounce(ITEM_DEBOUNCE_MS, (key, edits) => {
+      this.itemPending.delete(key);
+      const [node, port] = key.split("\u0000");
+      for (const req of editMessages(node, port, edits)) this.send(req);
+    });
+
     this.edgesSvg = s("svg", { class: "daggr-edges", width: 1, height: 1 });
     this.pane = h("div", { class: "daggr-pane" });
     this.pane.append(this.edgesSvg);
@@ -128,6 +140,7 @@ export class CanvasView {
       // Pans and moves still waiting for their debounce belong to the sheet being left.
       this.moves.flush();
       this.views.flush();
+      this.itemEdits.flush();
       this.send(req);
     });
     this.root = h(
@@ -169,6 +182,7 @@ export class CanvasView {
   }
 
   destroy(): void {
+    this.itemEdits.flush();
     this.inputs.flush();
     this.moves.flush();
     this.views.flush();
@@ -273,6 +287,7 @@ export class CanvasView {
       runBtn: null,
       menu: null,
       previews: new Map(),
+      lists: new Map(),
       fields: new Map(),
       mode: "to_here",
       state: undefined,
@@ -348,6 +363,15 @@ export class CanvasView {
     if (node.kind !== "INPUT" && node.outputs.length) {
       const previews = h("div", { class: "daggr-outputs" });
       for (const p of node.outputs) {
+        if (p.item_list) {
+          const list = new ItemListView(p.item_list, (i, field, v) => this.editItem(node.id, p.name, i, field, v));
+          list.el.setAttribute("data-port", p.name);
+          card.lists.set(p.name, list);
+          const out = h("div", { class: "daggr-output daggr-output-items" }, list.el);
+          out.style.height = `${previewHeight(p)}px`;
+          previews.append(out);
+          continue;
+        }
         const box = h("div", { class: "daggr-preview daggr-scroll", "data-port": p.name });
         card.previews.set(p.name, box);
         const label = p.component ? String(p.component.props.label ?? p.name) : p.name;
@@ -388,6 +412,7 @@ export class CanvasView {
       return;
     }
     // Edits still waiting for their debounce must reach the kernel before the run does.
+    this.itemEdits.flush();
     this.inputs.flush();
     card.el.classList.add("daggr-requested");
     this.send(P.run(card.node.id, card.mode));
@@ -458,11 +483,22 @@ export class CanvasView {
     this.applyState(card, state);
   }
 
+  private editItem(node: string, port: string, index: number, field: string, value: unknown): void {
+    const key = `${node}\u0000${port}`;
+    const edits = this.itemPending.get(key) ?? new Map<string, unknown>();
+    const k = editKey(index, field);
+    edits.delete(k); // re-inserted last: the burst's order is the order of last edits
+    edits.set(k, value);
+    this.itemPending.set(key, edits);
+    this.itemEdits.push(key, edits);
+  }
+
   private browse(card: Card, step: number): void {
     const count = card.state?.count ?? 0;
     const index = card.state?.index ?? count - 1;
     const target = index + step;
     if (target < 0 || target >= count) return;
+    this.itemEdits.flush(); // edits belong to the result they were made on
     this.send(P.select(card.node.id, target));
   }
 
@@ -502,6 +538,10 @@ export class CanvasView {
       g.classList.toggle("daggr-edge-stale", !ok);
     }
     if (card.items) this.renderItems(card, state);
+    for (const [port, list] of card.lists) {
+      const pending = this.itemPending.get(`${card.node.id}\u0000${port}`);
+      list.update(state?.lists?.[port], new Set(pending?.keys() ?? []));
+    }
     const error = status === "error" ? state?.error ?? "failed" : null;
     card.error.hidden = !error;
     card.error.replaceChildren(...(error ? [h("b", {}, "Error"), h("div", { class: "daggr-error-text" }, error)] : []));

@@ -54,7 +54,11 @@ def wait_kernels_idle(port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     kernels: Any = None
     while time.monotonic() < deadline:
-        kernels = api(port, "/api/kernels")
+        try:
+            kernels = api(port, "/api/kernels")
+        except OSError:  # urllib's HTTPError/URLError: a busy server answers again shortly
+            time.sleep(0.5)
+            continue
         if kernels and all(k["execution_state"] == "idle" for k in kernels):
             return
         time.sleep(0.2)

@@ -195,3 +195,84 @@ def test_fresh_stale_history_sheets_stop_media_and_reload(tmp_path: Path, e2e_ou
                 ctx.close()
     errors = [line for line in logs if "daggr" in line.lower() and "error" in line.lower()]
     assert not errors, json.dumps(errors, indent=1)
+
+
+ITEMS_BUILD = """\
+import os
+os.environ["DAGGR_HOME"] = {home!r}
+from daggr import FnNode, Graph, ItemList, components as gr
+from daggr.widget import Canvas
+
+lines = FnNode(
+    lambda: [{{"speaker": "A", "text": "hello"}}, {{"speaker": "B", "text": "hi there"}}],
+    name="lines",
+    outputs={{"items": ItemList(speaker=gr.Dropdown(choices=["A", "B"], label="Speaker"),
+                                text=gr.Textbox(label="Text"))}},
+)
+join = FnNode(lambda items: " | ".join(f"{{d['speaker']}}: {{d['text']}}" for d in items),
+              name="join", inputs={{"items": lines.items}},
+              outputs={{"output": gr.Textbox(label="Script")}})
+g = Graph("e2e items", nodes=[join], persist_key="e2e-items")
+g.run(progress=False)
+canvas = Canvas(g, height=480)
+canvas"""
+
+
+def test_edit_item_list_then_run_downstream(tmp_path: Path, e2e_out: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    root = tmp_path / "root"
+    root.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(ITEMS_BUILD.format(home=str(tmp_path / "home")))]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, root / "items.ipynb")
+    with jupyter_server("lab", root, tmp_path / "state", e2e_out / "items-server.log") as port:
+        with sync_playwright() as p:
+            ctx = launch_chromium(p, tmp_path / "profile")
+            page = ctx.pages[0] if ctx.pages else ctx.new_page()
+            logs: list[str] = []
+            page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
+            try:
+                page.goto(f"http://127.0.0.1:{port}/lab/tree/items.ipynb?reset&token={TOKEN}")
+                expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(1, timeout=60_000)
+                wait_kernels_idle(port)
+                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+                canvas = page.locator(".jp-OutputArea-output .daggr-root")
+                expect(canvas).to_be_visible(timeout=60_000)
+                lines = canvas.locator('.daggr-node[data-id="lines"]')
+                join = canvas.locator('.daggr-node[data-id="join"]')
+                expect(lines.locator(".daggr-items-head")).to_have_text("Items (2)")
+                expect(join.locator('[data-port="output"]')).to_contain_text("B: hi there")
+
+                # Edit two fields of the second item: one burst, one new history row.
+                item = lines.locator('.daggr-edit-item[data-index="1"]')
+                item.locator('[data-field="text"]').fill("edited on canvas")
+                item.locator('[data-field="speaker"]').select_option(label="A")
+                expect(lines.locator(".daggr-history-label")).to_have_text("2/2", timeout=15_000)
+                expect(join.locator(".daggr-fresh-badge")).to_have_text("stale")
+                expect(canvas.locator(".daggr-edge.daggr-edge-stale")).to_have_count(1)
+                canvas.screenshot(path=str(e2e_out / "items-edited.png"))
+
+                # "Run to here" on the downstream node consumes the edit (lines is reused).
+                join.locator(".daggr-run-btn").click()
+                expect(join.locator('[data-port="output"]')).to_contain_text(
+                    "A: edited on canvas", timeout=30_000
+                )
+                expect(lines.locator(".daggr-history-label")).to_have_text("2/2")
+                expect(canvas.locator(".daggr-edge.daggr-edge-fresh")).to_have_count(1)
+                canvas.screenshot(path=str(e2e_out / "items-after-run.png"))
+            except Exception:
+                page.screenshot(path=str(e2e_out / "items-FAILED.png"))
+                raise
+            finally:
+                (e2e_out / "items-console.log").write_text("\n".join(logs))
+                ctx.close()
+    errors = [line for line in logs if "daggr" in line.lower() and "error" in line.lower()]
+    assert not errors, json.dumps(errors, indent=1)

@@ -110,6 +110,7 @@ def test_canvas_of_a_graph_with_results_shows_them():
         "preview": {"output": {"type": "text", "text": "YO!"}},
         "rid": g.selected("exclaim").id,
         "items": None,
+        "lists": None,
         "count": 1,
         "index": 0,
         "fresh": "fresh",
