@@ -457,8 +457,14 @@ class Run:
                 return await self._items_async(p, started, t0, limiter)
             raw = await self._call(p.step, invoke.call_kwargs(node, p.inputs))
             outputs = invoke.map_outputs(node, raw)
-        except asyncio.CancelledError:
-            raise
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if self.cancelled or task is None or getattr(task, "cancelling", lambda: 1)():
+                raise
+            # Raised by the node's own code (not a cancel of this run): an error, else the
+            # node would stay "running" and the run would never finish.
+            error = RuntimeError(f"the node raised {exc!r} without being cancelled")
+            return self._outcome(p, None, error, None, started, time.perf_counter() - t0)
         except Exception as exc:
             return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
         return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
@@ -530,7 +536,9 @@ class Run:
                 raw = call_sync_within(node, invoke.call_kwargs(node, {**p.inputs, **values}))
                 results.append(invoke.map_outputs(node, raw))
                 metas.append({"key": key, "status": STATUS_OK, "error": None})
+                self._item_event(p.name, len(metas) - 1, STATUS_OK, len(per_item))
             except Exception as exc:
+                self._item_event(p.name, len(metas), STATUS_ERROR, len(per_item))
                 results.append(None)
                 metas.append(
                     {
@@ -575,9 +583,9 @@ class Run:
                     raw = await self._call(p.step, kwargs)
                     results[i] = invoke.map_outputs(node, raw)
                     metas[i] = {"key": key, "status": STATUS_OK, "error": None}
-                    self._item_event(p.name, i, STATUS_OK)
+                    self._item_event(p.name, i, STATUS_OK, len(per_item))
                 except Exception as exc:
-                    self._item_event(p.name, i, STATUS_ERROR)
+                    self._item_event(p.name, i, STATUS_ERROR, len(per_item))
                     metas[i] = {
                         "key": key,
                         "status": STATUS_ERROR,
@@ -611,9 +619,10 @@ class Run:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(get_pool(), invoke.call_sync, node, kwargs)
 
-    def _item_event(self, name: str, index: int, status: str) -> None:
+    def _item_event(self, name: str, index: int, status: str, total: int) -> None:
+        """Per-item progress of a scattered node, for views: (node, index, status, total)."""
         if self.emit:
-            self.emit("item_finished", (name, index, status))
+            self.emit("item_finished", (name, index, status, total))
 
     def _items_outcome(
         self, p: Prepared, results: list, metas: list[dict[str, Any]], started: float, t0: float

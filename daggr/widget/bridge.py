@@ -348,7 +348,17 @@ def diff_states(
 
 
 def started_patch(session: Session, name: str) -> dict[str, Any]:
-    return {"status": "running", "started": round(time.time(), 3), "error": None}
+    return {
+        "status": "running",
+        "started": round(time.time(), 3),
+        "error": None,
+        "items_total": None,
+    }
+
+
+def items_patch(done: int, failed: int, total: int) -> dict[str, Any]:
+    """Live progress of a scattered node: items finished (and failed) out of the total."""
+    return {"items_done": done, "items_failed": failed, "items_total": total}
 
 
 def pending_patch() -> dict[str, Any]:

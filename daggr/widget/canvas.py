@@ -92,6 +92,7 @@ class Canvas(anywidget.AnyWidget):
         self._lock = threading.RLock()
         self._quiet = threading.local()
         self._handling = threading.local()  # set while a front-end request is handled
+        self._item_progress: dict[str, tuple[int, int]] = {}  # node -> (done, failed) this run
         self._handles: list[RunHandle] = []
         self._seen_inputs: dict[str, Any] | None = None
         self._pending: dict[str, dict[str, Any]] | None = None
@@ -216,11 +217,21 @@ class Canvas(anywidget.AnyWidget):
     # -- session events (worker threads) ---------------------------------------------------------
     def _on_event(self, kind: str, payload: Any) -> None:
         if kind == "node_started":
+            self._item_progress.pop(payload, None)
             self._refresh_topology()
             self._sync_inputs()
             nid = self._ids.get(payload)
             if nid is not None:
                 self._push_states({nid: bridge.started_patch(self.session, payload)})
+        elif kind == "item_finished":
+            name, _index, status, total = payload
+            nid = self._ids.get(name)
+            if nid is not None:
+                with self._lock:
+                    done, failed = self._item_progress.get(name, (0, 0))
+                    done, failed = done + 1, failed + (status != "ok")
+                    self._item_progress[name] = (done, failed)
+                self._push_states({nid: bridge.items_patch(done, failed, total)})
         elif kind == "node_finished":
             nid = self._ids.get(payload.node)
             if nid is not None:

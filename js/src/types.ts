@@ -102,6 +102,9 @@ export interface Items {
 
 export interface NodeState {
   status: Status;
+  items_done?: number | null; // live progress of a scattered node while it runs
+  items_failed?: number | null;
+  items_total?: number | null;
   rid?: string | null; // id of the result on display (what media fetches name)
   fresh?: Freshness;
   edges?: Record<string, boolean>; // "source.port>target_port" -> fresh

@@ -31,6 +31,15 @@ export const VIEW_DEBOUNCE_MS = 300;
 export const ITEM_DEBOUNCE_MS = 400;
 
 const BUSY = new Set(["pending", "running"]);
+/** "running 12/64 (1 failed)" while a scattered node runs, else the status word. */
+export function statusText(state: NodeState | undefined): string {
+  const status = state?.status ?? "idle";
+  const word = STATUS_TEXT[status] ?? status;
+  if (status !== "running" || !state?.items_total) return word;
+  const failed = state.items_failed ? ` (${state.items_failed} failed)` : "";
+  return `${word} ${state.items_done ?? 0}/${state.items_total}${failed}`;
+}
+
 const STATUS_TEXT: Record<string, string> = {
   idle: "",
   pending: "queued",
@@ -516,7 +525,7 @@ export class CanvasView {
     card.el.classList.remove("daggr-requested");
     const status = state?.status ?? "idle";
     card.el.className = card.el.className.replace(/daggr-status-\w+/, `daggr-status-${status}`);
-    card.status.textContent = STATUS_TEXT[status] ?? status;
+    card.status.textContent = statusText(state);
     card.el.classList.toggle("daggr-cached", status === "cached");
     const count = state?.count ?? 0;
     const index = state?.index ?? count - 1;

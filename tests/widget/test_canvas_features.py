@@ -370,3 +370,30 @@ def test_changes_made_from_a_cell_reach_an_open_canvas():
     g.sheets.new("other")
     assert canvas.node_state["a"]["fresh"] == "never run"
     assert sent(canvas)
+
+
+def test_a_scattered_node_shows_live_item_progress():
+    """While a scattered node runs, its card counts finished (and failed) items."""
+    import threading
+
+    release = threading.Event()
+
+    def work(x):
+        if x == 3:
+            release.wait(20)  # the run stays open while the test looks
+        if x == 1:
+            raise ValueError("bad item")
+        return x
+
+    items = FnNode(lambda: list(range(4)), name="items")
+    each = FnNode(work, name="each", inputs={"x": items.output.each})
+    g = Graph("live items", nodes=[each], persist_key=False)
+    canvas = Canvas(g)
+    handle = g.start()
+    state = wait_for(
+        lambda: canvas.node_state["each"].get("items_done") == 3 and canvas.node_state["each"]
+    )
+    assert state["items_total"] == 4 and state["items_failed"] == 1 and state["status"] == "running"
+    release.set()
+    handle.result(10)
+    assert all(size(m) < 1024 for m in custom(canvas))
