@@ -348,12 +348,7 @@ def diff_states(
 
 
 def started_patch(session: Session, name: str) -> dict[str, Any]:
-    return {
-        "status": "running",
-        "started": round(time.time(), 3),
-        "error": None,
-        "items_total": None,
-    }
+    return {"status": "running", "started": round(time.time(), 3), "error": None}
 
 
 def items_patch(done: int, failed: int, total: int) -> dict[str, Any]:

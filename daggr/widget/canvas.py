@@ -217,12 +217,15 @@ class Canvas(anywidget.AnyWidget):
     # -- session events (worker threads) ---------------------------------------------------------
     def _on_event(self, kind: str, payload: Any) -> None:
         if kind == "node_started":
-            self._item_progress.pop(payload, None)
+            counted = self._item_progress.pop(payload, None)
             self._refresh_topology()
             self._sync_inputs()
             nid = self._ids.get(payload)
             if nid is not None:
-                self._push_states({nid: bridge.started_patch(self.session, payload)})
+                patch = bridge.started_patch(self.session, payload)
+                if counted is not None:  # clear the last run's item count from the card
+                    patch["items_total"] = None
+                self._push_states({nid: patch})
         elif kind == "item_finished":
             name, _index, status, total = payload
             nid = self._ids.get(name)
