@@ -398,7 +398,9 @@ def test_a_result_the_store_cannot_keep_is_a_clear_node_error():
 
 def test_edited_outputs_become_the_selection_and_feed_the_next_run():
     lines = FnNode(lambda: [{"who": "A", "text": "hi"}], name="lines", outputs={"items": None})
-    say = FnNode(lambda items: [i["text"].upper() for i in items], name="say", inputs={"items": lines.items})
+    say = FnNode(
+        lambda items: [i["text"].upper() for i in items], name="say", inputs={"items": lines.items}
+    )
     g = Graph("Edits", nodes=[say])
     g.run()
     edited = g.session.override_outputs("lines", {"items": [{"who": "A", "text": "edited"}]})

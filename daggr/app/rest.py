@@ -358,6 +358,17 @@ def _file_input(
             )
         mime = value[5 : m.end() - 1].split(";")[0]
         payload = value[m.end() :]
+        from daggr.widget.media import max_upload_bytes
+
+        limit = max_upload_bytes()  # the canvas's limit, for uploads over REST too
+        if len(payload) * 3 // 4 > limit:
+            raise ApiError(
+                413,
+                f"'{field.id}': the upload is about {len(payload) * 3 / 4 / 2**20:.1f} MB; "
+                f"uploads are limited to {limit / 2**20:g} MB (DAGGR_MAX_UPLOAD_MB).",
+                node=field.node,
+                input=field.id,
+            )
         try:
             data = (
                 base64.b64decode(payload, validate=True)

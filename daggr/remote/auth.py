@@ -17,7 +17,7 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
-from daggr.remote.config import env_float, hub_offline, remote_dir
+from daggr.remote.config import env_float, hub_endpoint, hub_offline, remote_dir
 
 _TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{16,}")
 _HF_HOSTS = ("huggingface.co", "hf.space", "hf.co")
@@ -107,9 +107,11 @@ def notebook_user(lookup: Any = None) -> str:
 
 
 def _whoami(token: str) -> str | None:
-    from huggingface_hub import whoami
+    from huggingface_hub import HfApi
 
-    return whoami(token=token).get("name")
+    # HF_ENDPOINT as set now (huggingface_hub's own default is read at its import): the
+    # token goes to the Hub the user configured, never elsewhere.
+    return HfApi(endpoint=hub_endpoint()).whoami(token=token).get("name")
 
 
 def _lookup(lookup: Any, token: str) -> str | None:

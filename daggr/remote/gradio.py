@@ -10,6 +10,7 @@ an error raised by the app fails at once with the app's message.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -313,9 +314,17 @@ async def _submit(client: Any, node: GradioNode, payload: dict[str, Any]) -> Any
         # job that gradio_client itself cancels (the stream closed) is reported below.
         await asyncio.wait([future])
     except asyncio.CancelledError:
+        # the abandoned job's own failure is expected: read it, so asyncio does not log
+        # "Future exception was never retrieved" at exit
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
         pool().submit(_cancel_job, job)
         raise
-    if future.cancelled():
+    # gradio_client reports a stream that closed under the job (the app died) either as a
+    # cancelled future or as a future that *raised* CancelledError; both are a lost
+    # connection, never our cancellation (which would leave the node "running").
+    if future.cancelled() or isinstance(
+        future.exception(), (asyncio.CancelledError, concurrent.futures.CancelledError)
+    ):
         raise _ConnectionLost("the connection to the app closed before the result arrived")
     return future.result()
 
