@@ -202,37 +202,49 @@ _GALLERY_KEYS = {"image", "video", "caption"}
 _NAME_UNSAFE = re.compile(r"[^\w.+-]+")
 
 
-def download_outputs(value: Any, headers: dict[str, str] | None = None) -> Any:
+def is_loopback(src: str) -> bool:
+    """Whether an app's address is this machine (a local app, or a Space run locally)."""
+    host = urlparse(src).hostname if "://" in src else None
+    return host in ("127.0.0.1", "localhost", "::1") or bool(host and host.startswith("127."))
+
+
+def download_outputs(
+    value: Any, headers: dict[str, str] | None = None, local_paths: bool = False
+) -> Any:
     """Replace every file object in a gradio_client result with a local FileValue.
 
     Gallery items (``{"image": file, "caption": ...}``) become their file, so a gallery
     is a list of FileValue. Tuples stay tuples (they map onto several ports).
+    ``local_paths``: the app runs on this machine and may name files by their path.
     """
     if isinstance(value, dict):
         if is_gradio_file(value):
-            return download_file(value, headers)
+            return download_file(value, headers, local_paths)
         if value and set(value) <= _GALLERY_KEYS:
             inner = value.get("image") or value.get("video")
             if is_gradio_file(inner):
-                return download_file(inner, headers)
-        return {k: download_outputs(v, headers) for k, v in value.items()}
+                return download_file(inner, headers, local_paths)
+        return {k: download_outputs(v, headers, local_paths) for k, v in value.items()}
     if isinstance(value, tuple):
-        return tuple(download_outputs(v, headers) for v in value)
+        return tuple(download_outputs(v, headers, local_paths) for v in value)
     if isinstance(value, list):
-        return [download_outputs(v, headers) for v in value]
+        return [download_outputs(v, headers, local_paths) for v in value]
     return value
 
 
-def download_file(file: dict[str, Any], headers: dict[str, str] | None = None) -> FileValue:
+def download_file(
+    file: dict[str, Any], headers: dict[str, str] | None = None, local_paths: bool = False
+) -> FileValue:
     """Download one file object (once per URL) into ``$DAGGR_HOME/remote/downloads``."""
     url = file.get("url")
     path = file.get("path") or ""
     if not url:
-        if path and os.path.exists(path):
+        # A path alone is only trusted from an app on this machine: a remote app must not
+        # be able to make daggr read (and store, and show) any local file it names.
+        if local_paths and path and os.path.exists(path):
             return FileValue(path)
-        raise RemoteError(
-            f"The app returned a file without a URL ({path!r}) that is not on this machine."
-        )
+        where = "is not on this machine" if local_paths else "comes from a remote app"
+        raise RemoteError(f"The app returned a file without a URL ({path!r}) that {where}.")
     name = Path(file.get("orig_name") or urlparse(url).path).name
     name = _NAME_UNSAFE.sub("_", unquote(name)).strip("._") or "file"
     folder = remote_dir("downloads") / hashlib.sha256(url.encode()).hexdigest()[:20]

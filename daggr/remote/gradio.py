@@ -21,7 +21,7 @@ from daggr.remote import api_cache
 from daggr.remote.auth import describe, fingerprint, get_token, redact, sends_token_to
 from daggr.remote.config import connect_timeout, gradio_concurrency, retries, retry_backoff
 from daggr.remote.errors import RemoteAppError, RemoteError, RemoteUnreachable
-from daggr.remote.files import download_outputs, gradio_inputs
+from daggr.remote.files import download_outputs, gradio_inputs, is_loopback
 from daggr.remote.hub import RemoteNotFound, SpaceTarget, resolve_space
 from daggr.remote.outputs import apply_postprocess
 from daggr.remote.pool import pool, run_blocking
@@ -275,7 +275,8 @@ async def call(node: GradioNode, kwargs: dict[str, Any]) -> Any:
         raw, client = await _call_with_retries(node, src, token, payload)
     value = await run_blocking(apply_postprocess, node, raw)
     headers = dict(getattr(client, "headers", {}) or {})
-    return await run_blocking(download_outputs, value, headers)
+    # Only an app on this machine may hand over a file by its local path.
+    return await run_blocking(download_outputs, value, headers, is_loopback(src))
 
 
 async def _call_with_retries(

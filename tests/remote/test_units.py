@@ -14,7 +14,14 @@ from daggr import FileValue, GradioNode
 from daggr.errors import GraphError
 from daggr.remote import api_cache
 from daggr.remote.auth import redact, sends_token_to
-from daggr.remote.files import decode_data_url, download_outputs, gradio_inputs, sniff_extension
+from daggr.remote.errors import RemoteError
+from daggr.remote.files import (
+    decode_data_url,
+    download_outputs,
+    gradio_inputs,
+    is_loopback,
+    sniff_extension,
+)
 from daggr.remote.gradio import check_endpoint
 from daggr.remote.inference import plan_arguments, unwrap
 from daggr.remote.outputs import apply_postprocess, map_remote_outputs
@@ -57,11 +64,17 @@ def test_data_urls_become_files_and_strings_stay_strings(tmp_path):
         gradio_inputs(FileValue(str(tmp_path / "gone.png")))
 
 
-def test_file_objects_without_url_that_exist_locally_pass_through(tmp_path):
+def test_a_local_app_may_hand_over_files_by_path_a_remote_app_may_not(tmp_path):
     local = tmp_path / "x.png"
     local.write_bytes(b"\x89PNG")
-    out = download_outputs(({"path": str(local), "meta": {"_type": "gradio.FileData"}}, 3))
+    result = ({"path": str(local), "meta": {"_type": "gradio.FileData"}}, 3)
+    out = download_outputs(result, local_paths=True)
     assert out == (FileValue(str(local)), 3) and isinstance(out, tuple)
+    # A Space naming a file of this machine must not get daggr to read it.
+    with pytest.raises(RemoteError, match="comes from a remote app"):
+        download_outputs(result)
+    assert is_loopback("http://127.0.0.1:7860") and is_loopback("http://localhost:8000/")
+    assert not is_loopback("https://owner-app.hf.space") and not is_loopback("owner/app")
 
 
 def test_output_mapping():
