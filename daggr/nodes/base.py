@@ -96,8 +96,10 @@ class Node:
 
     # -- definition helpers used by subclasses -----------------------------------------
     def _process_inputs(self, inputs: dict[str, Any] | None) -> None:
+        known = set(self._input_ports)  # a fan-in node may have thousands of inputs
         for port, value in (inputs or {}).items():
-            if port not in self._input_ports:
+            if port not in known:
+                known.add(port)
                 self._input_ports.append(port)
             if is_port(value):
                 self._port_connections[port] = value
