@@ -152,3 +152,19 @@ def launch_chromium(playwright: Any, profile: Path) -> Any:
         args=CHROMIUM_ARGS,
         viewport={"width": 1280, "height": 1000},
     )
+
+
+def open_and_run_all(page: Any, port: int, notebook: str, cells: int, kind: str = "lab") -> Any:
+    """Open ``notebook`` in JupyterLab (``kind="lab"``) or Notebook 7, wait for its
+    ``cells`` cells and an idle kernel, and run all cells from the menu (there is no
+    default shortcut). Returns the cells' locator."""
+    from playwright.sync_api import expect
+
+    path = "lab/tree" if kind == "lab" else "notebooks"
+    page.goto(f"http://127.0.0.1:{port}/{path}/{notebook}?reset&token={TOKEN}")
+    located = page.locator(".jp-Notebook .jp-Cell")
+    expect(located).to_have_count(cells, timeout=60_000)
+    wait_kernels_idle(port)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    return located

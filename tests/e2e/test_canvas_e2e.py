@@ -9,7 +9,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_harness import TOKEN, jupyter_server, launch_chromium, wait_kernels_idle
+from jupyter_harness import (
+    jupyter_server,
+    launch_chromium,
+    open_and_run_all,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -61,13 +65,7 @@ def test_type_run_and_see_the_result(
             page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
             page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
             try:
-                path = "lab/tree" if kind == "lab" else "notebooks"
-                page.goto(f"http://127.0.0.1:{port}/{path}/canvas.ipynb?reset&token={TOKEN}")
-                cells = page.locator(".jp-Notebook .jp-Cell")
-                expect(cells).to_have_count(4, timeout=60_000)
-                wait_kernels_idle(port)
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+                cells = open_and_run_all(page, port, "canvas.ipynb", 4, kind)
 
                 root_el = page.locator(".jp-OutputArea-output .daggr-root")
                 expect(root_el).to_be_visible(timeout=60_000)

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_harness import TOKEN, jupyter_server, launch_chromium, wait_kernels_idle
+from jupyter_harness import (
+    jupyter_server,
+    launch_chromium,
+    open_and_run_all,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -82,12 +86,7 @@ def test_fresh_stale_history_sheets_stop_media_and_reload(tmp_path: Path, e2e_ou
             page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
             page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
             try:
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/features.ipynb?reset&token={TOKEN}")
-                cells = page.locator(".jp-Notebook .jp-Cell")
-                expect(cells).to_have_count(3, timeout=60_000)
-                wait_kernels_idle(port)
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+                cells = open_and_run_all(page, port, "features.ipynb", 3)
                 canvas = page.locator(".jp-OutputArea-output .daggr-root")
                 expect(canvas).to_be_visible(timeout=60_000)
                 expect(cells.nth(1).locator(".jp-OutputArea-output")).to_contain_text(
@@ -239,11 +238,7 @@ def test_edit_item_list_then_run_downstream(tmp_path: Path, e2e_out: Path) -> No
             page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
             page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
             try:
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/items.ipynb?reset&token={TOKEN}")
-                expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(1, timeout=60_000)
-                wait_kernels_idle(port)
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+                open_and_run_all(page, port, "items.ipynb", 1)
                 canvas = page.locator(".jp-OutputArea-output .daggr-root")
                 expect(canvas).to_be_visible(timeout=60_000)
                 lines = canvas.locator('.daggr-node[data-id="lines"]')

@@ -16,10 +16,9 @@ if str(E2E) not in sys.path:
 
 from jupyter_harness import (  # noqa: E402
     CHROMIUM,
-    TOKEN,
     jupyter_server,
     launch_chromium,
-    wait_kernels_idle,
+    open_and_run_all,
 )
 
 pytestmark = [
@@ -86,12 +85,7 @@ def test_html_markdown_and_errors_do_not_run_script(tmp_path: Path) -> None:
 
             page.on("dialog", on_dialog)
             try:
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/xss.ipynb?reset&token={TOKEN}")
-                cells = page.locator(".jp-Notebook .jp-Cell")
-                expect(cells).to_have_count(2, timeout=60_000)
-                wait_kernels_idle(port)
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+                cells = open_and_run_all(page, port, "xss.ipynb", 2)
                 root_el = page.locator(".jp-OutputArea-output .daggr-root")
                 expect(root_el).to_be_visible(timeout=60_000)
                 expect(cells.nth(1).locator(".jp-OutputArea-output")).to_contain_text(
