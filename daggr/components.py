@@ -707,12 +707,9 @@ def examples_dir() -> Path:
         >>> examples_dir().name
         'examples'
     """
-    home = os.environ.get("DAGGR_HOME")
-    if not home:
-        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
-        hf_home = os.environ.get("HF_HOME") or os.path.join(cache, "huggingface")
-        home = os.path.join(hf_home, "daggr")
-    path = Path(home).expanduser() / "examples"
+    from daggr.home import daggr_home
+
+    path = daggr_home() / "examples"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -17,6 +17,7 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
+from daggr.home import hf_home
 from daggr.remote.config import env_float, hub_endpoint, hub_offline, remote_dir
 
 _TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{16,}")
@@ -28,8 +29,7 @@ def get_token() -> str | None:
     token = os.environ.get("HF_TOKEN", "").strip()
     if token:
         return token
-    hf_home = os.environ.get("HF_HOME") or os.path.expanduser("~/.cache/huggingface")
-    saved = os.environ.get("HF_TOKEN_PATH") or os.path.join(hf_home, "token")
+    saved = os.environ.get("HF_TOKEN_PATH") or str(hf_home() / "token")
     if not os.path.exists(saved):
         return None  # nobody logged in: no need to import huggingface_hub to find out
     try:

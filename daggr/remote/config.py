@@ -14,6 +14,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from daggr.home import daggr_home
+
+__all__ = ["daggr_home"]  # re-exported: remote modules import it from here
+
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -34,18 +38,6 @@ def env_int(name: str, default: int) -> int:
         return int(os.environ.get(name, "") or default)
     except ValueError:
         return default
-
-
-def daggr_home() -> Path:
-    """``$DAGGR_HOME``, default ``$HF_HOME/daggr`` (``HF_HOME`` as huggingface_hub reads it)."""
-    home = os.environ.get("DAGGR_HOME")
-    if home:
-        return Path(home).expanduser()
-    hf_home = os.environ.get("HF_HOME")
-    if hf_home:
-        return Path(hf_home).expanduser() / "daggr"
-    cache = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return Path(cache).expanduser() / "huggingface" / "daggr"
 
 
 def remote_dir(kind: str) -> Path:

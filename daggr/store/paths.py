@@ -13,30 +13,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from daggr.home import daggr_home, hf_home
+
+__all__ = ["DB_FILENAME", "daggr_home", "default_db_path", "default_files_dir", "hf_home"]
+
 DB_FILENAME = "daggr.duckdb"
 
 
 def _env_path(name: str) -> Path | None:
     value = os.environ.get(name)
     return Path(value).expanduser() if value else None
-
-
-def hf_home() -> Path:
-    """``$HF_HOME``, else ``$XDG_CACHE_HOME/huggingface``, else ``~/.cache/huggingface``.
-
-    Same rule as ``huggingface_hub.constants.HF_HOME``, without importing it.
-    """
-    home = _env_path("HF_HOME")
-    if home is not None:
-        return home
-    xdg = _env_path("XDG_CACHE_HOME")
-    return (xdg if xdg is not None else Path("~/.cache").expanduser()) / "huggingface"
-
-
-def daggr_home() -> Path:
-    """``$DAGGR_HOME``, default ``$HF_HOME/daggr``: the database, files and caches."""
-    home = _env_path("DAGGR_HOME")
-    return home if home is not None else hf_home() / "daggr"
 
 
 def default_db_path() -> Path:
