@@ -60,6 +60,24 @@ def _offline(what: str, url: str, hint: str) -> RemoteOffline:
     return RemoteOffline(f"Cannot {what}: HF_HUB_OFFLINE=1 forbids asking the Hub ({url}).{hint}")
 
 
+def _ask_hub(what: str, url: str, fetch: Any, not_found: str, token: str | None, hint: str) -> Any:
+    """``fetch()`` from the Hub, turning every way it fails into an error that says what
+    was tried: offline, not found, or unreachable."""
+    if hub_offline():
+        raise _offline(what, url, hint)
+    try:
+        return fetch()
+    except Exception as exc:
+        if _is_offline_error(exc):
+            raise _offline(what, url, hint) from None
+        if _is_not_found(exc):
+            raise RemoteNotFound(not_found) from None
+        raise RemoteUnreachable(
+            f"Could not reach the Hugging Face Hub to {what} (tried {url}): "
+            f"{describe(exc, token)}.{hint}"
+        ) from None
+
+
 def resolve_space(space_id: str, token: str | None, hint: str = "") -> SpaceTarget:
     """Ask the Hub where ``space_id`` runs.
 
@@ -68,22 +86,15 @@ def resolve_space(space_id: str, token: str | None, hint: str = "") -> SpaceTarg
         'https://gradio-hello-world.hf.space'
     """
     url = f"{hub_endpoint()}/api/spaces/{space_id}"
-    if hub_offline():
-        raise _offline(f"resolve Space '{space_id}'", url, hint)
-    try:
-        info = _api(token).space_info(space_id, timeout=connect_timeout())
-    except Exception as exc:
-        if _is_offline_error(exc):
-            raise _offline(f"resolve Space '{space_id}'", url, hint) from None
-        if _is_not_found(exc):
-            raise RemoteNotFound(
-                f"Space '{space_id}' was not found on the Hugging Face Hub ({url}). Check the "
-                "id (format: 'username/space-name'); a private Space needs HF_TOKEN."
-            ) from None
-        raise RemoteUnreachable(
-            f"Could not reach the Hugging Face Hub to resolve Space '{space_id}' "
-            f"(tried {url}): {describe(exc, token)}.{hint}"
-        ) from None
+    info = _ask_hub(
+        f"resolve Space '{space_id}'",
+        url,
+        lambda: _api(token).space_info(space_id, timeout=connect_timeout()),
+        f"Space '{space_id}' was not found on the Hugging Face Hub ({url}). Check the "
+        "id (format: 'username/space-name'); a private Space needs HF_TOKEN.",
+        token,
+        hint,
+    )
     runtime = getattr(info, "runtime", None)
     stage = str(getattr(runtime, "stage", "") or "") or None
     stage = stage.split(".")[-1] if stage else None
@@ -109,22 +120,15 @@ def resolve_space(space_id: str, token: str | None, hint: str = "") -> SpaceTarg
 def model_facts(model: str, token: str | None, hint: str = "") -> ModelFacts:
     """The model's ``pipeline_tag`` and revision; :class:`RemoteNotFound` if it does not exist."""
     url = f"{hub_endpoint()}/api/models/{model}"
-    if hub_offline():
-        raise _offline(f"look up model '{model}'", url, hint)
-    try:
-        info = _api(token).model_info(model, timeout=connect_timeout())
-    except Exception as exc:
-        if _is_offline_error(exc):
-            raise _offline(f"look up model '{model}'", url, hint) from None
-        if _is_not_found(exc):
-            raise RemoteNotFound(
-                f"Model '{model}' not found on Hugging Face Hub. Please check the model name "
-                "is correct (format: 'username/model-name')."
-            ) from None
-        raise RemoteUnreachable(
-            f"Could not reach the Hugging Face Hub to look up model '{model}' (tried {url}): "
-            f"{describe(exc, token)}.{hint}"
-        ) from None
+    info = _ask_hub(
+        f"look up model '{model}'",
+        url,
+        lambda: _api(token).model_info(model, timeout=connect_timeout()),
+        f"Model '{model}' not found on Hugging Face Hub. Please check the model name "
+        "is correct (format: 'username/model-name').",
+        token,
+        hint,
+    )
     sha = getattr(info, "sha", None)
     note_revision("model", model, sha)
     return ModelFacts(model, getattr(info, "pipeline_tag", None), sha)
