@@ -133,26 +133,32 @@ class Graph:
         stack: list[tuple[Node, bool]] = [(node, False)]
         wires: dict[int, list] = {}
         nodes = self.nodes
+        added = False
         while stack:
             current, expanded = stack.pop()
             if nodes.get(current._name) is current:
                 continue
             if expanded:
                 self._add_single(current, wires[id(current)])
+                added = True
                 continue
             if id(current) in wires:
                 continue
-            wires[id(current)] = found = list(_connections(current))
+            wires[id(current)] = found = _connections(current)
             stack.append((current, True))
             for _, source, _ in found:
-                if nodes.get(source.node._name) is not source.node:
-                    stack.append((source.node, False))
+                upstream = source.node
+                if nodes.get(upstream._name) is not upstream:
+                    stack.append((upstream, False))
+        if added:
+            self._changed()
         return self
 
     def _contains_object(self, node: Node) -> bool:
         return self.nodes.get(node._name) is node
 
     def _add_single(self, node: Node, wires: list) -> None:
+        """Add one node whose upstream nodes are all in the graph already."""
         name = node._name
         existing = self.nodes.get(name)
         if existing is not None:
@@ -173,17 +179,53 @@ class Graph:
         self.nodes[name] = node
         node._graph = self
         self._ids[nid] = name
-        self._in_edges[name] = []
+        in_edges: list[Edge] = []
+        self._in_edges[name] = in_edges
         self._out_edges[name] = []
+        out_edges = self._out_edges
+        edges = self.edges
+        # A new node has no out-edges yet, so its in-edges cannot close a cycle.
         for target_port, source, variant in wires:
-            self._connect(source, name, target_port, variant)
-        self._changed()
+            edge = self._make_edge(source, name, target_port, variant)
+            edges.append(edge)
+            in_edges.append(edge)
+            out_edges[edge.source_node].append(edge)
 
     def _free_name(self, base: str) -> str:
         i = 1
         while f"{base}_{i}" in self.nodes or node_id(f"{base}_{i}") in self._ids:
             i += 1
         return f"{base}_{i}"
+
+    def _make_edge(
+        self,
+        source: Port | ScatteredPort | GatheredPort,
+        target: str,
+        target_port: str,
+        variant: int | None = None,
+    ) -> Edge:
+        """The edge for a wire from a node in the graph; checks that the port exists."""
+        src_node = source.node
+        port = source.name
+        if port not in src_node._output_ports:
+            raise GraphError(
+                f"Output port '{port}' not found on node '{src_node._name}'. Available outputs: "
+                f"{listing(src_node._output_ports)}.{did_you_mean(port, src_node._output_ports)}"
+            )
+        kind = type(source)
+        if kind is Port:
+            return Edge(src_node._name, port, target, target_port, False, False, None, variant)
+        scattered = isinstance(source, ScatteredPort)
+        return Edge(
+            src_node._name,
+            port,
+            target,
+            target_port,
+            scattered,
+            isinstance(source, GatheredPort),
+            source.item_key if scattered else None,
+            variant,
+        )
 
     def _connect(
         self,
@@ -195,29 +237,13 @@ class Graph:
         src_node = source.node
         if not self._contains_object(src_node):
             self.add(src_node)
-        src_name = src_node._name
-        port = source.name
-        if port not in src_node._output_ports:
-            raise GraphError(
-                f"Output port '{port}' not found on node '{src_name}'. Available outputs: "
-                f"{listing(src_node._output_ports)}.{did_you_mean(port, src_node._output_ports)}"
-            )
-        # A node being added has no out-edges yet, so only graph.edge() can close a cycle.
+        edge = self._make_edge(source, target, target_port, variant)
+        src_name = edge.source_node
         if self._out_edges[target] and self._reaches(target, src_name):
             raise GraphError(
-                f"Connection would create a cycle in the DAG: {src_name}.{port} -> "
+                f"Connection would create a cycle in the DAG: {src_name}.{edge.source_port} -> "
                 f"{target}.{target_port}"
             )
-        edge = Edge(
-            src_name,
-            port,
-            target,
-            target_port,
-            is_scattered=isinstance(source, ScatteredPort),
-            is_gathered=isinstance(source, GatheredPort),
-            item_key=source.item_key if isinstance(source, ScatteredPort) else None,
-            variant=variant,
-        )
         self.edges.append(edge)
         self._in_edges[target].append(edge)
         self._out_edges[src_name].append(edge)
@@ -566,14 +592,12 @@ class Graph:
         return deploy(self, **kwargs)
 
 
-def _connections(
-    node: Node,
-) -> Iterator[tuple[str, Port | ScatteredPort | GatheredPort, int | None]]:
+def _connections(node: Node) -> list[tuple[str, Port | ScatteredPort | GatheredPort, int | None]]:
     """(target port, source port reference, variant index) for every wire into a node."""
     if isinstance(node, ChoiceNode):
-        for i, variant in enumerate(node.variants):
-            for port, source in variant._port_connections.items():
-                yield port, source, i
-    else:
-        for port, source in node._port_connections.items():
-            yield port, source, None
+        return [
+            (port, source, i)
+            for i, variant in enumerate(node.variants)
+            for port, source in variant._port_connections.items()
+        ]
+    return [(port, source, None) for port, source in node._port_connections.items()]

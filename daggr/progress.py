@@ -4,32 +4,41 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 SHOW_AFTER = 0.5  # seconds: quick runs stay silent
 
+# Bars are drawn only after SHOW_AFTER, so one lock for all of them is never contended,
+# and a quick run never creates one.
+_draw_lock = threading.Lock()
+
 
 class Progress:
-    """Counts finished nodes; draws a tqdm bar after ``SHOW_AFTER`` seconds."""
+    """Draws a tqdm bar of ``done() / total`` nodes after ``SHOW_AFTER`` seconds."""
 
-    def __init__(self, name: str, total: int, enabled: bool = True):
+    def __init__(
+        self, name: str, total: int, enabled: bool = True, done: Callable[[], int] | None = None
+    ):
         self.name = name
         self.total = total
         self.enabled = enabled
-        self.done = 0
+        self.done = done or (lambda: 0)
         self._begun = time.perf_counter()
         self._bar: Any = None
-        self._lock = threading.Lock()
 
     def node_finished(self) -> None:
-        with self._lock:
-            self.done += 1
+        # Called for every node: a quick run only reads the clock.
+        if self._bar is None and (
+            not self.enabled or time.perf_counter() - self._begun < SHOW_AFTER
+        ):
+            return
         self.refresh()
 
     def refresh(self) -> None:
         if not self.enabled:
             return
-        with self._lock:
+        with _draw_lock:
             if self._bar is None:
                 if time.perf_counter() - self._begun < SHOW_AFTER:
                     return
@@ -37,13 +46,15 @@ class Progress:
                 if self._bar is None:
                     self.enabled = False
                     return
-            self._bar.n = self.done
+            self._bar.n = self.done()
             self._bar.refresh()
 
     def close(self) -> None:
-        with self._lock:
+        if self._bar is None:
+            return
+        with _draw_lock:
             if self._bar is not None:
-                self._bar.n = self.done
+                self._bar.n = self.done()
                 self._bar.close()
                 self._bar = None
 

@@ -41,7 +41,7 @@ def own_inputs_unchanged(session: Session, name: str, record: ResultRecord) -> b
     variant = session.variant(name) if len(node_plan.steps) > 1 else None
     step = node_plan.steps[variant or 0]
     user = step.user_values(session.inputs)
-    key, _ = step.execution_key(variant, user, step.wire_refs(record.upstream))
+    key, _ = step.execution_key(variant, user, record.upstream)
     return key is not None and key == record.key
 
 

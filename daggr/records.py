@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,15 +33,26 @@ class FileValue(str):
 
 _counter = itertools.count()
 _process_tag = f"{os.getpid():x}{int.from_bytes(os.urandom(3), 'big'):06x}"
+_BATCH = 256
+_batch: Iterator[str] = iter(())
 
 
 def new_result_id() -> str:
-    """A result id, unique across processes and sortable by creation time.
+    """A result id, unique across processes: a clock reading, a per-process tag and a
+    counter (ids made by one process sort in creation order).
 
-    A clock, a per-process tag and a counter: cheaper than a uuid4 on the engine's hot
-    path, and still unique when two kernels write to the same database.
+    Ids are made 256 at a time: formatting one is a cold code path on the engine's hot
+    path, and a batch made in one loop costs a fraction of that per id.
     """
-    return f"{time.time_ns():016x}-{_process_tag}-{next(_counter):x}"
+    global _batch
+    try:
+        return next(_batch)
+    except StopIteration:
+        first = next(_counter) * _BATCH  # each batch owns its block of numbers: unique
+        prefix = f"{time.time_ns():016x}-{_process_tag}-"
+        ids = [f"{prefix}{n:06x}" for n in range(first, first + _BATCH)]
+        _batch = iter(ids[1:])
+        return ids[0]
 
 
 @dataclass(slots=True)

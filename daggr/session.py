@@ -275,18 +275,21 @@ class Session:
         bar = Progress(self.graph.name, 0, progress is not False)
         run = self._prepare_run(targets, inputs, force, only, kwargs, bar)
         bar.total = len(run.members)
-        handle = RunHandle(run, run.future)
+        bar.done = lambda: len(run.outcomes)
         try:
             if self.lane.borrow():
                 try:
                     run.begin()
                 finally:
                     self.lane.give_back()
+                if run.result is not None:  # finished in this thread: nothing to wait for
+                    return run.result
             else:
                 get_loop().call_soon_threadsafe(run.begin)
+            future = run.future
             while True:
                 try:
-                    return handle.result(timeout=0.1)
+                    return future.result(timeout=0.1)
                 except FutureTimeout:
                     bar.refresh()
         except KeyboardInterrupt:
@@ -339,23 +342,28 @@ class Session:
         else:
             members = list(plan.order)
 
+        listeners = self.listeners
+
         def emit(kind: str, payload: Any) -> None:
-            if progress is not None and kind == "node_finished":
-                progress.node_finished()
-            self._emit(kind, payload)
+            if kind == "node_finished":
+                if progress is not None:
+                    progress.node_finished()
+                if payload.record is not None:
+                    self._follow(payload)
+            if listeners:
+                for listener in list(listeners):
+                    listener(kind, payload)
 
         return Run(self, plan, members, set(names), force, snapshot, emit)
 
     # -- events ---------------------------------------------------------------------------------------
-    def _emit(self, kind: str, payload: Any) -> None:
-        if kind == "node_finished" and payload.record is not None:
-            if payload.status == "cached":
-                if self.selected(payload.node) is not payload.record:
-                    self.choose(payload.node, payload.record)
-            else:
-                self._follow_latest(payload.node)
-        for listener in list(self.listeners):
-            listener(kind, payload)
+    def _follow(self, outcome: Any) -> None:
+        """Keep the selection on what the run produced or reused."""
+        if outcome.status == "cached":
+            if self.selected(outcome.node) is not outcome.record:
+                self.choose(outcome.node, outcome.record)
+        else:
+            self._follow_latest(outcome.node)
 
 
 # -- node.test() ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from daggr.components import as_component
 from daggr.errors import GraphError
-from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort, is_port
+from daggr.ports import PORT_TYPES, GatheredPort, ItemList, Port, ScatteredPort, is_port
 from daggr.records import History
 
 if TYPE_CHECKING:
@@ -71,9 +71,13 @@ class Node:
 
     # -- ports as attributes --------------------------------------------------------
     def __getattr__(self, name: str) -> Port:
-        if name.startswith("_"):
+        if name[:1] == "_":
             raise AttributeError(name)
-        return Port(self, name)
+        port = Port(self, name)
+        if name in self._output_ports:
+            # Kept as an attribute: wiring a fan-out reads ``source.output`` once per consumer.
+            self.__dict__[name] = port
+        return port
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._input_ports) | set(self._output_ports))
@@ -96,13 +100,17 @@ class Node:
 
     # -- definition helpers used by subclasses -----------------------------------------
     def _process_inputs(self, inputs: dict[str, Any] | None) -> None:
-        known = set(self._input_ports)  # a fan-in node may have thousands of inputs
-        for port, value in (inputs or {}).items():
+        if not inputs:
+            return
+        ports = self._input_ports
+        known = set(ports)  # a fan-in node may have thousands of inputs
+        connections = self._port_connections
+        for port, value in inputs.items():
             if port not in known:
                 known.add(port)
-                self._input_ports.append(port)
-            if is_port(value):
-                self._port_connections[port] = value
+                ports.append(port)
+            if type(value) in PORT_TYPES or is_port(value):
+                connections[port] = value
                 continue
             if isinstance(value, History):
                 raise GraphError(
@@ -117,7 +125,7 @@ class Node:
                 # A callable here is called on every run, so it is a value, not a function
                 # of the node: it stays a fixed input and makes the node non-deterministic.
                 self._fixed_inputs[port] = value
-        _warn_underscore_ports(self._input_ports)
+        _warn_underscore_ports(ports)
 
     def _process_outputs(self, outputs: dict[str, Any] | list[str] | None) -> None:
         if outputs is None:
@@ -175,9 +183,7 @@ class Node:
 
 
 def _warn_underscore_ports(ports: list[str]) -> None:
-    if not any(p[:1] == "_" for p in ports):
-        return
-    hidden = [p for p in ports if p.startswith("_")]
+    hidden = [p for p in ports if p[:1] == "_"]
     if hidden:
         warnings.warn(
             f"Port names {hidden} start with underscore. "

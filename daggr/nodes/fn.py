@@ -158,11 +158,14 @@ class FnNode(Node):
         else:
             self._check_inputs(inputs, params)
             self._process_inputs(inputs)
-        self._process_outputs(outputs)
+        if outputs is not None:
+            self._process_outputs(outputs)
         if not self._output_ports:
-            self._output_ports = ["output"]
+            self._output_ports.append("output")
             self._output_components["output"] = None
-        self._deterministic = deterministic and not self._has_nondeterministic_inputs()
+        self._deterministic = deterministic and not (
+            self._fixed_inputs and self._has_nondeterministic_inputs()
+        )
 
     def _check_inputs(self, inputs: dict[str, Any], params: list[str]) -> None:
         if self._accepts_any:

@@ -65,6 +65,11 @@ def digest(*parts: Any) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
+def key_hasher(*parts: Any) -> Any:
+    """A hasher already fed with ``parts``: copy it and add what varies per call."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16)
+
+
 _code_hashes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _tls = threading.local()
 

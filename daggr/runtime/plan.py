@@ -11,7 +11,7 @@ from daggr.nodes.choice import ChoiceNode
 from daggr.nodes.fn import FnNode
 from daggr.nodes.input import InputNode
 from daggr.records import FileValue
-from daggr.runtime.keys import Uncacheable, callable_fingerprint, canonical, digest
+from daggr.runtime.keys import Uncacheable, callable_fingerprint, canonical, digest, key_hasher
 
 if TYPE_CHECKING:
     from daggr.graph import Edge, Graph
@@ -38,7 +38,7 @@ class Slot:
     uses: list[tuple[str, str]] = field(default_factory=list)  # (node or variant key, port)
 
 
-@dataclass
+@dataclass(eq=False)
 class Step:
     """How to run one node (or one variant of a choice)."""
 
@@ -48,10 +48,18 @@ class Step:
     dispatch: str
     executor: Any = None  # where an FnNode's function runs, when not in this process
     fingerprint: str | None = None
+    _key_prefix: Any = field(default=None, repr=False)
 
-    @property
-    def scattered(self) -> bool:
-        return any(w.scattered for w in self.wires)
+    def __post_init__(self) -> None:
+        self.scattered = any(w.scattered for w in self.wires)
+        # A synchronous FnNode whose inputs are its parameters: called as fn(**inputs).
+        self.plain = isinstance(self.node, FnNode) and not self.node.is_async
+        self.wire_sources = tuple(w.source for w in self.wires)
+        node = self.node
+        self.fixed_inputs = node._fixed_inputs
+        self.component_defaults = {
+            port: node._input_components.get(port) for port in self.slot_ports
+        }
 
     def definition_key(self) -> str:
         if self.fingerprint is None:
@@ -65,7 +73,7 @@ class Step:
             if slot in slot_values:
                 values[port] = slot_values[slot]
             else:
-                value = component_default(self.node._input_components.get(port))
+                value = component_default(self.component_defaults[port])
                 if value is not UNSET:
                     values[port] = value
         return values
@@ -86,21 +94,36 @@ class Step:
         ]
 
     def execution_key(
-        self, variant: int | None, user_values: dict[str, Any], refs: list[tuple]
+        self, variant: int | None, user_values: dict[str, Any], upstream_ids: dict[str, str]
     ) -> tuple[str | None, tuple]:
         """(key, canonical user values); the key is None when the node must always run.
 
         Fixed values are part of the definition fingerprint and callables make the node
-        non-deterministic, so only user inputs and upstream results vary between runs.
-        This one function decides both what the engine reuses and what views call stale.
+        non-deterministic, so only user inputs and upstream result ids vary between runs:
+        the definition and the wiring are hashed once per plan. This one function decides
+        both what the engine reuses and what views call stale.
         """
         if not self.node._deterministic:
             return None, ()
-        try:
-            own = tuple((p, canonical(user_values[p])) for p in self.slot_ports if p in user_values)
-        except Uncacheable:
-            return None, ()
-        return digest(self.definition_key(), variant, own, tuple(refs)), own
+        own: tuple = ()
+        if user_values:
+            try:
+                own = tuple(
+                    (p, canonical(user_values[p])) for p in self.slot_ports if p in user_values
+                )
+            except Uncacheable:
+                return None, ()
+        prefix = self._key_prefix
+        if prefix is None:
+            static = tuple(
+                (w.port, w.source, w.source_port, w.scattered, w.gathered, w.item_key)
+                for w in self.wires
+            )
+            prefix = self._key_prefix = key_hasher(self.definition_key(), static)
+        h = prefix.copy()
+        ids = tuple([upstream_ids.get(s) for s in self.wire_sources])
+        h.update(repr((variant, own, ids)).encode())
+        return h.hexdigest(), own
 
 
 @dataclass
@@ -137,6 +160,8 @@ class Plan:
             else:
                 steps = [self._step(node, graph.id_of(name), edges)]
             self.nodes[name] = NodePlan(name, node, steps, upstream, dependents)
+        self.members = frozenset(self.order)
+        self.indegree = {name: len(self.nodes[name].upstream) for name in self.order}
 
     def _step(self, node: Node, key: str, edges: list[Edge]) -> Step:
         wires = [

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -55,7 +55,7 @@ class Context(Protocol):
     def variant(self, choice: str) -> int: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
     name: str
     step: Step
@@ -107,7 +107,7 @@ class Run:
         self.ctx = ctx
         self.plan = plan
         self.members = members
-        self.member_set = set(members)
+        self.member_set = plan.members if len(members) == len(plan.order) else set(members)
         self.targets = targets
         self.force = force
         self.slot_values = slot_values
@@ -116,11 +116,16 @@ class Run:
         self.records: dict[str, ResultRecord] = {}
         self.outcomes: dict[str, NodeOutcome] = {}
         self.running: set[str] = set()
-        self.pending = {
-            n: sum(1 for u in plan.nodes[n].upstream if u in self.member_set) for n in members
-        }
+        if len(members) == len(plan.order):  # the whole graph (members come from plan.order)
+            self.pending = dict(plan.indegree)
+        else:
+            member_set = self.member_set
+            self.pending = {
+                n: sum(1 for u in plan.nodes[n].upstream if u in member_set) for n in members
+            }
         self.remaining = len(members)
-        self.future: Future[RunResult] = Future()
+        self.result: RunResult | None = None
+        self._future: Future[RunResult] | None = None  # made when somebody waits
         self.cancelled = False
         self.started = time.perf_counter()
         self._async_jobs: set[Any] = set()
@@ -132,9 +137,20 @@ class Run:
             return
         self._drain([n for n in self.members if self.pending[n] == 0])
 
+    @property
+    def future(self) -> Future[RunResult]:
+        """Resolved with the :class:`RunResult` (a run that finished where it started
+        never needs one, so it is made on first use)."""
+        with self.lock:
+            if self._future is None:
+                self._future = Future()
+                if self.result is not None:
+                    self._future.set_result(self.result)
+            return self._future
+
     def cancel(self) -> None:
         with self.lock:
-            if self.future.done() or self.cancelled:
+            if self.result is not None or self.cancelled:
                 return
             self.cancelled = True
             unfinished = [n for n in self.members if n not in self.outcomes]
@@ -164,30 +180,36 @@ class Run:
     def _complete(self) -> None:
         ordered = {n: self.outcomes[n] for n in self.members if n in self.outcomes}
         result = RunResult(ordered, time.perf_counter() - self.started, self.cancelled)
-        if not self.future.done():
-            try:
-                self.future.set_result(result)
-            except Exception:  # set concurrently by a cancel
+        with self.lock:
+            if self.result is not None:  # completed concurrently by a cancel
                 return
-            if self.emit:
-                self.emit("run_finished", result)
+            self.result = result
+            future = self._future
+        if future is not None and not future.cancelled():
+            try:
+                future.set_result(result)
+            except InvalidStateError:  # cancelled meanwhile by whoever awaited it
+                pass
+        if self.emit:
+            self.emit("run_finished", result)
 
     # -- scheduling -----------------------------------------------------------------------
     def _drain(self, ready: list[str]) -> None:
         queue = deque(ready)
+        on_lane = self.ctx.lane.owns_current_thread()
         while queue:
             name = queue.popleft()
             if self.cancelled:
                 return
             prepared = self._prepare(name)
-            if isinstance(prepared, NodeOutcome):
+            if type(prepared) is NodeOutcome:
                 queue.extend(self._finish(prepared))
                 continue
             mode = prepared.step.dispatch
             if mode == INLINE:
                 queue.extend(self._finish(self._execute_inline(prepared)))
             elif mode == LANE:
-                if self.ctx.lane.owns_current_thread():
+                if on_lane:
                     # Already on the lane: run the next node here, without a hand-off.
                     outcome = self._run_on_lane(prepared)
                     if outcome is not None:
@@ -205,7 +227,10 @@ class Run:
         if outcome.record is not None and outcome.status != CACHED:
             if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
-            outcome = self._store(outcome)
+            try:
+                self.ctx.results.append(outcome.record)
+            except Exception as exc:
+                outcome = self._store_failed(outcome, exc)
         with self.lock:
             if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
@@ -228,16 +253,12 @@ class Run:
             self._complete()
         return ready
 
-    def _store(self, outcome: NodeOutcome) -> NodeOutcome:
-        """Append the outcome's record to the history. A value the store cannot keep
-        turns the node's result into an error that says so, kept without the value."""
+    def _store_failed(self, outcome: NodeOutcome, exc: Exception) -> NodeOutcome:
+        """The store could not keep the outcome's record: the node's result becomes an
+        error that says so, kept without the value."""
         record = outcome.record
-        try:
-            self.ctx.results.append(record)
-            return outcome
-        except Exception as exc:
-            error = NodeError(outcome.node, exc, f"its result cannot be stored: {exc}")
-            error.__cause__ = exc
+        error = NodeError(outcome.node, exc, f"its result cannot be stored: {exc}")
+        error.__cause__ = exc
         failed = replace(
             record, outputs={}, status=STATUS_ERROR, error=str(error), id=new_result_id()
         )
@@ -304,46 +325,39 @@ class Run:
     def _resolve(
         self, name: str, step: Step, variant: int | None, upstream: dict[str, ResultRecord]
     ) -> Prepared | NodeOutcome:
-        node = step.node
-        own: dict[str, Any] = {}
-        for port, value in node._fixed_inputs.items():
-            own[port] = value() if callable(value) else value
-        user = step.user_values(self.slot_values)
-        own.update(user)
-        wired: dict[str, Any] = {}
+        fixed = step.fixed_inputs
+        own = {p: (v() if callable(v) else v) for p, v in fixed.items()} if fixed else {}
+        user = step.user_values(self.slot_values) if step.slot_ports else {}
+        if user:
+            own.update(user)
         scatter: list[tuple[str, list, str | None]] = []
-        for w in step.wires:
-            value = upstream[w.source].outputs.get(w.source_port)
-            if w.scattered:
-                items = list(value) if isinstance(value, (list, tuple)) else [value]
-                scatter.append((w.port, items, w.item_key))
-            else:
-                wired[w.port] = value
+        if step.scattered:
+            wired: dict[str, Any] = {}
+            for w in step.wires:
+                value = upstream[w.source].outputs.get(w.source_port)
+                if w.scattered:
+                    items = list(value) if isinstance(value, (list, tuple)) else [value]
+                    scatter.append((w.port, items, w.item_key))
+                else:
+                    wired[w.port] = value
+        else:
+            wired = {w.port: upstream[w.source].outputs.get(w.source_port) for w in step.wires}
         upstream_ids = {s: r.id for s, r in upstream.items()}
-        refs = step.wire_refs(upstream_ids)
-        key, own_canon = step.execution_key(variant, user, refs)
+        key, own_canon = step.execution_key(variant, user, upstream_ids)
         cacheable = key is not None
         if key is None:
             key = "nd-" + new_result_id()
         elif not self.force and name not in self.targets:
             hit = self.ctx.results.find(name, key)
             if hit is not None:
-                return NodeOutcome(name, CACHED, outputs=hit.outputs, record=hit)
+                return NodeOutcome(name, CACHED, hit.outputs, hit)
         item_base = None
         if scatter and cacheable:
-            plain_refs = tuple(r for r in refs if not r[4])
+            plain_refs = tuple(r for r in step.wire_refs(upstream_ids) if not r[4])
             item_base = digest(step.definition_key(), variant, own_canon, plain_refs)
-        inputs = {**own, **wired}
-        return Prepared(
-            name,
-            step,
-            variant,
-            key,
-            item_base,
-            inputs,
-            scatter,
-            upstream_ids,
-        )
+        if wired:
+            own.update(wired)
+        return Prepared(name, step, variant, key, item_base, own, scatter, upstream_ids)
 
     # -- executing ----------------------------------------------------------------------------
     def _execute_inline(self, p: Prepared) -> NodeOutcome:
@@ -443,8 +457,18 @@ class Run:
         try:
             if p.scatter:
                 return self._items_sync(p, started, t0)
-            raw = call_sync_within(node, invoke.call_kwargs(node, p.inputs))
-            outputs = invoke.map_outputs(node, raw)
+            if p.step.plain and node.preprocess is None and node.timeout is None:
+                # The common case without the general path's layers: the inputs are exactly
+                # the function's ports, and one output port takes the value as it is.
+                raw = node.fn(**p.inputs)
+                ports = node._output_ports
+                if node.postprocess is None and len(ports) == 1:
+                    outputs = {ports[0]: raw}
+                else:
+                    outputs = invoke.map_outputs(node, raw)
+            else:
+                raw = call_sync_within(node, invoke.call_kwargs(node, p.inputs))
+                outputs = invoke.map_outputs(node, raw)
         except Exception as exc:
             return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
         return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
@@ -669,17 +693,18 @@ class Run:
                 str(error) if isinstance(error, NodeError) else f"{type(error).__name__}: {error}"
             )
         record = ResultRecord(
-            node=p.name,
-            key=p.key,
-            outputs=outputs if outputs is not None else {},
-            inputs=inputs,
-            upstream=p.upstream,
-            variant=p.variant,
-            status=STATUS_OK if error is None else STATUS_ERROR,
-            error=message,
-            started_at=started,
-            duration=duration,
-            items=items,
+            p.name,
+            p.key,
+            outputs if outputs is not None else {},
+            inputs,
+            p.upstream,
+            p.variant,
+            STATUS_OK if error is None else STATUS_ERROR,
+            message,
+            started,
+            duration,
+            items,
+            new_result_id(),
         )
         status = OK if error is None else ERROR
         return NodeOutcome(p.name, status, record.outputs, record, error, message, duration)

@@ -6,6 +6,7 @@ they are (no encoding, no copies of files), so it is as fast as a dict.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -82,18 +83,15 @@ class MemoryData:
         self.lock = threading.RLock()
         self.sheets: dict[str, _SheetData] = {}
         self.counters: dict[tuple[str, str], int] = {}
-        self.clock = 0
+        # One clock for every sheet: next() on a count is atomic, so no lock is needed.
+        self.ticks = itertools.count(1)
 
     def next_seq(self) -> int:
-        with self.lock:
-            self.clock += 1
-            return self.clock
+        return next(self.ticks)
 
     def touch(self, data: _SheetData) -> None:
-        with self.lock:
-            self.clock += 1
-            data.tick = self.clock
-            data.touched = True
+        data.tick = next(self.ticks)
+        data.touched = True
 
 
 class MemorySheet:
@@ -117,26 +115,25 @@ class MemorySheet:
         return self._data
 
     def append(self, record: ResultRecord) -> None:
-        d = self._check()
-        store = self._store
-        # One pass, without reading the clock: this is on the engine's hot path for every node
-        # (the sheet's lock, then the store's, in the order the other writers take them).
-        with d.lock, store.lock:
-            store.clock += 1
+        d = self._data
+        if d.deleted:
+            raise deleted_error(self.sheet_id)
+        # One pass, without reading the wall clock: this is on the engine's hot path.
+        with d.lock:
+            d.seq[record.id] = d.tick = next(self._store.ticks)
             d.results.setdefault(record.node, []).append(record)
             d.by_id[record.id] = record
-            d.seq[record.id] = d.tick = store.clock
             if record.status == STATUS_OK:
                 d.ok.setdefault(record.node, {})[record.key] = record
             d.touched = True
 
     def find(self, node: str, key: str) -> ResultRecord | None:
+        # Reads without the lock: a dict lookup is atomic, and this runs for every node.
         d = self._data
-        with d.lock:
-            sel = d.selected.get(node)
-            if sel is not None and sel.key == key and sel.status == STATUS_OK:
-                return sel
-            return d.ok.get(node, {}).get(key)
+        sel = d.selected.get(node)
+        if sel is not None and sel.key == key and sel.status == STATUS_OK:
+            return sel
+        return d.ok.get(node, {}).get(key)
 
     def history(self, node: str) -> list[ResultRecord]:
         with self._data.lock:
@@ -191,8 +188,7 @@ class MemorySheet:
             d.state[SELECTED_KEY] = {k: v.id for k, v in d.selected.items()}
 
     def selected(self, node: str) -> ResultRecord | None:
-        with self._data.lock:
-            return self._data.selected.get(node)
+        return self._data.selected.get(node)  # atomic: no lock on the engine's hot path
 
     def selections(self) -> dict[str, str]:
         with self._data.lock:
