@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -25,15 +26,13 @@ class Progress:
         self.enabled = enabled
         self.done = done or (lambda: 0)
         self._begun = time.perf_counter()
+        # When the bar is due (perf_counter time): callers check this before refresh().
+        self.show_at = self._begun + SHOW_AFTER if enabled else math.inf
         self._bar: Any = None
 
     def node_finished(self) -> None:
-        # Called for every node: a quick run only reads the clock.
-        if self._bar is None and (
-            not self.enabled or time.perf_counter() - self._begun < SHOW_AFTER
-        ):
-            return
-        self.refresh()
+        if time.perf_counter() >= self.show_at:
+            self.refresh()
 
     def refresh(self) -> None:
         if not self.enabled:
@@ -45,6 +44,7 @@ class Progress:
                 self._bar = _make_bar(self.name, self.total)
                 if self._bar is None:
                     self.enabled = False
+                    self.show_at = math.inf
                     return
             self._bar.n = self.done()
             self._bar.refresh()

@@ -343,27 +343,26 @@ class Session:
             members = list(plan.order)
 
         listeners = self.listeners
+        clock = time.perf_counter
 
         def emit(kind: str, payload: Any) -> None:
+            # Runs for every node: the common case (no canvas, no selection to move, a
+            # quick run) costs a few comparisons.
             if kind == "node_finished":
-                if progress is not None:
-                    progress.node_finished()
+                if progress is not None and clock() >= progress.show_at:
+                    progress.refresh()
                 if payload.record is not None:
-                    self._follow(payload)
+                    node = payload.node
+                    if payload.status == "cached":
+                        if self.selected(node) is not payload.record:
+                            self.choose(node, payload.record)
+                    elif self._unselected or self.results.selected(node) is not None:
+                        self._follow_latest(node)
             if listeners:
                 for listener in list(listeners):
                     listener(kind, payload)
 
         return Run(self, plan, members, set(names), force, snapshot, emit)
-
-    # -- events ---------------------------------------------------------------------------------------
-    def _follow(self, outcome: Any) -> None:
-        """Keep the selection on what the run produced or reused."""
-        if outcome.status == "cached":
-            if self.selected(outcome.node) is not outcome.record:
-                self.choose(outcome.node, outcome.record)
-        else:
-            self._follow_latest(outcome.node)
 
 
 # -- node.test() ---------------------------------------------------------------------------------------

@@ -94,6 +94,28 @@ def _timeout_message(timeout: float) -> str:
 class Run:
     """One execution of a set of nodes."""
 
+    __slots__ = (
+        "ctx",
+        "plan",
+        "members",
+        "member_set",
+        "targets",
+        "force",
+        "slot_values",
+        "emit",
+        "lock",
+        "records",
+        "outcomes",
+        "running",
+        "pending",
+        "remaining",
+        "result",
+        "_future",
+        "cancelled",
+        "started",
+        "_async_jobs",
+    )
+
     def __init__(
         self,
         ctx: Context,
@@ -107,7 +129,8 @@ class Run:
         self.ctx = ctx
         self.plan = plan
         self.members = members
-        self.member_set = plan.members if len(members) == len(plan.order) else set(members)
+        whole = len(members) == len(plan.order)  # members come from plan.order
+        self.member_set = plan.members if whole else set(members)
         self.targets = targets
         self.force = force
         self.slot_values = slot_values
@@ -116,7 +139,7 @@ class Run:
         self.records: dict[str, ResultRecord] = {}
         self.outcomes: dict[str, NodeOutcome] = {}
         self.running: set[str] = set()
-        if len(members) == len(plan.order):  # the whole graph (members come from plan.order)
+        if whole:
             self.pending = dict(plan.indegree)
         else:
             member_set = self.member_set
@@ -128,7 +151,7 @@ class Run:
         self._future: Future[RunResult] | None = None  # made when somebody waits
         self.cancelled = False
         self.started = time.perf_counter()
-        self._async_jobs: set[Any] = set()
+        self._async_jobs: set[Any] | None = None  # made when an async job is tracked
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(self) -> None:
@@ -162,7 +185,7 @@ class Run:
                 )
                 self.outcomes[name] = NodeOutcome(name, CANCELLED, message=message)
             self.remaining = 0
-            jobs = list(self._async_jobs)
+            jobs = list(self._async_jobs or ())
         for job in jobs:
             _cancel_soon(job)
         if self.emit:
@@ -442,6 +465,8 @@ class Run:
 
     def _track(self, job: Any) -> None:
         with self.lock:
+            if self._async_jobs is None:
+                self._async_jobs = set()
             self._async_jobs.add(job)
             cancelled = self.cancelled
         if cancelled:
@@ -449,7 +474,8 @@ class Run:
 
     def _untrack(self, job: Any) -> None:
         with self.lock:
-            self._async_jobs.discard(job)
+            if self._async_jobs is not None:
+                self._async_jobs.discard(job)
 
     def _execute_sync(self, p: Prepared) -> NodeOutcome:
         node = p.step.node
