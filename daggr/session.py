@@ -340,7 +340,7 @@ class Session:
                 wanted |= self.graph.ancestors(name)
             members = [n for n in plan.order if n in wanted]
         else:
-            members = list(plan.order)
+            members = plan.order  # never changed by a run
 
         listeners = self.listeners
         clock = time.perf_counter

@@ -52,8 +52,17 @@ class Step:
 
     def __post_init__(self) -> None:
         self.scattered = any(w.scattered for w in self.wires)
-        # A synchronous FnNode whose inputs are its parameters: called as fn(**inputs).
-        self.plain = isinstance(self.node, FnNode) and not self.node.is_async
+        # A synchronous FnNode without preprocess or timeout is called as fn(**inputs) (its
+        # inputs are exactly its parameters); its only port, without postprocess, takes the
+        # value as it is. Read once: the plan is rebuilt when the graph changes.
+        node = self.node
+        self.direct = None
+        self.single_port = None
+        if isinstance(node, FnNode) and not node.is_async:
+            if node.preprocess is None and node.timeout is None:
+                self.direct = node.fn
+            if node.postprocess is None and len(node._output_ports) == 1:
+                self.single_port = node._output_ports[0]
         self.wire_sources = tuple(w.source for w in self.wires)
         node = self.node
         self.fixed_inputs = node._fixed_inputs
@@ -121,8 +130,10 @@ class Step:
             )
             prefix = self._key_prefix = key_hasher(self.definition_key(), static)
         h = prefix.copy()
-        ids = tuple([upstream_ids.get(s) for s in self.wire_sources])
-        h.update(repr((variant, own, ids)).encode())
+        # Result ids never contain "|" (a missing one shows as "None"), and a joined string
+        # is many times cheaper than repr() of nested tuples.
+        ids = "|".join(map(str, map(upstream_ids.get, self.wire_sources)))
+        h.update(f"{variant}|{repr(own) if own else ''}|{ids}".encode())
         return h.hexdigest(), own
 
 
@@ -133,6 +144,9 @@ class NodePlan:
     steps: list[Step]  # one per variant for a ChoiceNode, else one
     upstream: list[str]
     dependents: list[str]
+
+    def __post_init__(self) -> None:
+        self.is_choice = isinstance(self.node, ChoiceNode)
 
 
 class Plan:
@@ -162,6 +176,7 @@ class Plan:
             self.nodes[name] = NodePlan(name, node, steps, upstream, dependents)
         self.members = frozenset(self.order)
         self.indegree = {name: len(self.nodes[name].upstream) for name in self.order}
+        self.roots = tuple(name for name in self.order if not self.nodes[name].upstream)
 
     def _step(self, node: Node, key: str, edges: list[Edge]) -> Step:
         wires = [

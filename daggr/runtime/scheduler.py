@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from daggr.errors import NodeError
-from daggr.nodes.choice import ChoiceNode
 from daggr.records import STATUS_CANCELLED, STATUS_ERROR, STATUS_OK, ResultRecord, new_result_id
 from daggr.runtime import executors, invoke
 from daggr.runtime.keys import Uncacheable, canonical, digest
@@ -49,6 +48,7 @@ class Context(Protocol):
 
     results: Results
     lane: Any  # SerialQueue: sequential FnNodes, one at a time
+    listeners: list  # views following the run: "node_started" is only sent when there are
 
     def selected(self, node: str) -> ResultRecord | None: ...
 
@@ -158,7 +158,10 @@ class Run:
         if not self.members:
             self._complete()
             return
-        self._drain([n for n in self.members if self.pending[n] == 0])
+        if self.member_set is self.plan.members:
+            self._drain(list(self.plan.roots))
+        else:
+            self._drain([n for n in self.members if self.pending[n] == 0])
 
     @property
     def future(self) -> Future[RunResult]:
@@ -300,7 +303,7 @@ class Run:
             if self.cancelled or name in self.outcomes:
                 return False
             self.running.add(name)
-        if self.emit:
+        if self.emit and self.ctx.listeners:
             self.emit("node_started", name)
         return True
 
@@ -308,65 +311,42 @@ class Run:
     def _prepare(self, name: str) -> Prepared | NodeOutcome:
         node_plan = self.plan.nodes[name]
         upstream: dict[str, ResultRecord] = {}
+        upstream_ids: dict[str, str] = {}
+        records, members = self.records, self.member_set
         for src in node_plan.upstream:
-            if src in self.member_set:
-                rec = self.records.get(src)
-                if rec is None:
-                    upstream_outcome = self.outcomes[src]
-                    status = upstream_outcome.status
-                    why = f"failed: {upstream_outcome.message}" if status == ERROR else status
-                    return NodeOutcome(name, SKIPPED, message=f"upstream node '{src}' {why}")
-            else:
-                rec = self.ctx.selected(src)
-                if rec is None or not rec.ok:
-                    state = (
-                        "has no result yet"
-                        if rec is None
-                        else "has no usable result (its selected result failed)"
-                    )
-                    return NodeOutcome(
-                        name,
-                        ERROR,
-                        message=(
-                            f"needs the output of '{src}', which {state}. Run '{name}' with its "
-                            f"ancestors (graph.run('{name}')) or run '{src}' first."
-                        ),
-                    )
+            rec = records.get(src) if src in members else self.ctx.selected(src)
+            if rec is None or rec.status != STATUS_OK:
+                return self._unusable_upstream(name, src, rec)
             upstream[src] = rec
-        node = node_plan.node
-        variant = None
-        if isinstance(node, ChoiceNode):
-            variant = self.ctx.variant(name)
+            upstream_ids[src] = rec.id
+        if node_plan.is_choice:
+            variant: int | None = self.ctx.variant(name)
             step = node_plan.steps[variant]
         else:
-            step = node_plan.steps[0]
+            variant, step = None, node_plan.steps[0]
         try:
-            return self._resolve(name, step, variant, upstream)
+            fixed = step.fixed_inputs
+            own = {p: (v() if callable(v) else v) for p, v in fixed.items()} if fixed else {}
+            user = step.user_values(self.slot_values) if step.slot_ports else {}
+            if user:
+                own.update(user)
+            scatter: list[tuple[str, list, str | None]] = []
+            if step.scattered:
+                wired: dict[str, Any] = {}
+                for w in step.wires:
+                    value = upstream[w.source].outputs.get(w.source_port)
+                    if w.scattered:
+                        items = list(value) if isinstance(value, (list, tuple)) else [value]
+                        scatter.append((w.port, items, w.item_key))
+                    else:
+                        wired[w.port] = value
+            else:
+                wired = {}
+                for w in step.wires:
+                    wired[w.port] = upstream[w.source].outputs.get(w.source_port)
+            key, own_canon = step.execution_key(variant, user, upstream_ids)
         except Exception as exc:  # a callable input or a definition problem
             return NodeOutcome(name, ERROR, error=exc, message=f"{type(exc).__name__}: {exc}")
-
-    def _resolve(
-        self, name: str, step: Step, variant: int | None, upstream: dict[str, ResultRecord]
-    ) -> Prepared | NodeOutcome:
-        fixed = step.fixed_inputs
-        own = {p: (v() if callable(v) else v) for p, v in fixed.items()} if fixed else {}
-        user = step.user_values(self.slot_values) if step.slot_ports else {}
-        if user:
-            own.update(user)
-        scatter: list[tuple[str, list, str | None]] = []
-        if step.scattered:
-            wired: dict[str, Any] = {}
-            for w in step.wires:
-                value = upstream[w.source].outputs.get(w.source_port)
-                if w.scattered:
-                    items = list(value) if isinstance(value, (list, tuple)) else [value]
-                    scatter.append((w.port, items, w.item_key))
-                else:
-                    wired[w.port] = value
-        else:
-            wired = {w.port: upstream[w.source].outputs.get(w.source_port) for w in step.wires}
-        upstream_ids = {s: r.id for s, r in upstream.items()}
-        key, own_canon = step.execution_key(variant, user, upstream_ids)
         cacheable = key is not None
         if key is None:
             key = "nd-" + new_result_id()
@@ -381,6 +361,28 @@ class Run:
         if wired:
             own.update(wired)
         return Prepared(name, step, variant, key, item_base, own, scatter, upstream_ids)
+
+    def _unusable_upstream(self, name: str, src: str, rec: ResultRecord | None) -> NodeOutcome:
+        """Why ``name`` cannot run: an upstream node of this run did not succeed, or one
+        outside it has no usable selected result."""
+        if src in self.member_set:
+            upstream_outcome = self.outcomes[src]
+            status = upstream_outcome.status
+            why = f"failed: {upstream_outcome.message}" if status == ERROR else status
+            return NodeOutcome(name, SKIPPED, message=f"upstream node '{src}' {why}")
+        state = (
+            "has no result yet"
+            if rec is None
+            else "has no usable result (its selected result failed)"
+        )
+        return NodeOutcome(
+            name,
+            ERROR,
+            message=(
+                f"needs the output of '{src}', which {state}. Run '{name}' with its "
+                f"ancestors (graph.run('{name}')) or run '{src}' first."
+            ),
+        )
 
     # -- executing ----------------------------------------------------------------------------
     def _execute_inline(self, p: Prepared) -> NodeOutcome:
@@ -478,20 +480,19 @@ class Run:
                 self._async_jobs.discard(job)
 
     def _execute_sync(self, p: Prepared) -> NodeOutcome:
-        node = p.step.node
+        step = p.step
+        node = step.node
         t0, started = time.perf_counter(), time.time()
         try:
             if p.scatter:
                 return self._items_sync(p, started, t0)
-            if p.step.plain and node.preprocess is None and node.timeout is None:
+            direct = step.direct
+            if direct is not None:
                 # The common case without the general path's layers: the inputs are exactly
-                # the function's ports, and one output port takes the value as it is.
-                raw = node.fn(**p.inputs)
-                ports = node._output_ports
-                if node.postprocess is None and len(ports) == 1:
-                    outputs = {ports[0]: raw}
-                else:
-                    outputs = invoke.map_outputs(node, raw)
+                # the function's parameters, and one output port takes the value as it is.
+                raw = direct(**p.inputs)
+                port = step.single_port
+                outputs = {port: raw} if port is not None else invoke.map_outputs(node, raw)
             else:
                 raw = call_sync_within(node, invoke.call_kwargs(node, p.inputs))
                 outputs = invoke.map_outputs(node, raw)
