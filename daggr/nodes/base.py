@@ -3,6 +3,7 @@ fixed values, and the ``a | b`` shorthand for choices."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,16 @@ class Node:
             # Kept as an attribute: wiring a fan-out reads ``source.output`` once per consumer.
             self.__dict__[name] = port
         return port
+
+    def _expose_output_ports(self) -> None:
+        """Make ``node.port`` a plain attribute for each output port: wiring a graph reads
+        them once per consumer, and a lookup that falls through to ``__getattr__`` is slow.
+        Names the class already uses (methods, properties) keep their meaning."""
+        attrs = self.__dict__
+        taken = _class_attributes(type(self))
+        for port in self._output_ports:
+            if port not in attrs and port not in taken:
+                attrs[port] = Port(self, port)
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._input_ports) | set(self._output_ports))
@@ -180,6 +191,11 @@ class Node:
         from daggr.session import test_node
 
         return test_node(self, inputs)
+
+
+@functools.cache
+def _class_attributes(cls: type) -> frozenset[str]:
+    return frozenset(dir(cls))
 
 
 def _warn_underscore_ports(ports: list[str]) -> None:

@@ -166,6 +166,7 @@ class FnNode(Node):
         self._deterministic = deterministic and not (
             self._fixed_inputs and self._has_nondeterministic_inputs()
         )
+        self._expose_output_ports()
 
     def _check_inputs(self, inputs: dict[str, Any], params: list[str]) -> None:
         if self._accepts_any:

@@ -43,3 +43,4 @@ class InputNode(Node):
                 "InputNode `ports` values must be Gradio components. Invalid entries: "
                 + ", ".join(invalid)
             )
+        self._expose_output_ports()
