@@ -116,10 +116,13 @@ class Node:
         ports = self._input_ports
         known = set(ports)  # a fan-in node may have thousands of inputs
         connections = self._port_connections
+        hidden = []
         for port, value in inputs.items():
             if port not in known:
                 known.add(port)
                 ports.append(port)
+                if port[:1] == "_":
+                    hidden.append(port)
             if type(value) in PORT_TYPES or is_port(value):
                 connections[port] = value
                 continue
@@ -136,7 +139,8 @@ class Node:
                 # A callable here is called on every run, so it is a value, not a function
                 # of the node: it stays a fixed input and makes the node non-deterministic.
                 self._fixed_inputs[port] = value
-        _warn_underscore_ports(ports)
+        if hidden:
+            _warn_underscore_ports(hidden)
 
     def _process_outputs(self, outputs: dict[str, Any] | list[str] | None) -> None:
         if outputs is None:
@@ -199,7 +203,7 @@ def _class_attributes(cls: type) -> frozenset[str]:
 
 
 def _warn_underscore_ports(ports: list[str]) -> None:
-    hidden = [p for p in ports if p[:1] == "_"]
+    hidden = [p for p in ports if p[:1] == "_"]  # callers may pass every port
     if hidden:
         warnings.warn(
             f"Port names {hidden} start with underscore. "

@@ -169,11 +169,13 @@ class FnNode(Node):
         self._expose_output_ports()
 
     def _check_inputs(self, inputs: dict[str, Any], params: list[str]) -> None:
-        if self._accepts_any:
+        if (
+            self._accepts_any
+            or len(inputs) <= len(params)
+            and all(map(params.__contains__, inputs))
+        ):
             return
         bad = [k for k in inputs if k not in params]
-        if not bad:
-            return
         hints = []
         for k in bad:
             match = closest(k, params)
