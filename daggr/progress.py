@@ -30,10 +30,6 @@ class Progress:
         self.show_at = self._begun + SHOW_AFTER if enabled else math.inf
         self._bar: Any = None
 
-    def node_finished(self) -> None:
-        if time.perf_counter() >= self.show_at:
-            self.refresh()
-
     def refresh(self) -> None:
         if not self.enabled:
             return

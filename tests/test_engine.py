@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import threading
 import time
 
@@ -543,6 +545,17 @@ def test_long_runs_show_a_progress_bar_unless_quiet(capsys):
     assert "g:" in capsys.readouterr().err
     g.run(force=True, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_the_progress_bar_counts_finished_nodes():
+    first = FnNode(lambda: time.sleep(0.7) or 1, name="first")
+    second = FnNode(lambda x: x + 1, name="second", inputs={"x": first.output})
+    third = FnNode(lambda x: x + 1, name="third", inputs={"x": second.output})
+    g = graph(third)
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        assert g.run()["third"] == {"output": 3}
+    shown = err.getvalue()
+    assert "1/3" in shown and "3/3" in shown, shown
 
 
 # -- timeouts -------------------------------------------------------------------------------
