@@ -76,7 +76,7 @@ def _params(quick: bool) -> dict:
         }
     return {
         "sizes": list(SIZES),
-        "reps": {"10": 21, "100": 11, "1000": 5},
+        "reps": {"10": 51, "100": 15, "1000": 5},
         "sleep_k": SLEEP_K,
         "sleep_s": SLEEP_S,
         "sleep_reps": 3,

@@ -275,7 +275,8 @@ class Session:
         bar = Progress(self.graph.name, 0, progress is not False)
         run = self._prepare_run(targets, inputs, force, only, kwargs, bar)
         bar.total = len(run.members)
-        bar.done = lambda: len(run.outcomes)
+        outcomes = run.outcomes  # not the run itself: no cycle for the collector to find
+        bar.done = lambda: len(outcomes)
         try:
             if self.lane.borrow():
                 try:
