@@ -227,22 +227,16 @@ class Graph:
             variant,
         )
 
-    def _connect(
-        self,
-        source: Port | ScatteredPort | GatheredPort,
-        target: str,
-        target_port: str,
-        variant: int | None = None,
-    ) -> Edge:
-        src_node = source.node
-        if not self._contains_object(src_node):
-            self.add(src_node)
-        edge = self._make_edge(source, target, target_port, variant)
+    def _connect(self, source: Port | ScatteredPort | GatheredPort, target: str, port: str) -> Edge:
+        """Wire by hand (``graph.edge``): the source may be new, and the edge may close a cycle."""
+        if not self._contains_object(source.node):
+            self.add(source.node)
+        edge = self._make_edge(source, target, port)
         src_name = edge.source_node
         if self._out_edges[target] and self._reaches(target, src_name):
             raise GraphError(
                 f"Connection would create a cycle in the DAG: {src_name}.{edge.source_port} -> "
-                f"{target}.{target_port}"
+                f"{target}.{port}"
             )
         self.edges.append(edge)
         self._in_edges[target].append(edge)
