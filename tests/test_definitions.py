@@ -84,6 +84,16 @@ def test_underscore_ports_warn():
         FnNode(lambda: 1, name="u", outputs={"_secret": None})
 
 
+def test_output_ports_named_like_node_methods_keep_the_methods():
+    node = FnNode(lambda: (1, 2, 3), name="n", outputs={"test": None, "history": None, "out": None})
+    assert callable(node.test)  # still node.test(), not a port
+    assert node._outputs.test == Port(node, "test")
+    assert node._outputs.history == Port(node, "history")
+    assert node.out == Port(node, "out")
+    sink = FnNode(lambda x, y: (x, y), name="sink", inputs={"x": node._outputs.test, "y": node.out})
+    assert Graph("g", nodes=[sink], persist_key=False).run()["sink"] == {"output": (1, 3)}
+
+
 def test_graph_requires_a_name():
     for bad in ["", None, "   "]:
         with pytest.raises(GraphError, match="requires a 'name'"):

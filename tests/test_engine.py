@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import io
 import threading
 import time
@@ -535,6 +536,40 @@ def test_choice_runs_the_selected_variant_with_its_own_inputs_and_upstream_edges
     # switching back reuses the stored result of the first variant (the selection is in the key)
     result = g.run(style___selected_variant=0)
     assert result["out"] == {"output": "[HELLO!]"} and result.status["style"] == "cached"
+
+
+def test_a_run_leaves_nothing_for_the_cycle_collector():
+    # Whatever a run builds is freed as soon as its result is dropped; a reference cycle
+    # would keep every outcome alive until the next full collection.
+    first = FnNode(lambda: 1, name="first")
+    second = FnNode(lambda x: x + 1, name="second", inputs={"x": first.output})
+    g = graph(second)
+    g.run()
+    gc.collect()
+    gc.disable()
+    try:
+        g.run(force=True)
+        g.run()
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_result_ids_are_unique_across_threads_and_batches():
+    from daggr.records import new_result_id
+
+    ids: list[str] = []
+
+    def make() -> None:
+        ids.extend(new_result_id() for _ in range(3000))
+
+    threads = [threading.Thread(target=make) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ids) == 12000 and len(set(ids)) == 12000
+    assert not any("|" in i for i in ids)  # execution keys join ids with "|"
 
 
 # -- progress ----------------------------------------------------------------------------------------------
