@@ -64,6 +64,7 @@ class Step:
             if node.postprocess is None and len(node._output_ports) == 1:
                 self.single_port = node._output_ports[0]
         self.wire_sources = tuple(w.source for w in self.wires)
+        self.deterministic = self.node._deterministic
         self.fixed_inputs = node._fixed_inputs
         self.component_defaults = {
             port: node._input_components.get(port) for port in self.slot_ports
@@ -111,7 +112,7 @@ class Step:
         the definition and the wiring are hashed once per plan. This one function decides
         both what the engine reuses and what views call stale.
         """
-        if not self.node._deterministic:
+        if not self.deterministic:
             return None, ()
         own: tuple = ()
         if user_values:
@@ -128,11 +129,16 @@ class Step:
                 for w in self.wires
             )
             prefix = self._key_prefix = key_hasher(self.definition_key(), static)
-        h = prefix.copy()
+            self._prefix_hex = prefix.hexdigest()
         # Result ids never contain "|" (a missing one shows as "None"), and a joined string
-        # is many times cheaper than repr() of nested tuples.
+        # is many times cheaper than repr() of nested tuples. The number of wires is fixed by
+        # the prefix, so the text reads back unambiguously from the right.
         ids = "|".join(map(str, map(upstream_ids.get, self.wire_sources)))
-        h.update(f"{variant}|{repr(own) if own else ''}|{ids}".encode())
+        text = f"{variant}|{repr(own) if own else ''}|{ids}"
+        if len(text) <= _SHORT_KEY:  # kept as it is: hashing it would cost more than it saves
+            return f"{self._prefix_hex}:{text}", own
+        h = prefix.copy()
+        h.update(text.encode())
         return h.hexdigest(), own
 
 
@@ -262,6 +268,7 @@ def _fingerprint(node: Node) -> str:
 
 
 UNSET = object()
+_SHORT_KEY = 80  # characters of (variant, user values, upstream ids) kept unhashed in a key
 
 
 def component_default(component: Any) -> Any:
