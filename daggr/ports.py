@@ -111,9 +111,6 @@ def is_port(value: Any) -> bool:
     return isinstance(value, (Port, ScatteredPort, GatheredPort))
 
 
-PORT_TYPES = frozenset({Port, ScatteredPort, GatheredPort})  # exact types: a fast check
-
-
 class ItemList:
     """An output that is an editable list of dicts, one field per component.
 

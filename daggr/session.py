@@ -347,8 +347,8 @@ class Session:
         clock = time.perf_counter
 
         def emit(kind: str, payload: Any) -> None:
-            # Runs for every node: the common case (no canvas, no selection to move, a
-            # quick run) costs a few comparisons.
+            # Runs for every node: keep the common case (no canvas, no selection to move, a
+            # quick run) to a few comparisons and one look at the selection.
             if kind == "node_finished":
                 if progress is not None and clock() >= progress.show_at:
                     progress.refresh()
@@ -357,7 +357,7 @@ class Session:
                     if payload.status == "cached":
                         if self.selected(node) is not payload.record:
                             self.choose(node, payload.record)
-                    elif self._unselected or self.results.selected(node) is not None:
+                    else:
                         self._follow_latest(node)
             if listeners:
                 for listener in list(listeners):

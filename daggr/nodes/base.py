@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from daggr.components import as_component
 from daggr.errors import GraphError
-from daggr.ports import PORT_TYPES, GatheredPort, ItemList, Port, ScatteredPort, is_port
+from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort, is_port
 from daggr.records import History
 
 if TYPE_CHECKING:
@@ -74,11 +74,7 @@ class Node:
     def __getattr__(self, name: str) -> Port:
         if name[:1] == "_":
             raise AttributeError(name)
-        port = Port(self, name)
-        if name in self._output_ports:
-            # Kept as an attribute: wiring a fan-out reads ``source.output`` once per consumer.
-            self.__dict__[name] = port
-        return port
+        return Port(self, name)
 
     def _expose_output_ports(self) -> None:
         """Make ``node.port`` a plain attribute for each output port: wiring a graph reads
@@ -123,7 +119,7 @@ class Node:
                 ports.append(port)
                 if port[:1] == "_":
                     hidden.append(port)
-            if type(value) in PORT_TYPES or is_port(value):
+            if is_port(value):
                 connections[port] = value
                 continue
             if isinstance(value, History):

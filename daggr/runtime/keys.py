@@ -60,14 +60,14 @@ def canonical(value: Any) -> Any:
     return ("pickle", t.__qualname__, hashlib.blake2b(blob, digest_size=16).hexdigest())
 
 
-def digest(*parts: Any) -> str:
-    """A hex digest of already-canonical parts."""
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-
-
 def key_hasher(*parts: Any) -> Any:
     """A hasher already fed with ``parts``: copy it and add what varies per call."""
     return hashlib.blake2b(repr(parts).encode(), digest_size=16)
+
+
+def digest(*parts: Any) -> str:
+    """A hex digest of already-canonical parts."""
+    return key_hasher(*parts).hexdigest()
 
 
 _code_hashes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -64,7 +64,7 @@ class Step:
             if node.postprocess is None and len(node._output_ports) == 1:
                 self.single_port = node._output_ports[0]
         self.wire_sources = tuple(w.source for w in self.wires)
-        self.deterministic = self.node._deterministic
+        self.deterministic = node._deterministic
         self.fixed_inputs = node._fixed_inputs
         self.component_defaults = {
             port: node._input_components.get(port) for port in self.slot_ports

@@ -48,7 +48,7 @@ class Context(Protocol):
 
     results: Results
     lane: Any  # SerialQueue: sequential FnNodes, one at a time
-    listeners: list  # views following the run: "node_started" is only sent when there are
+    listeners: list  # views following runs; "node_started" is sent only when there are some
 
     def selected(self, node: str) -> ResultRecord | None: ...
 
@@ -151,7 +151,7 @@ class Run:
         self._future: Future[RunResult] | None = None  # made when somebody waits
         self.cancelled = False
         self.started = time.perf_counter()
-        self._async_jobs: set[Any] | None = None  # made when an async job is tracked
+        self._async_jobs: set[Any] = set()
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(self) -> None:
@@ -188,7 +188,7 @@ class Run:
                 )
                 self.outcomes[name] = NodeOutcome(name, CANCELLED, message=message)
             self.remaining = 0
-            jobs = list(self._async_jobs or ())
+            jobs = list(self._async_jobs)
         for job in jobs:
             _cancel_soon(job)
         if self.emit:
@@ -331,19 +331,14 @@ class Run:
             if user:
                 own.update(user)
             scatter: list[tuple[str, list, str | None]] = []
-            if step.scattered:
-                wired: dict[str, Any] = {}
-                for w in step.wires:
-                    value = upstream[w.source].outputs.get(w.source_port)
-                    if w.scattered:
-                        items = list(value) if isinstance(value, (list, tuple)) else [value]
-                        scatter.append((w.port, items, w.item_key))
-                    else:
-                        wired[w.port] = value
-            else:
-                wired = {}
-                for w in step.wires:
-                    wired[w.port] = upstream[w.source].outputs.get(w.source_port)
+            wired: dict[str, Any] = {}
+            for w in step.wires:
+                value = upstream[w.source].outputs.get(w.source_port)
+                if w.scattered:
+                    items = list(value) if isinstance(value, (list, tuple)) else [value]
+                    scatter.append((w.port, items, w.item_key))
+                else:
+                    wired[w.port] = value
             key, own_canon = step.execution_key(variant, user, upstream_ids)
         except Exception as exc:  # a callable input or a definition problem
             return NodeOutcome(name, ERROR, error=exc, message=f"{type(exc).__name__}: {exc}")
@@ -467,8 +462,6 @@ class Run:
 
     def _track(self, job: Any) -> None:
         with self.lock:
-            if self._async_jobs is None:
-                self._async_jobs = set()
             self._async_jobs.add(job)
             cancelled = self.cancelled
         if cancelled:
@@ -476,8 +469,7 @@ class Run:
 
     def _untrack(self, job: Any) -> None:
         with self.lock:
-            if self._async_jobs is not None:
-                self._async_jobs.discard(job)
+            self._async_jobs.discard(job)
 
     def _execute_sync(self, p: Prepared) -> NodeOutcome:
         step = p.step

@@ -115,9 +115,7 @@ class MemorySheet:
         return self._data
 
     def append(self, record: ResultRecord) -> None:
-        d = self._data
-        if d.deleted:
-            raise deleted_error(self.sheet_id)
+        d = self._check()
         # One pass, without reading the wall clock: this is on the engine's hot path.
         with d.lock:
             d.seq[record.id] = d.tick = next(self._store.ticks)
