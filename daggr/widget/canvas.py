@@ -307,6 +307,9 @@ class Canvas(anywidget.AnyWidget):
 
     def _on_run(self, req: dict[str, Any]) -> None:
         name = self._names[req["node"]]
+        # Edits the card had not sent yet come with the run (see onRunClick in view.ts).
+        for key, value in req["inputs"].items():
+            self._on_set_input({"key": key, "value": value})
         # Held across start() so that the run's first events (pushed from worker threads,
         # which wait for this lock) arrive after the "pending" marks, never before.
         with self._lock:

@@ -3,7 +3,7 @@
 Front end -> kernel (requests; each is validated and answered with an ``error`` message
 when malformed, leaving every state untouched)::
 
-    {"type": "run", "node": id, "mode": "to_here" | "step"}
+    {"type": "run", "node": id, "mode": "to_here" | "step", "inputs"?: {key: value}}
     {"type": "stop", "node": id}
     {"type": "set_input", "key": "node__port", "value": ...}
     {"type": "move", "node": id, "x": float, "y": float}
@@ -29,7 +29,7 @@ Kernel -> front end (deltas; their size does not depend on the graph's)::
 
 Example:
     >>> parse_request({"type": "run", "node": "b", "mode": "step"}, {"b": "b"}, {})
-    {'type': 'run', 'node': 'b', 'mode': 'step'}
+    {'type': 'run', 'node': 'b', 'mode': 'step', 'inputs': {}}
 """
 
 from __future__ import annotations
@@ -82,6 +82,15 @@ class MessageError(DaggrError, ValueError):
     """A message from the canvas that the kernel cannot accept."""
 
 
+def _input_key(key: Any, fields: Mapping[str, dict[str, Any]]) -> str:
+    if not isinstance(key, str) or key not in fields:
+        raise MessageError(
+            f"No editable input {key!r} on this canvas.{did_you_mean(str(key), fields)} "
+            f"Inputs: {listing(fields)}"
+        )
+    return key
+
+
 def parse_request(
     content: Any,
     nodes: Mapping[str, str],
@@ -129,13 +138,18 @@ def parse_request(
         if mode not in RUN_MODES:
             raise MessageError(f"Run mode must be one of {listing(RUN_MODES)}, got {mode!r}.")
         out["mode"] = mode
-    elif kind == "set_input":
-        key = content["key"]
-        if not isinstance(key, str) or key not in fields:
+        carried = content.get("inputs", {})
+        if not isinstance(carried, dict):
             raise MessageError(
-                f"No editable input {key!r} on this canvas.{did_you_mean(str(key), fields)} "
-                f"Inputs: {listing(fields)}"
+                f"A run's inputs are a JSON object of input key -> value, got "
+                f"{type(carried).__name__}."
             )
+        out["inputs"] = {
+            _input_key(key, fields): check_value(fields[key], value, key)
+            for key, value in carried.items()
+        }
+    elif kind == "set_input":
+        key = _input_key(content["key"], fields)
         out["key"] = key
         out["value"] = check_value(fields[key], content["value"], key)
     elif kind in ("move", "viewport"):

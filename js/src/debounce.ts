@@ -5,6 +5,8 @@ export interface KeyedDebouncer<T> {
   /** Send now what is pending (for `key`, or for every key). */
   flush(key?: string): void;
   pending(): string[];
+  /** Remove and return what is pending, without sending it. */
+  take(): Map<string, T>;
   cancel(): void;
 }
 
@@ -32,6 +34,13 @@ export function keyedDebounce<T>(wait: number, send: (key: string, value: T) => 
       else for (const k of [...values.keys()]) fire(k);
     },
     pending: () => [...values.keys()],
+    take() {
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+      const taken = new Map(values);
+      values.clear();
+      return taken;
+    },
     cancel() {
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();

@@ -9,7 +9,7 @@ export type RunMode = "to_here" | "step";
 export const RUN_MODES: RunMode[] = ["to_here", "step"];
 
 export type Request =
-  | { type: "run"; node: string; mode: RunMode }
+  | { type: "run"; node: string; mode: RunMode; inputs?: Record<string, unknown> }
   | { type: "stop"; node: string }
   | { type: "set_input"; key: string; value: unknown }
   | { type: "move"; node: string; x: number; y: number }
@@ -31,7 +31,9 @@ export const sheet = (action: SheetAction, name?: string, newName?: string): Req
   return r;
 };
 
-export const run = (node: string, mode: RunMode): Request => ({ type: "run", node, mode });
+/** `inputs`: edits not sent yet, applied by the kernel just before the run starts. */
+export const run = (node: string, mode: RunMode, inputs?: Record<string, unknown>): Request =>
+  inputs && Object.keys(inputs).length ? { type: "run", node, mode, inputs } : { type: "run", node, mode };
 export const stop = (node: string): Request => ({ type: "stop", node });
 export const setInput = (key: string, value: unknown): Request => ({ type: "set_input", key, value });
 export const move = (node: string, x: number, y: number): Request => ({
@@ -105,7 +107,7 @@ export function isValidRequest(r: Request): boolean {
   const finite = (v: unknown) => typeof v === "number" && Number.isFinite(v);
   switch (r.type) {
     case "run":
-      return typeof r.node === "string" && RUN_MODES.includes(r.mode);
+      return typeof r.node === "string" && RUN_MODES.includes(r.mode) && (r.inputs === undefined || isObject(r.inputs));
     case "stop":
       return typeof r.node === "string";
     case "set_input":

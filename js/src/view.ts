@@ -421,10 +421,14 @@ export class CanvasView {
       return;
     }
     // Edits still waiting for their debounce must reach the kernel before the run does.
+    // Input values travel inside the run request itself: a kernel may handle comm
+    // messages sent back to back out of order (ipykernel dispatches them concurrently
+    // while it is busy), and the run must use what the card shows.
     this.itemEdits.flush();
-    this.inputs.flush();
+    const carried = Object.fromEntries(this.inputs.take());
+    if (Object.keys(carried).length) this.model.set("inputs", { ...(this.model.get("inputs") ?? {}), ...carried });
     card.el.classList.add("daggr-requested");
-    this.send(P.run(card.node.id, card.mode));
+    this.send(P.run(card.node.id, card.mode, carried));
   }
 
   private closeMenus(target: Node | null): void {

@@ -29,6 +29,17 @@ describe("keyedDebounce", () => {
     expect(sent).toEqual([["a", "x"], ["b", "y"]]);
   });
 
+  it("hands over pending values without sending them (a run carries them)", () => {
+    const sent: [string, unknown][] = [];
+    const d = keyedDebounce(300, (k, v) => sent.push([k, v]));
+    d.push("a", 1);
+    d.push("b", 2);
+    expect([...d.take()]).toEqual([["a", 1], ["b", 2]]);
+    expect(d.pending()).toEqual([]);
+    vi.advanceTimersByTime(1000);
+    expect(sent).toEqual([]);
+  });
+
   it("flushes pending values at once (before a run starts)", () => {
     const sent: [string, unknown][] = [];
     const d = keyedDebounce(300, (k, v) => sent.push([k, v]));

@@ -4,6 +4,8 @@ import * as P from "../src/protocol";
 describe("requests", () => {
   it("encode the shapes the kernel validates", () => {
     expect(P.run("b", "step")).toEqual({ type: "run", node: "b", mode: "step" });
+    expect(P.run("b", "step", {})).toEqual({ type: "run", node: "b", mode: "step" });
+    expect(P.run("b", "step", { b__n: 2 })).toEqual({ type: "run", node: "b", mode: "step", inputs: { b__n: 2 } });
     expect(P.stop("b")).toEqual({ type: "stop", node: "b" });
     expect(P.setInput("form__text", "hi")).toEqual({ type: "set_input", key: "form__text", value: "hi" });
     expect(P.move("b", 10.04, 20.06)).toEqual({ type: "move", node: "b", x: 10, y: 20.1 });
@@ -13,6 +15,7 @@ describe("requests", () => {
   it("reject what the kernel would reject", () => {
     expect(P.isValidRequest(P.run("b", "to_here"))).toBe(true);
     expect(P.isValidRequest({ type: "run", node: "b", mode: "all" } as any)).toBe(false);
+    expect(P.isValidRequest({ type: "run", node: "b", mode: "step", inputs: [1] } as any)).toBe(false);
     expect(P.isValidRequest(P.move("b", NaN, 0))).toBe(false);
     expect(P.isValidRequest(P.viewport(0, 0, 0))).toBe(false);
     expect(P.isValidRequest({ type: "set_input", key: "k" } as any)).toBe(false);

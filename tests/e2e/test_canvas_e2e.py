@@ -86,6 +86,7 @@ def test_type_run_and_see_the_result(
                 expect(text).to_have_value("daggr ab")
                 number = root_el.locator('[data-key="exclaim__n"] input')
                 number.fill("2")
+                expect(number).to_have_value("2")
                 expect(cells).to_have_count(4)
 
                 card = root_el.locator('.daggr-node[data-id="exclaim"]')

@@ -357,6 +357,42 @@ def test_set_input_then_run_uses_the_new_value():
     assert g.run("exclaim", progress=False)["exclaim"] == {"output": "DAGGR!!!"}
 
 
+def test_a_run_applies_the_inputs_it_carries_before_starting():
+    # The canvas sends edits it had not sent yet inside the run request: messages sent
+    # back to back may be handled out of order by the kernel.
+    g = chain()
+    c = Canvas(g)
+    clear(c)
+    from_front(
+        c,
+        {
+            "type": "run",
+            "node": "exclaim",
+            "mode": "to_here",
+            "inputs": {"form__text": "carried", "exclaim__n": 2},
+        },
+    )
+    wait_for(lambda: c.node_state["exclaim"]["status"] == "ok")
+    assert c.node_state["exclaim"]["preview"]["output"]["text"] == "CARRIED!!"
+    assert c.inputs == {"form__text": "carried", "exclaim__n": 2}
+    assert c.node_state["exclaim"]["fresh"] == "fresh"  # the run used what the card shows
+    assert g.history("exclaim")[-1].inputs["n"] == 2
+
+
+def test_a_run_carrying_a_bad_input_is_refused_and_runs_nothing():
+    g = chain()
+    c = Canvas(g)
+    g.run("exclaim", progress=False)
+    clear(c)
+    bad = {"type": "run", "node": "exclaim", "mode": "to_here", "inputs": {"exclaim__m": 2}}
+    from_front(c, bad)
+    (err,) = custom(c, "error")
+    assert err["request"] == "run" and "Did you mean 'exclaim__n'" in err["message"]
+    from_front(c, {**bad, "inputs": {"exclaim__n": "many"}})
+    assert "exclaim__n" in custom(c, "error")[-1]["message"]
+    assert len(g.history("exclaim")) == 1  # nothing ran
+
+
 MALFORMED = [
     ("not a dict", "JSON object"),
     ({"no": "type"}, "Unknown message type None"),
