@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 
-def _env_path(name: str) -> Path | None:
+def env_path(name: str) -> Path | None:
+    """The path an environment variable names (``~`` expanded); None when unset or empty."""
     value = os.environ.get(name)
     return Path(value).expanduser() if value else None
 
@@ -24,14 +25,14 @@ def hf_home() -> Path:
 
     Same rule as ``huggingface_hub.constants.HF_HOME``, without importing it.
     """
-    home = _env_path("HF_HOME")
+    home = env_path("HF_HOME")
     if home is not None:
         return home
-    xdg = _env_path("XDG_CACHE_HOME")
+    xdg = env_path("XDG_CACHE_HOME")
     return (xdg if xdg is not None else Path("~/.cache").expanduser()) / "huggingface"
 
 
 def daggr_home() -> Path:
     """``$DAGGR_HOME``, default ``$HF_HOME/daggr``: the database, files and caches."""
-    home = _env_path("DAGGR_HOME")
+    home = env_path("DAGGR_HOME")
     return home if home is not None else hf_home() / "daggr"

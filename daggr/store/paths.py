@@ -10,24 +10,18 @@ PosixPath('/data/daggr/files')
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from daggr.home import daggr_home, hf_home
+from daggr.home import daggr_home, env_path, hf_home
 
 __all__ = ["DB_FILENAME", "daggr_home", "default_db_path", "default_files_dir", "hf_home"]
 
 DB_FILENAME = "daggr.duckdb"
 
 
-def _env_path(name: str) -> Path | None:
-    value = os.environ.get(name)
-    return Path(value).expanduser() if value else None
-
-
 def default_db_path() -> Path:
     """``$DAGGR_DB_PATH`` if set, else ``$DAGGR_HOME/daggr.duckdb``."""
-    path = _env_path("DAGGR_DB_PATH")
+    path = env_path("DAGGR_DB_PATH")
     return path if path is not None else daggr_home() / DB_FILENAME
 
 
