@@ -3,7 +3,7 @@
 The session API grows (history, selection, sheets, staleness from the store); the canvas
 only talks to it here, so those features plug in by changing the functions below:
 :func:`node_state` says what a card shows for a node, :func:`finished_patch` what
-changes when a node finishes, :func:`start_run` / :func:`set_input` what the canvas's
+changes when a node finishes, :func:`start_run` / :func:`set_inputs` what the canvas's
 buttons and fields do.
 
 Example:
@@ -442,9 +442,10 @@ def _mirrorable(value: Any) -> bool:
         return False
 
 
-def set_input(session: Session, key: str, value: Any) -> None:
-    """Set an input as ``graph.run(key=value)`` would, without running anything."""
-    slots, _ = session.parse_inputs({key: value})
+def set_inputs(session: Session, values: dict[str, Any]) -> None:
+    """Set inputs as ``graph.run(**values)`` would, without running anything: all of them
+    or, when one is invalid, none."""
+    slots, _ = session.parse_inputs(values)
     # Saved with the sheet, so a reload or a sheet switch finds the value again.
     session.set_inputs(slots)
 
@@ -582,7 +583,7 @@ def upload(session: Session, key: str, data: bytes, filename: str, many: bool) -
     """Save uploaded bytes as a file and make it the input's value (a FileValue path)."""
     path = media.save_upload(data, filename)
     value: Any = [path] if many else path
-    set_input(session, key, value)
+    set_inputs(session, {key: value})
     return path
 
 

@@ -308,8 +308,8 @@ class Canvas(anywidget.AnyWidget):
     def _on_run(self, req: dict[str, Any]) -> None:
         name = self._names[req["node"]]
         # Edits the card had not sent yet come with the run (see onRunClick in view.ts).
-        for key, value in req["inputs"].items():
-            self._on_set_input({"key": key, "value": value})
+        if req["inputs"]:
+            self._apply_inputs(req["inputs"])
         # Held across start() so that the run's first events (pushed from worker threads,
         # which wait for this lock) arrive after the "pending" marks, never before.
         with self._lock:
@@ -332,17 +332,19 @@ class Canvas(anywidget.AnyWidget):
             handle.cancel()
 
     def _on_set_input(self, req: dict[str, Any]) -> None:
-        key = req["key"]
+        self._apply_inputs({req["key"]: req["value"]})
+
+    def _apply_inputs(self, values: dict[str, Any]) -> None:
         try:
-            bridge.set_input(self.session, key, req["value"])
+            bridge.set_inputs(self.session, values)
         except DaggrError:
-            # Put the front end back on the kernel's value before reporting the error.
-            current = bridge.input_values(self.session, {key: self._fields[key]})
-            if key in current:
-                self._push_inputs({key: current[key]})
+            # Put the front end back on the kernel's values before reporting the error.
+            current = bridge.input_values(self.session, {k: self._fields[k] for k in values})
+            if current:
+                self._push_inputs(current)
             raise
         with self._lock, self._quietly("inputs"):
-            self.inputs = {**self.inputs, key: req["value"]}
+            self.inputs = {**self.inputs, **values}
         self._reconcile()
 
     # A burst of item edits becomes ONE history row: the front end debounces edits per
