@@ -1,0 +1,112 @@
+"""Files people send and fetch: uploads saved by content, data: URLs, MIME types.
+
+Uploads (a file dropped on the canvas, a data: URL sent to the REST API) are written once
+to ``$DAGGR_HOME/uploads/<sha256><ext>``: the same file uploaded twice is one file, and a
+browser's file name never becomes part of a path (only a short, checked extension).
+
+Example:
+    >>> data, mime = decode_data_url("data:text/plain;base64,aGk=")
+    >>> data, mime, ext_for_mime(mime)
+    (b'hi', 'text/plain', '.txt')
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import mimetypes
+import os
+import re
+from pathlib import Path
+
+from daggr.errors import DaggrError
+from daggr.records import FileValue
+from daggr.values.limits import MAX_FETCH_BYTES
+
+DATA_URL = re.compile(r"data:([^,;]*)((?:;[^,]*)?),", re.S)
+_EXT = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
+_MIME_EXT = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+    "audio/mpeg": ".mp3",
+    "video/mp4": ".mp4",
+    "text/plain": ".txt",
+    "application/pdf": ".pdf",
+}
+
+
+class DisplayError(DaggrError, ValueError):
+    """A value that cannot be shown or sent (a file gone from disk, too large, ...)."""
+
+
+def uploads_dir() -> Path:
+    """``$DAGGR_HOME/uploads``: uploaded files, named by the sha256 of their content."""
+    from daggr.store.paths import daggr_home
+
+    return daggr_home() / "uploads"
+
+
+def ext_of_name(filename: str) -> str:
+    """A file name's extension if it is short and plain, else ``""``."""
+    ext = os.path.splitext(filename)[1].lower()
+    return ext if _EXT.match(ext) else ""
+
+
+def ext_for_mime(mime: str) -> str:
+    ext = _MIME_EXT.get(mime) or mimetypes.guess_extension(mime or "") or ".bin"
+    return ext if _EXT.match(ext) else ".bin"
+
+
+def mime_of(path: str) -> str:
+    return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+
+
+def save_upload(data: bytes, ext: str) -> FileValue:
+    """Write uploaded bytes to ``uploads/<sha256><ext>`` (once) and return the path."""
+    folder = uploads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(data).hexdigest()}{ext if _EXT.match(ext) else ''}"
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + f".{os.getpid()}.part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return FileValue(str(path))
+
+
+def data_url_size(value: str) -> int | None:
+    """About how many bytes a data: URL holds (without decoding it), or None if it is not one."""
+    m = DATA_URL.match(value)
+    if m is None:
+        return None
+    payload = len(value) - m.end()
+    return payload * 3 // 4 if ";base64" in m.group(2) else payload
+
+
+def decode_data_url(value: str) -> tuple[bytes, str]:
+    """(bytes, MIME type) of a ``data:`` URL; :class:`ValueError` if it is malformed."""
+    m = DATA_URL.match(value)
+    if m is None:
+        raise ValueError("malformed data: URL")
+    payload = value[m.end() :]
+    if ";base64" not in m.group(2):
+        return payload.encode(), m.group(1)
+    try:
+        return base64.b64decode(payload, validate=True), m.group(1)
+    except (binascii.Error, ValueError):
+        raise ValueError("the data: URL is not valid base64") from None
+
+
+def read_file(path: str) -> tuple[bytes, str]:
+    """A file's bytes and its MIME type, for the canvas."""
+    p = Path(path)
+    if not p.is_file():
+        raise DisplayError(f"The file {p.name!r} of this result no longer exists on disk.")
+    size = p.stat().st_size
+    if size > MAX_FETCH_BYTES:
+        raise DisplayError(f"{p.name!r} is {size / 2**20:.0f} MB, too large to show on the canvas.")
+    return p.read_bytes(), mime_of(path)
