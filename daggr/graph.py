@@ -21,6 +21,7 @@ from daggr.records import History
 if TYPE_CHECKING:
     from daggr.provenance import Staleness
     from daggr.records import ResultRecord
+    from daggr.runtime.plan import Plan
     from daggr.runtime.result import RunHandle, RunResult
     from daggr.session import Session
     from daggr.sheets import Sheets
@@ -119,6 +120,7 @@ class Graph:
         self._out_edges: dict[str, list[Edge]] = {}
         self._order: list[str] | None = None
         self._version = 0
+        self._plan: Plan | None = None  # compiled on first run (daggr.session.compiled_plan)
         self._session: Session | None = None
         for node in nodes or ():
             self.add(node)
@@ -489,16 +491,13 @@ class Graph:
             >>> [(r.inputs["x"], r.outputs["output"]) for r in g.history(n)]
             [(1, 2), (2, 4)]
         """
-        name = self.resolve(node)
-        return History(name, self.session.results.history(name))
+        return self.session.history(self.resolve(node))
 
     def select(self, node: str | Node, index: int) -> ResultRecord:
         """Select result ``index`` of a node (negative counts from the newest): its inputs
         are restored, the upstream results it consumed are selected too, and each
         downstream node selects its newest result that consumed them (or none)."""
-        from daggr.provenance import select
-
-        return select(self.session, self.resolve(node), index)
+        return self.session.select(self.resolve(node), index)
 
     def selected(self, node: str | Node) -> ResultRecord | None:
         """The node's selected result (the newest unless another was selected)."""
@@ -507,9 +506,7 @@ class Graph:
     def staleness(self) -> Staleness:
         """Fresh / stale / never run for each node, fresh or stale for each edge: what a
         "run to here" would re-execute."""
-        from daggr.provenance import staleness
-
-        return staleness(self.session)
+        return self.session.staleness()
 
     def history_sql(self, query: str, params: Any = None) -> Any:
         """Run a read-only SELECT over daggr's history tables (see ``daggr.store.schema``):
@@ -529,9 +526,7 @@ class Graph:
     @property
     def sheets(self) -> Sheets:
         """This graph's sheets: ``new()``, ``rename()``, ``delete()``, ``switch()``."""
-        from daggr.sheets import Sheets
-
-        return Sheets(self.session)
+        return self.session.sheets
 
     @property
     def sheet(self) -> str:

@@ -1,6 +1,7 @@
 """Questions over the result history: what is stale, and what selecting a past result means.
 
 Both follow the engine's own execution key, so "stale" on screen means "would re-run".
+Views reach these through their session (``session.staleness()``, ``session.select()``).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def select(session: Session, name: str, index: int) -> ResultRecord:
                 if upstream is not None:
                     stack.append(upstream)
     for node, chosen in provenance.items():
-        _choose(session, node, chosen)
+        _restore(session, node, chosen)
     affected: set[str] = set()
     for node in provenance:
         affected |= session.graph.descendants(node)
@@ -121,19 +122,20 @@ def _cascade(session: Session, node: str, changed: dict[str, ResultRecord]) -> N
         wanted[source] = chosen.id if chosen is not None else None
     anchor = next((s for s in upstream if s in changed), None) or next(iter(upstream), None)
     if anchor is None or wanted.get(anchor) is None:
-        session.choose(node, None)
+        session.set_selection(node, None)
         return
     candidates = session.results.consumers(node, wanted[anchor])
     full = [r for r in candidates if all(r.upstream.get(s) == wanted[s] for s in upstream)]
     best = (full or candidates or [None])[-1]
     if best is None:
-        session.choose(node, None)  # explicitly nothing: its results came from elsewhere
+        session.set_selection(node, None)  # explicitly nothing: its results came from elsewhere
     else:
-        _choose(session, node, best)
+        _restore(session, node, best)
 
 
-def _choose(session: Session, node: str, record: ResultRecord) -> None:
-    session.choose(node, record)
+def _restore(session: Session, node: str, record: ResultRecord) -> None:
+    """Select ``record`` for ``node`` and restore the inputs and variant that produced it."""
+    session.set_selection(node, record)
     node_plan = session.plan().nodes[node]
     if record.variant is not None and len(node_plan.steps) > 1:
         session.set_variants({node: record.variant})

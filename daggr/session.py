@@ -9,20 +9,21 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from daggr import inputs, provenance
 from daggr.errors import DaggrError, InputError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
 from daggr.progress import Progress
-from daggr.records import ResultRecord, new_result_id
+from daggr.records import History, ResultRecord, new_result_id
 from daggr.remote.auth import notebook_user
 from daggr.runtime import invoke
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
-from daggr.runtime.plan import Plan, component_default
+from daggr.runtime.plan import UNSET, Plan, component_default
 from daggr.runtime.result import RunHandle, RunResult
 from daggr.runtime.scheduler import Run
 from daggr.store import Store
@@ -30,8 +31,9 @@ from daggr.store.base import DEFAULT_USER
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
+    from daggr.provenance import Staleness
+    from daggr.sheets import Sheets
 
-SELECTED_VARIANT = "_selected_variant"
 VARIANTS_STATE = "variants"
 UNSELECTED_STATE = "unselected"
 MEMORY_KEY = "_memory"  # sheets of graphs with persist_key=False (never written to disk)
@@ -55,12 +57,13 @@ class Session:
             # Only persistent sessions ask who the user is (it may take a Hub lookup).
             user = DEFAULT_USER if graph.persist_key is None else notebook_user()
         self.user = user
-        self.sheets = store.sheets(graph.persist_key or MEMORY_KEY, self.user)
+        # The store's sheets of this graph and user (rows by id); ``sheets`` is the
+        # user-facing view of them.
+        self.sheet_store = store.sheets(graph.persist_key or MEMORY_KEY, self.user)
         self.lane = SerialQueue()
         self.listeners: list[Callable[[str, Any], None]] = []
-        self._plan: Plan | None = None
         self._lock = threading.Lock()
-        self._open(self.sheets.open_or_create())
+        self._open(self.sheet_store.open_or_create())
 
     def _open(self, sheet: Any) -> None:
         self.results = sheet
@@ -74,10 +77,17 @@ class Session:
     def sheet(self) -> str:
         return self.results.name
 
+    @property
+    def sheets(self) -> Sheets:
+        """This graph's sheets for this user: ``new()``, ``rename()``, ``delete()``, ``switch()``."""
+        from daggr.sheets import Sheets
+
+        return Sheets(self)
+
     def switch_sheet(self, sheet_id: str) -> None:
         """Make another sheet current (by id)."""
         self.results.flush()
-        self._open(self.sheets.open(sheet_id))
+        self._open(self.sheet_store.open(sheet_id))
         self._changed("sheet")
 
     def reopen(self) -> None:
@@ -86,10 +96,8 @@ class Session:
 
     # -- engine context -----------------------------------------------------------------------
     def plan(self) -> Plan:
-        plan = self._plan
-        if plan is None or plan.version != self.graph._version:
-            plan = self._plan = Plan(self.graph)
-        return plan
+        """The graph compiled for execution (shared by every session on the graph)."""
+        return compiled_plan(self.graph)
 
     def selected(self, node: str) -> ResultRecord | None:
         """The node's selected result: chosen by the user or a cascade, else the newest."""
@@ -97,8 +105,22 @@ class Session:
             return None
         return self.results.selected(node) or self.results.latest(node)
 
-    def choose(self, node: str, record: ResultRecord | None) -> None:
-        """Select ``record`` for ``node``; None means explicitly no result."""
+    def history(self, node: str) -> History:
+        """Every result of ``node`` (a name) on the current sheet, oldest first."""
+        return History(node, self.results.history(node))
+
+    def select(self, node: str, index: int) -> ResultRecord:
+        """Select result ``index`` of ``node`` (negative counts from the newest), restore the
+        inputs that produced it, and cascade (see :func:`daggr.provenance.select`)."""
+        return provenance.select(self, node, index)
+
+    def staleness(self) -> Staleness:
+        """Fresh / stale / never run for each node and edge: what a run would re-execute."""
+        return provenance.staleness(self)
+
+    def set_selection(self, node: str, record: ResultRecord | None) -> None:
+        """Make ``record`` the node's selected result, nothing else (no inputs restored, no
+        cascade: that is :meth:`select`); None means explicitly no result."""
         if record is None:
             self.results.select(node, None)
             self._unselected.add(node)
@@ -139,7 +161,7 @@ class Session:
             error=None,
         )
         self.results.append(edited)
-        self.choose(node, edited)
+        self.set_selection(node, edited)
         return edited
 
     def variant(self, choice: str) -> int:
@@ -165,80 +187,59 @@ class Session:
             listener("state_changed", what)
 
     # -- inputs -------------------------------------------------------------------------------------
-    def valid_input_keys(self) -> list[str]:
-        plan = self.plan()
-        keys = list(plan.aliases)
-        keys += [f"{self.graph.id_of(n)}___selected_variant" for n in plan.variant_keys]
-        return keys
+    def input_table(self) -> inputs.InputTable:
+        """Every input key of the graph, with its slot, node and component."""
+        return inputs.input_table(self.graph, self.plan())
 
-    def parse_inputs(self, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
-        """Map user-given inputs to slot values and variant choices, or explain the mistake."""
-        plan = self.plan()
-        slots: dict[str, Any] = {}
-        variants: dict[str, int] = {}
-        for key, value in given.items():
-            if not isinstance(key, str):
-                raise InputError(f"Input names are strings like 'node__port'; got {key!r}.")
-            if key in plan.aliases:
-                slots[plan.aliases[key]] = value
-            elif key.endswith("__" + SELECTED_VARIANT):
-                variants.update(self._variant_input(key[: -len(SELECTED_VARIANT) - 2], value))
-            elif key in self.graph and isinstance(value, dict):
-                for port, v in value.items():
-                    sub_slots, sub_variants = self.parse_inputs({self._nested_key(key, port): v})
-                    slots.update(sub_slots)
-                    variants.update(sub_variants)
-            else:
-                slots[self._bare_port(key)] = value
+    def parse_inputs(
+        self,
+        given: dict[str, Any],
+        *,
+        within: Collection[str] | None = None,
+        source: inputs.Source = inputs.CODE,
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        """Map user-given inputs to checked slot values and variant choices, or explain the
+        mistake (:class:`~daggr.inputs.UnknownInput`, :class:`~daggr.inputs.BadInputValue`).
+        ``within``: only these nodes' inputs; ``source``: code (trusted) or the wire."""
+        return inputs.parse(
+            self.graph,
+            self.input_table(),
+            given,
+            within=within,
+            source=source,
+            variant_of=self.variant,
+        )
+
+    def apply_inputs(
+        self, given: dict[str, Any], *, source: inputs.Source = inputs.CODE
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        """Check and set inputs as ``graph.run(**given)`` would, without running anything:
+        all of them or, when one is invalid, none. Returns what was set."""
+        slots, variants = self.parse_inputs(given, source=source)
+        if slots:
+            self.set_inputs(slots)
+        if variants:
+            self.set_variants(variants)
         return slots, variants
 
-    def _nested_key(self, node: str, port: str) -> str:
-        name = self.graph.resolve(node)
-        nid = self.graph.id_of(name)
-        if port == SELECTED_VARIANT:
-            return f"{nid}__{SELECTED_VARIANT}"
-        alias = f"{nid}__{port}"
-        keys = self.plan().variant_keys.get(name)
-        if keys and alias not in self.plan().aliases:
-            matches = [f"{k}__{port}" for k in keys if f"{k}__{port}" in self.plan().aliases]
-            if matches:
-                return matches[self.variant(name)] if len(matches) == len(keys) else matches[0]
-        return alias
-
-    def _variant_input(self, node: str, value: Any) -> dict[str, int]:
-        name = self.graph.resolve(node)
-        choice = self.graph.nodes[name]
-        if not isinstance(choice, ChoiceNode):
-            raise InputError(f"Node '{name}' is not a ChoiceNode; it has no variants to select.")
-        return {name: choice.variant_index(value)}
-
-    def _bare_port(self, key: str) -> str:
-        plan = self.plan()
-        matches = sorted(
-            {slot for alias, slot in plan.aliases.items() if alias.split("__", 1)[1] == key}
-        )
-        if len(matches) == 1:
-            return matches[0]
-        valid = self.valid_input_keys()
-        if len(matches) > 1:
-            raise InputError(
-                f"Input '{key}' is ambiguous: several nodes have it. Use one of: {listing(matches)}"
-            )
-        wired = self._wired_hint(key)
-        raise InputError(
-            f"Unknown input '{key}' for graph '{self.graph.name}'.{wired}"
-            f"{did_you_mean(key, valid)} Valid inputs: {listing(valid)}"
-        )
-
-    def _wired_hint(self, key: str) -> str:
-        node, sep, port = key.partition("__")
-        if not sep or node not in self.graph:
-            return ""
-        name = self.graph.resolve(node)
-        for edge in self.graph.in_edges(name):
-            if edge.target_port == port:
-                return f" '{name}.{port}' is wired from '{edge.source_node}.{edge.source_port}', so it is not a user input."
-        return ""
+    def reset_inputs(self, nodes: Collection[str]) -> None:
+        """Forget the inputs set for ``nodes``: they take their components' own values (a
+        function parameter without a component its default), choices their first variant."""
+        table = self.input_table()
+        defaults: dict[str, Any] = {}
+        with self._lock:
+            for entry in table.entries.values():
+                if entry.node in nodes:
+                    value = component_default(entry.component)
+                    if value is UNSET:
+                        self.inputs.pop(entry.slot, None)
+                    else:
+                        defaults[entry.slot] = value
+        if defaults:
+            self.set_inputs(defaults)
+        choices = {name: 0 for name in table.variant_keys.values() if name in nodes}
+        if choices:
+            self.set_variants(choices)
 
     # -- running ------------------------------------------------------------------------------------
     def start(
@@ -356,7 +357,7 @@ class Session:
                     node = payload.node
                     if payload.status == "cached":
                         if self.selected(node) is not payload.record:
-                            self.choose(node, payload.record)
+                            self.set_selection(node, payload.record)
                     else:
                         self._follow_latest(node)
             if listeners:
@@ -364,6 +365,15 @@ class Session:
                     listener(kind, payload)
 
         return Run(self, plan, members, set(names), force, snapshot, emit)
+
+
+def compiled_plan(graph: Graph) -> Plan:
+    """The graph's compiled plan, rebuilt only when the graph changes: one per graph,
+    whatever the number of sessions (visitors of a served app) on it."""
+    plan = graph._plan
+    if plan is None or plan.version != graph._version:
+        plan = graph._plan = Plan(graph)
+    return plan
 
 
 # -- node.test() ---------------------------------------------------------------------------------------

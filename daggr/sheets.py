@@ -29,7 +29,7 @@ class Sheets:
 
     @property
     def _store_sheets(self) -> Any:
-        return self._session.sheets
+        return self._session.sheet_store
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._store_sheets.names())

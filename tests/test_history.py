@@ -343,7 +343,7 @@ def test_one_user_cannot_see_another_users_sheets(monkeypatch):
     assert "private plans" not in bob.sheets and draft.history == []
     alice_sheet = alice.session.results.sheet_id
     with pytest.raises(PermissionError):
-        bob.session.sheets.open(alice_sheet)
+        bob.session.sheet_store.open(alice_sheet)
 
 
 # -- values -------------------------------------------------------------------------------------------

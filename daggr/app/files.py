@@ -17,12 +17,14 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
-from daggr.app.rest import CONTENT_ID
 from daggr.records import FileValue
 from daggr.store.codec import FileStore
+
+CONTENT_ID = re.compile(r"([0-9a-f]{64})(\.[A-Za-z0-9_-]{1,15})?")
 
 
 class AppFiles:
@@ -59,3 +61,21 @@ class AppFiles:
     def resolve(self, cid: str) -> FileValue | None:
         path = self.lookup(cid)
         return None if path is None else FileValue(os.fspath(path))
+
+    def urls(self, base: str) -> FileUrls:
+        """Where REST answers put files: URLs under ``base`` (``http://host:port``)."""
+        return FileUrls(self, base.rstrip("/"))
+
+
+class FileUrls:
+    """A :class:`daggr.values.FileSink`: files and bytes become ``/file/<content id>`` URLs."""
+
+    def __init__(self, files: AppFiles, base: str) -> None:
+        self._files, self._base = files, base
+
+    def file_url(self, path: str) -> str:
+        return f"{self._base}/file/{self._files.content_id(path)}"
+
+    def bytes_url(self, data: bytes, ext: str) -> str:
+        sha, _ = self._files.own.put_bytes(data, ext)
+        return f"{self._base}/file/{sha}{ext}"

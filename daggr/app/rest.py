@@ -1,8 +1,12 @@
 """The REST API's logic, independent of the web framework: ``/api/schema`` and
-``/api/call`` answers, input checking, and turning outputs into JSON.
+``/api/call`` answers.
 
-Bad input is always a 4xx :class:`ApiError` naming the problem and what is valid; only a
-node that fails while running gives a 5xx, naming the node.
+Inputs are checked by the session, as for ``graph.run()`` and the canvas (keys, values
+and files: :mod:`daggr.inputs`); this module checks only a request's shape (a JSON object
+with an ``inputs`` object, a subgraph id) and maps mistakes to HTTP statuses: an unknown
+or missing input is a 400, a bad value a 422, an upload over the limit a 413. Only a node
+that fails while running gives a 5xx, naming the node. Outputs become JSON through the
+value registry (:mod:`daggr.values`): media are file URLs.
 
 Example:
     >>> from daggr import FnNode, Graph, components as gr
@@ -14,42 +18,23 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import inspect
-import math
-import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from daggr.errors import DaggrError, did_you_mean, listing
+from daggr import values
+from daggr.errors import did_you_mean, listing
+from daggr.inputs import VARIANT_PORT, BadInputValue, Source, UnknownInput, UploadTooLarge
+from daggr.inputs import input_table as _input_table
 from daggr.nodes.choice import ChoiceNode
 from daggr.nodes.fn import FnNode
 from daggr.records import FileValue
-from daggr.widget.protocol import EDITABLE, MessageError, check_value
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
-    from daggr.runtime.plan import Plan
-    from daggr.store.codec import FileStore
-
-SELECTED = "___selected_variant"
-CONTENT_ID = re.compile(r"([0-9a-f]{64})(\.[A-Za-z0-9_-]{1,15})?")
-_DATA_URL = re.compile(r"data:[^,;]*(;[^,]*)?,", re.S)
-_MIME_EXT = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/webp": ".webp",
-    "image/gif": ".gif",
-    "audio/wav": ".wav",
-    "audio/x-wav": ".wav",
-    "audio/mpeg": ".mp3",
-    "video/mp4": ".mp4",
-    "text/plain": ".txt",
-    "application/pdf": ".pdf",
-}
+    from daggr.nodes.base import Node
+    from daggr.session import Session
 
 
 class ApiError(Exception):
@@ -80,15 +65,6 @@ def _subgraph_ids(graph: Graph) -> list[tuple[str, set[str]]]:
     return [(f"subgraph_{i}", g) for i, g in enumerate(groups)]
 
 
-def _owners(graph: Graph, plan: Plan) -> dict[str, str]:
-    """Input-key prefix (node id or variant key) -> node name."""
-    owners = {graph.id_of(n): n for n in graph.nodes}
-    for name, keys in plan.variant_keys.items():
-        for key in keys:
-            owners.setdefault(key, name)
-    return owners
-
-
 def _required(node: Any, port: str, component: Any) -> bool:
     """A function parameter without a default that nothing fills: no component, or a
     component without a value of its own (an empty Textbox(), File(), ...)."""
@@ -110,44 +86,24 @@ def _required(node: Any, port: str, component: Any) -> bool:
     )
 
 
-def plan_of(graph: Graph) -> Plan:
-    """The graph's compiled plan, rebuilt only when the graph changes."""
-    from daggr.runtime.plan import Plan
-
-    cached = graph.__dict__.get("_daggr_app_plan")
-    if cached is None or cached.version != graph._version:
-        cached = graph.__dict__["_daggr_app_plan"] = Plan(graph)
-    return cached
-
-
 def fields(graph: Graph) -> list[Field]:
     """Every user input of the graph, in execution order."""
-    plan = plan_of(graph)
-    owners = _owners(graph, plan)
+    from daggr.session import compiled_plan
+
+    plan = compiled_plan(graph)
     sub_of = {n: sid for sid, names in _subgraph_ids(graph) for n in names}
-    out = []
-    for alias, slot_id in plan.aliases.items():
-        prefix, _, port = alias.rpartition("__")
-        name = owners.get(prefix)
-        if name is None:
-            continue
-        node = graph.nodes[name]
-        target = node
-        if isinstance(node, ChoiceNode):
-            idx = plan.variant_keys[name].index(prefix) if prefix in plan.variant_keys[name] else 0
-            target = node.variants[idx]
-        component = plan.slots[slot_id].component
-        out.append(
-            Field(
-                alias,
-                name,
-                port,
-                slot_id,
-                component,
-                _required(target, port, component),
-                sub_of[name],
-            )
+    out = [
+        Field(
+            e.key,
+            e.node,
+            e.port,
+            e.slot,
+            e.component,
+            _required(e.owner, e.port, e.component),
+            sub_of[e.node],
         )
+        for e in _input_table(graph, plan).entries.values()
+    ]
     order = {n: i for i, n in enumerate(plan.order)}
     out.sort(key=lambda f: order[f.node])
     return out
@@ -187,8 +143,8 @@ def schema(graph: Graph) -> dict[str, Any]:
                 inputs.append(
                     {
                         "node": name,
-                        "port": "_selected_variant",
-                        "id": f"{graph.id_of(name)}{SELECTED}",
+                        "port": VARIANT_PORT,
+                        "id": f"{graph.id_of(name)}__{VARIANT_PORT}",
                         "type": "choice",
                         "required": False,
                         "choices": [v.name for v in node.variants],
@@ -233,21 +189,66 @@ def pick_subgraph(graph: Graph, subgraph: str | None) -> tuple[str, set[str]]:
     )
 
 
+@dataclass
+class Call:
+    """A checked ``/api/call``: the subgraph's nodes, the nodes to run, and the inputs."""
+
+    nodes: set[str]
+    targets: list[str]
+    slots: dict[str, Any]
+    variants: dict[str, int]
+
+
 def prepare_call(
-    graph: Graph,
+    session: Session,
     subgraph: str | None,
     body: Any,
     resolve_file: Callable[[str], FileValue | None],
-    files: FileStore,
-) -> tuple[list[str], dict[str, Any], list[str]]:
-    """Check a call's body; return (target nodes, inputs for ``session.run``, the
-    optional inputs left unset). Raises :class:`ApiError` for any bad input."""
+) -> Call:
+    """Check a call's body with the session's own input checks. Raises
+    :class:`ApiError` for any bad input; changes nothing."""
+    graph = session.graph
     sid, names = pick_subgraph(graph, subgraph)
+    given = _given_inputs(body)
+    source = Source(wire=True, resolve_file=resolve_file)
+    try:
+        slots, variants = session.parse_inputs(given, within=names, source=source)
+    except UnknownInput as exc:
+        raise ApiError(400, str(exc), input=exc.key, valid=exc.valid) from None
+    except UploadTooLarge as exc:
+        raise ApiError(413, str(exc), node=exc.node, input=exc.key) from None
+    except BadInputValue as exc:
+        raise ApiError(422, str(exc), node=exc.node, input=exc.key, valid=exc.valid) from None
+    mine = [f for f in fields(graph) if f.subgraph == sid]
+    missing = [f for f in mine if f.required and slots.get(f.slot) is None]
+    if missing:
+        raise ApiError(
+            400,
+            f"Missing required input(s) {listing(f.id for f in missing)}.",
+            missing=[f.id for f in missing],
+            node=missing[0].node,
+            valid=session.input_table().valid(names),
+        )
+    targets = [n.name for n in graph.get_output_nodes() if n.name in names]
+    return Call(names, targets, slots, variants)
+
+
+def apply_call(session: Session, call: Call) -> None:
+    """Make the call's inputs the session's. Inputs it leaves out take their components'
+    own values, not what an earlier call sent: an API call means the same thing whatever
+    this visitor did before."""
+    session.reset_inputs(call.nodes)
+    if call.slots:
+        session.set_inputs(call.slots)
+    if call.variants:
+        session.set_variants(call.variants)
+
+
+def _given_inputs(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(
             400, 'The request body must be a JSON object like {"inputs": {"node__port": value}}.'
         )
-    given = body.get("inputs", {})
     unknown_keys = [k for k in body if k != "inputs"]
     if unknown_keys:
         raise ApiError(
@@ -256,144 +257,12 @@ def prepare_call(
             'send {"inputs": {...}}.',
             valid=["inputs"],
         )
+    given = body.get("inputs", {})
     if not isinstance(given, dict):
         raise ApiError(
             400, f'"inputs" must be an object of input id -> value, got {type(given).__name__}.'
         )
-    mine = {f.id: f for f in fields(graph) if f.subgraph == sid}
-    choices = {
-        f"{graph.id_of(n)}{SELECTED}": n for n in names if isinstance(graph.nodes[n], ChoiceNode)
-    }
-    valid = [*mine, *choices]
-    inputs: dict[str, Any] = {}
-    for key, value in given.items():
-        if key in choices:
-            choice = graph.nodes[choices[key]]
-            try:
-                choice.variant_index(value)
-            except DaggrError as exc:
-                raise ApiError(
-                    422,
-                    str(exc),
-                    node=choice.name,
-                    input=key,
-                    valid=[v.name for v in choice.variants],
-                ) from None
-            inputs[key] = value
-            continue
-        field = mine.get(key)
-        if field is None:
-            raise ApiError(
-                400,
-                f"Unknown input '{key}' for subgraph '{sid}'."
-                f"{did_you_mean(key, valid)} Valid inputs: {listing(valid)}",
-                input=key,
-                valid=valid,
-            )
-        inputs[key] = _check(field, value, resolve_file, files)
-    missing = [
-        f.id for f in mine.values() if f.required and (f.id not in inputs or inputs[f.id] is None)
-    ]
-    if missing:
-        raise ApiError(
-            400,
-            f"Missing required input(s) {listing(missing)}.",
-            missing=missing,
-            node=mine[missing[0]].node,
-            valid=valid,
-        )
-    # Absent inputs use the components' own values, not what an earlier call sent: an
-    # API call means the same thing whatever this visitor did before.
-    for f in mine.values():
-        if f.id not in inputs and f.component is not None:
-            from daggr.runtime.plan import UNSET, component_default
-
-            default = component_default(f.component)
-            if default is not UNSET:
-                inputs[f.id] = default
-    for key in choices:
-        inputs.setdefault(key, 0)  # like inputs: an unnamed choice is the first variant
-    unset = [f.slot for f in mine.values() if f.id not in inputs and f.component is None]
-    targets = [n.name for n in graph.get_output_nodes() if n.name in names]
-    return targets, inputs, unset
-
-
-def _check(
-    field: Field, value: Any, resolve_file: Callable[[str], FileValue | None], files: FileStore
-) -> Any:
-    component = field.component
-    if component is None:
-        return value
-    kind = component.kind
-    if getattr(component, "is_file", False):
-        return _file_input(field, value, resolve_file, files)
-    if kind in EDITABLE:
-        try:
-            return check_value(component.to_dict(), value, field.id)
-        except MessageError as exc:
-            raise ApiError(422, str(exc), node=field.node, input=field.id) from None
-    return value
-
-
-def _file_input(
-    field: Field, value: Any, resolve_file: Callable[[str], FileValue | None], files: FileStore
-) -> Any:
-    # A path sent by a remote caller would make the server read its own files, so file
-    # inputs are uploads (data: URLs) or files the server itself produced (/file/<id>).
-    hint = (
-        "File inputs take a data: URL (data:image/png;base64,...) or a /file/<id> URL "
-        "returned by an earlier call."
-    )
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ApiError(
-            422, f"'{field.id}' is a file input. {hint}", node=field.node, input=field.id
-        )
-    if value.startswith("data:"):
-        m = _DATA_URL.match(value)
-        if not m:
-            raise ApiError(
-                422, f"'{field.id}': malformed data: URL. {hint}", node=field.node, input=field.id
-            )
-        mime = value[5 : m.end() - 1].split(";")[0]
-        payload = value[m.end() :]
-        from daggr.widget.media import max_upload_bytes
-
-        limit = max_upload_bytes()  # the canvas's limit, for uploads over REST too
-        if len(payload) * 3 // 4 > limit:
-            raise ApiError(
-                413,
-                f"'{field.id}': the upload is about {len(payload) * 3 / 4 / 2**20:.1f} MB; "
-                f"uploads are limited to {limit / 2**20:g} MB (DAGGR_MAX_UPLOAD_MB).",
-                node=field.node,
-                input=field.id,
-            )
-        try:
-            data = (
-                base64.b64decode(payload, validate=True)
-                if ";base64" in (m.group(1) or "")
-                else payload.encode()
-            )
-        except (binascii.Error, ValueError):
-            raise ApiError(
-                422,
-                f"'{field.id}': the data: URL is not valid base64.",
-                node=field.node,
-                input=field.id,
-            ) from None
-        sha, _ = files.put_bytes(data, _MIME_EXT.get(mime, ".bin"))
-        return FileValue(str(files.path(sha, _MIME_EXT.get(mime, ".bin"))))
-    ref = value.rsplit("/file/", 1)[-1] if "/file/" in value else None
-    found = resolve_file(ref) if ref else None
-    if found is None:
-        raise ApiError(
-            422,
-            f"'{field.id}' got {value[:80]!r}, which is not a file this server produced. {hint}",
-            node=field.node,
-            input=field.id,
-        )
-    return found
+    return given
 
 
 def node_failure(result: Any) -> ApiError | None:
@@ -407,51 +276,7 @@ def node_failure(result: Any) -> ApiError | None:
 
 
 # -- outputs -----------------------------------------------------------------------------
-def mark_files(node: Any, outputs: dict[str, Any]) -> dict[str, Any]:
-    """Outputs with path strings on file components (Image, File, Gallery...) as FileValues,
-    so that they are served as downloads."""
-    out = dict(outputs)
-    for port, value in outputs.items():
-        component = node._output_components.get(port)
-        if getattr(component, "is_file", False):
-            out[port] = _as_file(value)
-    return out
-
-
-def _as_file(value: Any) -> Any:
-    if type(value) is str and os.path.isfile(value):
-        return FileValue(value)
-    if isinstance(value, (list, tuple)):
-        return [_as_file(v) for v in value]
-    return value
-
-
-def to_json(value: Any, file_url: Callable[[str], str], files: FileStore) -> Any:
-    """A JSON-safe copy of a node output: files become download URLs (by content id)."""
-    t = type(value)
-    if value is None or t in (str, int, bool):
-        return value
-    if t is FileValue:
-        return file_url(str(value))
-    if t is float:
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return {str(k): to_json(v, file_url, files) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v, file_url, files) for v in value]
-    if isinstance(value, bytes):
-        sha, _ = files.put_bytes(value, ".bin")
-        return file_url(str(files.path(sha, ".bin")))
-    if hasattr(value, "save") and hasattr(value, "mode"):  # a PIL image
-        import io
-
-        buf = io.BytesIO()
-        value.save(buf, format="PNG")
-        sha, _ = files.put_bytes(buf.getvalue(), ".png")
-        return file_url(str(files.path(sha, ".png")))
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return to_json(value.tolist(), file_url, files)
-    for base in (bool, int, float, str):  # subclasses such as enums and numpy-free floats
-        if isinstance(value, base):
-            return to_json(base(value), file_url, files)
-    return {"type": t.__name__, "repr": repr(value)[:1000]}
+def outputs_json(node: Node, outputs: dict[str, Any], sink: values.FileSink) -> dict[str, Any]:
+    """A node's outputs as JSON, as its components show them (media as file URLs)."""
+    components = node._output_components
+    return {str(p): values.to_rest(v, components.get(p), sink) for p, v in outputs.items()}

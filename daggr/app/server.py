@@ -31,6 +31,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from daggr import values
 from daggr.app import rest
 from daggr.app.canvas_socket import serve_socket
 from daggr.app.files import AppFiles
@@ -40,6 +41,7 @@ from daggr.errors import DaggrError
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
+    from daggr.session import Session
 
 _PARTITIONED = "partitioned" in inspect.signature(Response.set_cookie).parameters
 WIDGET_STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -176,7 +178,7 @@ def create_app(
     async def sheets(request: Request) -> Response:
         user, fresh = identify(request)
         session = state.session(user)
-        rows = await run_in_threadpool(session.sheets.list)
+        rows = await run_in_threadpool(session.sheet_store.list)
         data = {
             "user": user,
             "current": session.results.sheet_id,
@@ -239,28 +241,21 @@ def _run_call(
     files: AppFiles,
     base: str,
 ) -> dict[str, Any]:
-    graph = state.graph
     session = state.session(user)
     # One call at a time per visitor: a call's inputs must be the ones its run snapshots.
     with lock:
-        targets, inputs, unset = rest.prepare_call(graph, subgraph, body, files.resolve, files.own)
-        with session._lock:
-            for slot in unset:
-                session.inputs.pop(slot, None)
+        call = rest.prepare_call(session, subgraph, body, files.resolve)
+        rest.apply_call(session, call)
         try:
-            result = session.run(*targets, inputs=inputs, progress=False)
+            result = session.run(*call.targets, progress=False)
         except DaggrError as exc:
             raise rest.ApiError(400, str(exc)) from None
     failure = rest.node_failure(result)
     if failure is not None:
         raise failure
-
-    def url(path: str) -> str:
-        return f"{base}/file/{files.content_id(path)}"
-
-    outputs = {
-        t: rest.to_json(rest.mark_files(graph.nodes[t], result[t]), url, files.own) for t in targets
-    }
+    urls = files.urls(base)
+    nodes = session.graph.nodes
+    outputs = {t: rest.outputs_json(nodes[t], result[t], urls) for t in call.targets}
     return {"outputs": outputs, "sheet_id": session.results.sheet_id}
 
 
@@ -273,30 +268,28 @@ def _sheet_json(info: Any) -> dict[str, Any]:
     }
 
 
-def _sheet_state(session: Any, sheet_id: str, files: AppFiles, base: str) -> dict[str, Any]:
+def _sheet_state(session: Session, sheet_id: str, files: AppFiles, base: str) -> dict[str, Any]:
     from daggr.store import SheetAccessError, SheetNotFoundError
 
     try:
-        info = session.sheets.get(sheet_id)
-        sheet = session.sheets.open(info.id)
+        info = session.sheet_store.get(sheet_id)
+        sheet = session.sheet_store.open(info.id)
     except (SheetAccessError, SheetNotFoundError):
         # Another user's sheet answers like a missing one: ids must not be probeable.
         raise rest.ApiError(404, f"Sheet {sheet_id!r} not found among your sheets.") from None
-
-    def url(path: str) -> str:
-        return f"{base.rstrip('/')}/file/{files.content_id(path)}"
-
+    urls = files.urls(base)
     results = {}
-    for name in session.graph.nodes:
+    for name, node in session.graph.nodes.items():
         record = sheet.latest(name)
         if record is not None:
             results[name] = {
                 "count": sheet.count(name),
                 "status": record.status,
-                "outputs": rest.to_json(record.outputs, url, files.own),
+                "outputs": rest.outputs_json(node, record.outputs, urls),
             }
-    return {
-        "sheet": _sheet_json(info),
-        "inputs": rest.to_json(sheet.get_inputs(), url, files.own),
-        "results": results,
+    slots = session.plan().slots
+    inputs = {
+        slot: values.to_rest(v, getattr(slots.get(slot), "component", None), urls)
+        for slot, v in sheet.get_inputs().items()
     }
+    return {"sheet": _sheet_json(info), "inputs": inputs, "results": results}

@@ -1,7 +1,8 @@
 """The served graph (swappable by hot reload) and one session per visitor.
 
-Every visitor works in their own :class:`~daggr.session.Session` (their own sheets in
-the shared store), so a served graph never mixes two users' inputs or results.
+Every visitor works in their own :class:`~daggr.session.Session` on the served graph
+(their own sheets in the shared store), so a served graph never mixes two users' inputs
+or results. Views (the canvas, REST answers) are built on that session.
 
 Example:
     >>> from daggr import FnNode, Graph
@@ -10,8 +11,8 @@ Example:
     >>> a is state.session("anon-a"), a.user, a.results.sheet_id != b.results.sheet_id
     (True, 'anon-a', True)
     >>> _ = a.run(progress=False)
-    >>> a.graph.history("one")[0].outputs, len(b.graph.history("one"))
-    ({'output': 1}, 0)
+    >>> a.history("one")[0].outputs, len(b.history("one")), a.graph is b.graph
+    ({'output': 1}, 0, True)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
@@ -27,45 +28,6 @@ if TYPE_CHECKING:
     from daggr.store import Store
 
 MAX_SESSIONS = 512  # visitors kept in memory; older ones reopen their sheets from the store
-
-
-class UserGraph:
-    """The graph as one visitor sees it: the same nodes and edges, but ``session`` is the
-    visitor's own. Graph methods run against this view (so ``view.staleness()`` or
-    ``view.history(...)`` read the visitor's sheet); everything else is the graph's.
-
-    Canvas, bridge and provenance all reach the session through ``graph.session``, so
-    this one indirection gives every visitor the notebook's logic on their own sheets.
-    """
-
-    def __init__(self, graph: Graph) -> None:
-        self.__dict__["_graph"] = graph
-        self.__dict__["session"] = None
-
-    def __getattr__(self, name: str) -> Any:
-        graph = self.__dict__["_graph"]
-        attr = getattr(type(graph), name, None)
-        if attr is not None and hasattr(attr, "__get__") and not name.startswith("__"):
-            return attr.__get__(self, type(graph))
-        return getattr(graph, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self.__dict__["_graph"], name, value)
-
-    def __iter__(self) -> Any:
-        return iter(self.__dict__["_graph"])
-
-    def __len__(self) -> int:
-        return len(self.__dict__["_graph"])
-
-    def __contains__(self, item: object) -> bool:
-        return item in self.__dict__["_graph"]
-
-    def __getitem__(self, name: str) -> Any:
-        return self.__dict__["_graph"][name]
-
-    def __repr__(self) -> str:
-        return repr(self.__dict__["_graph"])
 
 
 class AppState:
@@ -95,9 +57,7 @@ class AppState:
                 session = self._sessions.get(user)
             if session is not None:
                 return session
-            view = UserGraph(self.graph)
-            session = Session(view, store=self.store, user=user)  # type: ignore[arg-type]
-            view.__dict__["session"] = session
+            session = Session(self.graph, store=self.store, user=user)
             with self._lock:
                 self._sessions[user] = session
                 while len(self._sessions) > MAX_SESSIONS:

@@ -79,12 +79,11 @@ def open_canvas(
     push: Callable[[dict[str, Any], list[bytes]], None],
     height: int = 640,
 ) -> tuple[Canvas, SocketComm]:
-    """A Canvas on ``session`` (whose ``graph`` is the visitor's
-    :class:`~daggr.app.state.UserGraph`) sending its messages to ``push``."""
+    """A Canvas on ``session`` (one visitor's) sending its messages to ``push``."""
     from daggr.widget.canvas import Canvas
 
     comm = SocketComm(push)
-    canvas = Canvas(session.graph, height=height, comm=comm)
+    canvas = Canvas(session, height=height, comm=comm)
     return canvas, comm
 
 

@@ -1,15 +1,15 @@
-"""Everything the canvas asks of the graph's session, in one module.
+"""Everything the canvas asks of its session, in one module.
 
-The session API grows (history, selection, sheets, staleness from the store); the canvas
-only talks to it here, so those features plug in by changing the functions below:
-:func:`node_state` says what a card shows for a node, :func:`finished_patch` what
-changes when a node finishes, :func:`start_run` / :func:`set_inputs` what the canvas's
-buttons and fields do.
+The canvas is a view of a :class:`~daggr.session.Session` (a notebook's, or one web
+visitor's) and only talks to it here: :func:`node_state` says what a card shows for a
+node, :func:`finished_patch` what changes when a node finishes, :func:`start_run` /
+:func:`set_inputs` what the canvas's buttons and fields do. Values are shown through the
+value registry (:mod:`daggr.values`), as everywhere else.
 
 Example:
     >>> from daggr import FnNode, Graph
     >>> g = Graph("demo", nodes=[FnNode(lambda: 1, name="one")], persist_key=False)
-    >>> topology(g)["nodes"][0]["kind"], node_state(g.session, "one")["status"]
+    >>> topology(g.session)["nodes"][0]["kind"], node_state(g.session, "one")["status"]
     ('FN', 'idle')
 """
 
@@ -20,11 +20,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from daggr import values
 from daggr.errors import DaggrError
+from daggr.inputs import WIRE, Upload
 from daggr.nodes.choice import ChoiceNode
-from daggr.records import FileValue
-from daggr.widget import media
-from daggr.widget.preview import preview, previews
 from daggr.widget.protocol import EDITABLE
 
 if TYPE_CHECKING:
@@ -50,9 +49,10 @@ _KEEP_PREVIEW = ("skipped", "cancelled")
 
 
 # -- topology (changes when the graph does) ------------------------------------------------
-def topology(graph: Graph) -> dict[str, Any]:
+def topology(session: Session) -> dict[str, Any]:
     """Nodes, ports, editable fields and edges, keyed by node id, in execution order."""
-    plan = graph.session.plan()
+    graph = session.graph
+    plan = session.plan()
     nodes = []
     for name in graph.get_execution_order():
         node = graph.nodes[name]
@@ -110,7 +110,7 @@ def media_fields(topo: dict[str, Any]) -> dict[str, dict[str, Any]]:
         f["key"]: f["component"]
         for n in topo["nodes"]
         for f in n["fields"]
-        if f["component"].get("kind") in media.MEDIA_KINDS
+        if f["component"].get("kind") in values.FILE_KINDS
     }
 
 
@@ -212,7 +212,7 @@ def record_state(
         "status": "ok" if record.ok else "error",
         "duration": round(record.duration, 4),
         "error": record.error,
-        "preview": previews(record.outputs) if record.ok or record.items else None,
+        "preview": _previews(record.outputs, node) if record.ok or record.items else None,
         "rid": record.id,
         "items": _items(record.items, record.outputs),
         "lists": _lists(record, node),
@@ -222,12 +222,12 @@ def record_state(
 def _items(items: list[dict[str, Any]] | None, outputs: dict[str, Any]) -> dict[str, Any] | None:
     if not items:
         return None
-    values = next(iter(outputs.values()), None)
+    column = next(iter(outputs.values()), None)  # one value per item
     rows = []
     for i, meta in enumerate(items[:MAX_ITEMS_SHOWN]):
         status = meta.get("status", "ok")
-        if status == "ok" and isinstance(values, list) and i < len(values):
-            p = preview(values[i])
+        if status == "ok" and isinstance(column, list) and i < len(column):
+            p = values.preview(column[i])
             text = p.get("text") or p.get("name") or p.get("type", "")
         else:
             text = meta.get("error") or status
@@ -262,7 +262,7 @@ def _lists(record: ResultRecord, node: Node | None) -> dict[str, Any] | None:
                     v = v[: MAX_LIST_TEXT - 1] + "…"
                     clipped.append([i, f])
                 elif not _mirrorable_small(v):
-                    v = str(preview(v).get("text") or type(v).__name__)[:ITEM_TEXT]
+                    v = str(values.preview(v).get("text") or type(v).__name__)[:ITEM_TEXT]
                     clipped.append([i, f])
                 row[f] = v
             rows.append(row)
@@ -297,7 +297,7 @@ def node_state(
         state["variant"] = session.variant(name)
     state.update(_history(session, name))
     if stale is None:
-        stale = session.graph.staleness()
+        stale = session.staleness()
     state.update(_freshness(session.graph, stale, name))
     return state
 
@@ -308,7 +308,7 @@ def node_states(
     """Every node's state; ``shown`` (node id -> result id on its card) lets a refresh
     skip the previews of results already on display."""
     graph = session.graph
-    stale = graph.staleness()
+    stale = session.staleness()
     shown = shown or {}
     return {
         graph.id_of(n): node_state(session, n, stale, shown.get(graph.id_of(n)))
@@ -368,16 +368,17 @@ def finished_patch(session: Session, outcome: NodeOutcome) -> dict[str, Any]:
         "error": None if outcome.ok else (outcome.message or outcome.status),
     }
     record = outcome.record
+    node = session.graph.nodes.get(outcome.node)
     if outcome.ok:
-        patch["preview"] = previews(outcome.outputs)
+        patch["preview"] = _previews(outcome.outputs, node)
     elif record is not None and record.items:
-        patch["preview"] = previews(record.outputs)
+        patch["preview"] = _previews(record.outputs, node)
     elif outcome.status not in _KEEP_PREVIEW:
         patch["preview"] = None
     if record is not None:
         patch["rid"] = record.id
         patch["items"] = _items(record.items, record.outputs)
-        patch["lists"] = _lists(record, session.graph.nodes.get(outcome.node))
+        patch["lists"] = _lists(record, node)
     if outcome.ok:
         # It just ran on its upstream's selected results with the current inputs: fresh.
         # The run's end reconciles every node with graph.staleness() (bridge.node_states).
@@ -419,7 +420,7 @@ def input_values(session: Session, fields: dict[str, dict[str, Any]]) -> dict[st
     from daggr.runtime.plan import UNSET, component_default
 
     plan = session.plan()
-    values: dict[str, Any] = {}
+    current: dict[str, Any] = {}
     for key in fields:
         slot = plan.aliases.get(key)
         if slot is None:
@@ -431,8 +432,8 @@ def input_values(session: Session, fields: dict[str, dict[str, Any]]) -> dict[st
             if value is UNSET:
                 continue
         if _mirrorable(value):
-            values[key] = value
-    return values
+            current[key] = value
+    return current
 
 
 def _mirrorable(value: Any) -> bool:
@@ -442,12 +443,11 @@ def _mirrorable(value: Any) -> bool:
         return False
 
 
-def set_inputs(session: Session, values: dict[str, Any]) -> None:
-    """Set inputs as ``graph.run(**values)`` would, without running anything: all of them
-    or, when one is invalid, none."""
-    slots, _ = session.parse_inputs(values)
+def set_inputs(session: Session, given: dict[str, Any]) -> None:
+    """Set inputs as ``graph.run(**given)`` would, without running anything: all of them
+    or, when one is invalid, none (the session checks keys and values)."""
     # Saved with the sheet, so a reload or a sheet switch finds the value again.
-    session.set_inputs(slots)
+    session.apply_inputs(given, source=WIRE)
 
 
 # -- ItemList edits ---------------------------------------------------------------------------
@@ -482,11 +482,11 @@ def edit_items(
 
 # -- history, variants ---------------------------------------------------------------------------
 def select(session: Session, name: str, index: int) -> None:
-    """Show result ``index`` of a node: restores its inputs and cascades (graph.select)."""
+    """Show result ``index`` of a node: restores its inputs and cascades (session.select)."""
     count = session.results.count(name)
     if not -count <= index < count:
         raise DaggrError(f"Node '{name}' has {count} result(s); index {index} is out of range.")
-    session.graph.select(name, index)
+    session.select(name, index)
 
 
 def set_variant(session: Session, name: str, index: int) -> None:
@@ -503,12 +503,12 @@ def set_variant(session: Session, name: str, index: int) -> None:
 # -- sheets and viewport -------------------------------------------------------------------------
 def sheets_info(session: Session) -> dict[str, Any]:
     """The title bar's sheet menu: current sheet name and all names (most recent first)."""
-    return {"current": session.sheet, "names": list(session.graph.sheets)}
+    return {"current": session.sheet, "names": list(session.sheets)}
 
 
 def sheet_action(session: Session, action: str, name: str | None, new_name: str | None) -> None:
     """new / switch / rename / delete a sheet, as ``graph.sheets`` does."""
-    sheets = session.graph.sheets
+    sheets = session.sheets
     try:
         if action == "new":
             sheets.new(name or None)
@@ -543,12 +543,12 @@ def fetch_result(
     browser, never a result of another sheet or graph."""
     record = session.results.by_id(result_id)
     if record is None or record.node not in session.graph.nodes:
-        raise media.MediaError(f"No result {result_id!r} on this sheet.")
+        raise values.DisplayError(f"No result {result_id!r} on this sheet.")
     if port not in record.outputs:
-        raise media.MediaError(
+        raise values.DisplayError(
             f"Result of '{record.node}' has no output {port!r}; outputs: {sorted(record.outputs)}."
         )
-    return _value_bytes(record.outputs[port], item, kind, file_kind=kind in media.MEDIA_KINDS)
+    return values.encode(record.outputs[port], kind, item)
 
 
 def fetch_input(
@@ -557,34 +557,37 @@ def fetch_input(
     """Bytes of the current value of a file input (what was uploaded or set from code)."""
     slot = session.plan().aliases.get(key)
     if slot is None or slot not in session.inputs:
-        raise media.MediaError(f"Input {key!r} has no value to show.")
-    return _value_bytes(session.inputs[slot], item, kind, file_kind=True)
+        raise values.DisplayError(f"Input {key!r} has no value to show.")
+    return values.encode(session.inputs[slot], kind, item)
 
 
-def _value_bytes(
-    value: Any, item: int | None, kind: str | None, file_kind: bool
-) -> tuple[bytes, str, str]:
-    if item is not None:
-        if not isinstance(value, (list, tuple)) or not -len(value) <= item < len(value):
-            raise media.MediaError(f"No item {item} in this value.")
-        value = value[item]
-        if isinstance(value, (list, tuple)) and value and kind == "gallery":
-            value = value[0]  # a gallery (image, caption) pair
-    # A plain string counts as a file only where the component is a file component: text
-    # output such as "README.md" is never read from disk.
-    if isinstance(value, FileValue) or (file_kind and isinstance(value, str)):
-        data, mime = media.read_file(value)
-        return data, mime, value.rsplit("/", 1)[-1]
-    data, mime = media.encode_value(value, kind)
-    return data, mime, ""
+def upload(session: Session, key: str, data: bytes, filename: str) -> None:
+    """Save uploaded bytes as a file and make it the input's value (a FileValue path, or a
+    list of one for a gallery or a multiple-file input)."""
+    session.apply_inputs({key: Upload(data, filename)}, source=WIRE)
 
 
-def upload(session: Session, key: str, data: bytes, filename: str, many: bool) -> FileValue:
-    """Save uploaded bytes as a file and make it the input's value (a FileValue path)."""
-    path = media.save_upload(data, filename)
-    value: Any = [path] if many else path
-    set_inputs(session, {key: value})
-    return path
+def thumbnails(
+    session: Session, states: dict[str, dict[str, Any]], kinds: dict[tuple[str, str], Any]
+) -> dict[str, dict[str, bytes]]:
+    """Small PNGs of the pictures the cards show (node id -> port -> PNG), for the static
+    drawing. ``kinds``: (node id, port) -> the output's component kind."""
+    out: dict[str, dict[str, bytes]] = {}
+    for nid, state in states.items():
+        shown = state.get("preview") or {}
+        record = session.results.by_id(state["rid"]) if state.get("rid") and shown else None
+        if record is None or not record.ok:
+            continue
+        for port, p in shown.items():
+            if p.get("type") in ("image", "file") and port in record.outputs:
+                png = values.thumbnail(record.outputs[port], kinds.get((nid, port)))
+                if png is not None:
+                    out.setdefault(nid, {})[port] = png
+    return out
+
+
+def _previews(outputs: dict[str, Any], node: Node | None) -> dict[str, Any]:
+    return values.previews(outputs, node._output_components if node is not None else None)
 
 
 # -- runs -------------------------------------------------------------------------------------

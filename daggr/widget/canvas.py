@@ -22,8 +22,8 @@ import anywidget
 import traitlets
 
 from daggr.errors import DaggrError
+from daggr.values import DisplayError
 from daggr.widget import bridge
-from daggr.widget.media import MediaError
 from daggr.widget.protocol import (
     MessageError,
     error_message,
@@ -38,6 +38,7 @@ from daggr.widget.svg import render_svg
 if TYPE_CHECKING:
     from daggr.graph import Graph
     from daggr.runtime.result import RunHandle
+    from daggr.session import Session
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 COALESCE_S = 0.016  # node-state deltas closer together than this go out as one message
@@ -64,7 +65,8 @@ class Canvas(anywidget.AnyWidget):
     runs started from code (``graph.run()``) update every open canvas live.
 
     Args:
-        graph: the graph to show; the canvas follows ``graph.session``.
+        source: the session to show (one web visitor's, say), or a graph: its own
+            session (``graph.session``) is shown.
         height: the canvas height in pixels.
 
     Example:
@@ -86,9 +88,11 @@ class Canvas(anywidget.AnyWidget):
     sheets = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(520).tag(sync=True)
 
-    def __init__(self, graph: Graph, *, height: int = 520, **kwargs: Any) -> None:
-        self.graph = graph
-        self.session = graph.session
+    def __init__(self, source: Graph | Session, *, height: int = 520, **kwargs: Any) -> None:
+        from daggr.graph import Graph
+
+        self.session = source.session if isinstance(source, Graph) else source
+        self.graph = self.session.graph
         self._lock = threading.RLock()
         self._quiet = threading.local()
         self._handling = threading.local()  # set while a front-end request is handled
@@ -98,7 +102,7 @@ class Canvas(anywidget.AnyWidget):
         self._pending: dict[str, dict[str, Any]] | None = None
         self._last_push = 0.0
         self._burst: list[dict[str, Any]] = []  # edit_items marked "more", not yet applied
-        topo = bridge.topology(graph)
+        topo = bridge.topology(self.session)
         self._adopt(topo)
         super().__init__(
             topology=topo,
@@ -133,8 +137,9 @@ class Canvas(anywidget.AnyWidget):
 
     def static_html(self) -> str:
         """The graph as static SVG (what a notebook shows where widgets cannot render)."""
+        pictures = bridge.thumbnails(self.session, self.node_state, self._kinds)
         return render_svg(
-            self.topology, self.node_state, self.inputs, self.viewport.get("positions")
+            self.topology, self.node_state, self.inputs, self.viewport.get("positions"), pictures
         )
 
     # -- quiet trait updates -----------------------------------------------------------------
@@ -207,7 +212,7 @@ class Canvas(anywidget.AnyWidget):
         if bridge.graph_version(self.graph) == self._version:
             return
         with self._lock:
-            topo = bridge.topology(self.graph)
+            topo = bridge.topology(self.session)
             self._adopt(topo)
             with self.hold_sync():
                 self.topology = topo
@@ -281,7 +286,7 @@ class Canvas(anywidget.AnyWidget):
     def _on_message(self, _widget: Any, content: Any, buffers: Any) -> None:
         self._refresh_topology()
         try:
-            req = parse_request(content, self._names, self._fields, self._media, self._lists)
+            req = parse_request(content, self._names, self._media, self._lists)
             req["buffers"] = list(buffers or [])
         except MessageError as exc:
             kind = content.get("type") if isinstance(content, dict) else None
@@ -335,16 +340,19 @@ class Canvas(anywidget.AnyWidget):
         self._apply_inputs({req["key"]: req["value"]})
 
     def _apply_inputs(self, values: dict[str, Any]) -> None:
+        shown = {k: self._fields[k] for k in values if k in self._fields}
         try:
             bridge.set_inputs(self.session, values)
         except DaggrError:
             # Put the front end back on the kernel's values before reporting the error.
-            current = bridge.input_values(self.session, {k: self._fields[k] for k in values})
+            current = bridge.input_values(self.session, shown)
             if current:
                 self._push_inputs(current)
             raise
+        # The front end shows what it sent already; other fields sharing an input follow.
         with self._lock, self._quietly("inputs"):
-            self.inputs = {**self.inputs, **values}
+            self.inputs = {**self.inputs, **{k: values[k] for k in shown}}
+        self._sync_inputs()
         self._reconcile()
 
     # A burst of item edits becomes ONE history row: the front end debounces edits per
@@ -422,7 +430,7 @@ class Canvas(anywidget.AnyWidget):
                 data, mime, name = bridge.fetch_result(
                     self.session, req["result"], req["port"], req["item"], kind
                 )
-        except MediaError as exc:
+        except DisplayError as exc:
             self.send(fetch_error_message(rid, str(exc)))
             return
         self.send(fetched_message(rid, mime, name), buffers=[data])
@@ -435,14 +443,6 @@ class Canvas(anywidget.AnyWidget):
         buffers = req["buffers"]
         if len(buffers) != 1:
             raise MessageError(f"An upload carries one binary buffer, got {len(buffers)}.")
-        data = bytes(buffers[0])
-        component = self._media[req["key"]]
-        many = component.get("kind") == "gallery" or (
-            (component.get("props") or {}).get("file_count") in ("multiple", "directory")
-        )
-        try:
-            bridge.upload(self.session, req["key"], data, req["name"], many)
-        except MediaError as exc:
-            raise DaggrError(str(exc)) from exc
+        bridge.upload(self.session, req["key"], bytes(buffers[0]), req["name"])
         self._sync_inputs(force=(req["key"],))
         self._reconcile()

@@ -1,7 +1,9 @@
 """Messages between the canvas and the kernel (mirrored by ``js/src/protocol.ts``).
 
 Front end -> kernel (requests; each is validated and answered with an ``error`` message
-when malformed, leaving every state untouched)::
+when malformed, leaving every state untouched). This module checks a request's shape;
+input keys and values are checked by the session (:mod:`daggr.inputs`), as for
+``graph.run()`` and the REST API::
 
     {"type": "run", "node": id, "mode": "to_here" | "step", "inputs"?: {key: value}}
     {"type": "stop", "node": id}
@@ -28,18 +30,18 @@ Kernel -> front end (deltas; their size does not depend on the graph's)::
     {"type": "fetched", "id": str, "error": str}
 
 Example:
-    >>> parse_request({"type": "run", "node": "b", "mode": "step"}, {"b": "b"}, {})
+    >>> parse_request({"type": "run", "node": "b", "mode": "step"}, {"b": "b"})
     {'type': 'run', 'node': 'b', 'mode': 'step', 'inputs': {}}
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from daggr.errors import DaggrError, did_you_mean, listing
+from daggr.inputs import BadInputValue, check_value
 
 RUN_MODES = ("to_here", "step")
 REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
@@ -72,8 +74,6 @@ EDITABLE = (
     "code",
     "dataframe",
 )
-MAX_JSON = 1_000_000  # bytes of a JSON / table value sent from the canvas
-MAX_TEXT = 1_000_000  # characters in one text input
 MAX_COORD = 1e7
 ZOOM_RANGE = (0.05, 10.0)
 
@@ -82,31 +82,26 @@ class MessageError(DaggrError, ValueError):
     """A message from the canvas that the kernel cannot accept."""
 
 
-def _input_key(key: Any, fields: Mapping[str, dict[str, Any]]) -> str:
-    if not isinstance(key, str) or key not in fields:
-        raise MessageError(
-            f"No editable input {key!r} on this canvas.{did_you_mean(str(key), fields)} "
-            f"Inputs: {listing(fields)}"
-        )
+def _input_key(key: Any) -> str:
+    # Which keys exist, and what their values may be, is the session's to say.
+    if not isinstance(key, str) or not 0 < len(key) <= MAX_NAME:
+        raise MessageError(f"An input key is a name like 'node__port', got {_kind(key)}.")
     return key
 
 
 def parse_request(
     content: Any,
     nodes: Mapping[str, str],
-    fields: Mapping[str, dict[str, Any]],
     media: Mapping[str, dict[str, Any]] | None = None,
     item_lists: Mapping[tuple[str, str], Mapping[str, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """Validate a front-end request and return it normalised.
+    """Check a front-end request's shape and return it normalised.
 
     Args:
         content: the message as received.
         nodes: node id -> node name, for the graph on display.
-        fields: input key -> component description (``component.to_dict()``) of the
-            inputs the canvas may edit.
         media: input key -> component description of the file inputs the canvas may
-            upload into (and fetch back).
+            fetch back.
         item_lists: (node id, port) -> {field: component description} of the ItemList
             outputs whose items the canvas may edit.
 
@@ -133,69 +128,82 @@ def parse_request(
                 f"Nodes: {listing(nodes)}"
             )
         out["node"] = node
-    if kind == "run":
-        mode = content["mode"]
-        if mode not in RUN_MODES:
-            raise MessageError(f"Run mode must be one of {listing(RUN_MODES)}, got {mode!r}.")
-        out["mode"] = mode
-        carried = content.get("inputs", {})
-        if not isinstance(carried, dict):
-            raise MessageError(
-                f"A run's inputs are a JSON object of input key -> value, got "
-                f"{type(carried).__name__}."
-            )
-        out["inputs"] = {
-            _input_key(key, fields): check_value(fields[key], value, key)
-            for key, value in carried.items()
-        }
-    elif kind == "set_input":
-        key = _input_key(content["key"], fields)
-        out["key"] = key
-        out["value"] = check_value(fields[key], content["value"], key)
-    elif kind in ("move", "viewport"):
-        for axis in ("x", "y"):
-            out[axis] = _coordinate(content[axis], axis)
-        if kind == "viewport":
-            zoom = content["zoom"]
-            if not _finite(zoom) or not ZOOM_RANGE[0] <= zoom <= ZOOM_RANGE[1]:
-                raise MessageError(
-                    f"zoom must be a number from {ZOOM_RANGE[0]} to {ZOOM_RANGE[1]}, got {zoom!r}."
-                )
-            out["zoom"] = float(zoom)
-    elif kind in ("select", "variant"):
-        out["index"] = _int(content["index"], "index")
-    elif kind == "sheet":
-        action = content["action"]
-        if action not in SHEET_ACTIONS:
-            raise MessageError(
-                f"Sheet action must be one of {listing(SHEET_ACTIONS)}, got {action!r}."
-            )
-        out["action"] = action
-        for f in ("name", "new_name"):
-            v = content.get(f)
-            if v is not None and (not isinstance(v, str) or not 0 < len(v.strip()) <= MAX_NAME):
-                raise MessageError(f"A sheet {f} is 1 to {MAX_NAME} characters of text, got {v!r}.")
-            out[f] = v.strip() if isinstance(v, str) else None
-        if action in ("switch", "rename", "delete") and not out["name"]:
-            raise MessageError(f"'sheet' {action} needs the sheet's name.")
-        if action == "rename" and not out["new_name"]:
-            raise MessageError("'sheet' rename needs new_name.")
-    elif kind == "fetch":
+    if kind == "fetch":
         out.update(_fetch(content, media or {}))
-    elif kind == "upload":
-        key = content["key"]
-        if not isinstance(key, str) or key not in (media or {}):
-            raise MessageError(
-                f"No file input {key!r} on this canvas.{did_you_mean(str(key), media or {})} "
-                f"File inputs: {listing(media or {})}"
-            )
-        name = content["name"]
-        if not isinstance(name, str) or len(name) > MAX_NAME:
-            raise MessageError(f"An upload's name is a file name, got {_kind(name)}.")
-        out.update(key=key, name=name)
     elif kind == "edit_items":
         out.update(_edit_items(content, out["node"], item_lists or {}))
+    elif kind in _SHAPES:
+        out.update(_SHAPES[kind](content))
     return out
+
+
+def _run(content: dict[str, Any]) -> dict[str, Any]:
+    mode = content["mode"]
+    if mode not in RUN_MODES:
+        raise MessageError(f"Run mode must be one of {listing(RUN_MODES)}, got {mode!r}.")
+    carried = content.get("inputs", {})
+    if not isinstance(carried, dict):
+        raise MessageError(
+            f"A run's inputs are a JSON object of input key -> value, got {type(carried).__name__}."
+        )
+    return {"mode": mode, "inputs": {_input_key(key): value for key, value in carried.items()}}
+
+
+def _set_input(content: dict[str, Any]) -> dict[str, Any]:
+    return {"key": _input_key(content["key"]), "value": content["value"]}
+
+
+def _move(content: dict[str, Any]) -> dict[str, Any]:
+    return {axis: _coordinate(content[axis], axis) for axis in ("x", "y")}
+
+
+def _viewport(content: dict[str, Any]) -> dict[str, Any]:
+    zoom = content["zoom"]
+    if not _finite(zoom) or not ZOOM_RANGE[0] <= zoom <= ZOOM_RANGE[1]:
+        raise MessageError(
+            f"zoom must be a number from {ZOOM_RANGE[0]} to {ZOOM_RANGE[1]}, got {zoom!r}."
+        )
+    return {**_move(content), "zoom": float(zoom)}
+
+
+def _index(content: dict[str, Any]) -> dict[str, Any]:
+    return {"index": _int(content["index"], "index")}
+
+
+def _sheet(content: dict[str, Any]) -> dict[str, Any]:
+    action = content["action"]
+    if action not in SHEET_ACTIONS:
+        raise MessageError(f"Sheet action must be one of {listing(SHEET_ACTIONS)}, got {action!r}.")
+    out: dict[str, Any] = {"action": action}
+    for f in ("name", "new_name"):
+        v = content.get(f)
+        if v is not None and (not isinstance(v, str) or not 0 < len(v.strip()) <= MAX_NAME):
+            raise MessageError(f"A sheet {f} is 1 to {MAX_NAME} characters of text, got {v!r}.")
+        out[f] = v.strip() if isinstance(v, str) else None
+    if action in ("switch", "rename", "delete") and not out["name"]:
+        raise MessageError(f"'sheet' {action} needs the sheet's name.")
+    if action == "rename" and not out["new_name"]:
+        raise MessageError("'sheet' rename needs new_name.")
+    return out
+
+
+def _upload(content: dict[str, Any]) -> dict[str, Any]:
+    name = content["name"]
+    if not isinstance(name, str) or len(name) > MAX_NAME:
+        raise MessageError(f"An upload's name is a file name, got {_kind(name)}.")
+    return {"key": _input_key(content["key"]), "name": name}
+
+
+_SHAPES = {
+    "run": _run,
+    "set_input": _set_input,
+    "move": _move,
+    "viewport": _viewport,
+    "select": _index,
+    "variant": _index,
+    "sheet": _sheet,
+    "upload": _upload,
+}
 
 
 def _edit_items(
@@ -223,7 +231,16 @@ def _edit_items(
     more = content.get("more", False)
     if not isinstance(more, bool):
         raise MessageError(f"more must be true or false, got {_kind(more)}.")
-    value = check_value(schema[field], content["value"], f"{port}[{index}].{field}")
+    component = schema[field]
+    label = f"{port}[{index}].{field}"
+    if component.get("kind") not in EDITABLE:
+        raise MessageError(
+            f"'{label}' is a {component.get('component')} field, which the canvas cannot edit."
+        )
+    try:
+        value = check_value(component, content["value"], label, wire=True)
+    except BadInputValue as exc:
+        raise MessageError(str(exc)) from None
     return {"port": port, "index": index, "field": field, "value": value, "more": more}
 
 
@@ -258,67 +275,6 @@ def _int(v: Any, what: str) -> int:
     if not isinstance(v, int) or isinstance(v, bool) or abs(v) > 10**9:
         raise MessageError(f"{what} must be an integer, got {_kind(v)}.")
     return v
-
-
-def check_value(component: dict[str, Any], value: Any, key: str) -> Any:
-    """The value if it suits the component, else :class:`MessageError`."""
-    kind = component.get("kind")
-    props = component.get("props") or {}
-    name = component.get("component", kind)
-    if kind not in EDITABLE:
-        raise MessageError(f"'{key}' is a {name} input, which the canvas cannot edit yet.")
-    if kind in ("json", "dataframe"):
-        try:
-            n = len(json.dumps(value, allow_nan=False))
-        except (TypeError, ValueError) as exc:
-            raise MessageError(f"'{key}' ({name}) takes a JSON value: {exc}") from None
-        if n > MAX_JSON:
-            raise MessageError(
-                f"'{key}' got {n:,} bytes of JSON; the canvas sends at most {MAX_JSON:,}. "
-                f"Pass large values from code: graph.run({key}=...)."
-            )
-        if kind == "dataframe" and not (
-            isinstance(value, list)
-            or (isinstance(value, dict) and isinstance(value.get("data"), list))
-        ):
-            raise MessageError(
-                f"'{key}' (Dataframe) takes rows (a list of lists) or {{'headers', 'data'}}, "
-                f"got {_kind(value)}."
-            )
-        return value
-    if kind in ("textbox", "textarea", "colorpicker", "code"):
-        if not isinstance(value, str):
-            raise MessageError(f"'{key}' ({name}) takes text, got {_kind(value)}.")
-        if len(value) > MAX_TEXT:
-            raise MessageError(
-                f"'{key}' got {len(value):,} characters; the canvas sends at most "
-                f"{MAX_TEXT:,}. Pass long values from code: graph.run({key}=...)."
-            )
-        return value
-    if kind in ("number", "slider"):
-        if not _finite(value):
-            raise MessageError(f"'{key}' ({name}) takes a finite number, got {_kind(value)}.")
-        lo, hi = props.get("minimum"), props.get("maximum")
-        if (_finite(lo) and value < lo) or (_finite(hi) and value > hi):
-            raise MessageError(f"'{key}' must be between {lo} and {hi}, got {value}.")
-        return value
-    if kind == "checkbox":
-        if not isinstance(value, bool):
-            raise MessageError(f"'{key}' (Checkbox) takes true or false, got {_kind(value)}.")
-        return value
-    choices = [c[1] for c in props.get("choices") or []]
-    many = kind == "checkboxgroup" or (kind == "dropdown" and props.get("multiselect"))
-    custom = kind == "dropdown" and props.get("allow_custom_value")
-    picked = value if many else [value]
-    if many and not isinstance(value, list):
-        raise MessageError(f"'{key}' ({name}) takes a list of choices, got {_kind(value)}.")
-    for v in picked:
-        if v not in choices and not (custom and isinstance(v, str)) and v is not None:
-            raise MessageError(
-                f"{v!r} is not a choice of '{key}'.{did_you_mean(str(v), [str(c) for c in choices])}"
-                f" Choices: {listing(choices)}"
-            )
-    return value
 
 
 def _finite(v: Any) -> bool:

@@ -9,12 +9,13 @@ Example:
     >>> from daggr import FnNode, Graph
     >>> from daggr.widget import bridge
     >>> g = Graph("demo", nodes=[FnNode(lambda: 1, name="one")], persist_key=False)
-    >>> render_svg(bridge.topology(g)).startswith("<svg")
+    >>> render_svg(bridge.topology(g.session)).startswith("<svg")
     True
 """
 
 from __future__ import annotations
 
+import base64
 from html import escape
 from typing import Any
 
@@ -45,10 +46,13 @@ def render_svg(
     node_state: dict[str, dict[str, Any]] | None = None,
     inputs: dict[str, Any] | None = None,
     positions: dict[str, Any] | None = None,
+    pictures: dict[str, dict[str, bytes]] | None = None,
 ) -> str:
-    """The graph as one ``<svg>`` element (cards, ports, edges, last status and previews)."""
+    """The graph as one ``<svg>`` element (cards, ports, edges, last status and previews).
+    ``pictures``: node id -> port -> PNG thumbnail of the picture that output shows."""
     node_state = node_state or {}
     inputs = inputs or {}
+    pictures = pictures or {}
     pos = L.resolve_positions(topology, positions)
     scattered = L.scattered_nodes(topology)
     heights = {
@@ -74,7 +78,18 @@ def render_svg(
         f'<text x="{x0 + MARGIN:.0f}" y="{y0 + 20:.0f}" font-weight="600" font-size="13" '
         f'fill="#1f2937">{escape(topology.get("name", ""))}</text>',
     ]
+    out += _edges(topology, pos)
+    for n in topology["nodes"]:
+        state = node_state.get(n["id"])
+        shown = pictures.get(n["id"], {})
+        out.append(_card(n, pos[n["id"]], heights[n["id"]], state, inputs, shown))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _edges(topology: dict[str, Any], pos: dict[str, tuple[float, float]]) -> list[str]:
     by_id = {n["id"]: n for n in topology["nodes"]}
+    out = []
     for e in topology["edges"]:
         src, dst = by_id.get(e["source"]), by_id.get(e["target"])
         if src is None or dst is None:
@@ -90,10 +105,7 @@ def render_svg(
             out.append(_fork(b, "target"))
         if e.get("gather"):
             out.append(_fork(a, "source"))
-    for n in topology["nodes"]:
-        out.append(_card(n, pos[n["id"]], heights[n["id"]], node_state.get(n["id"]), inputs))
-    out.append("</svg>")
-    return "".join(out)
+    return out
 
 
 def edge_path(a: tuple[float, float], b: tuple[float, float]) -> str:
@@ -117,6 +129,7 @@ def _card(
     height: int,
     state: dict[str, Any] | None,
     inputs: dict[str, Any],
+    pictures: dict[str, bytes],
 ) -> str:
     x, y = p
     status = (state or {}).get("status", "idle")
@@ -183,19 +196,7 @@ def _card(
         )
         top += fh
     if n["kind"] != "INPUT":
-        shown = (state or {}).get("preview") or {}
-        for port in n["outputs"]:
-            prev = shown.get(port["name"]) or {}
-            text = prev.get("text") or prev.get("name") or "—"
-            parts.append(
-                f'<text x="{x + 8}" y="{top + 14}" font-size="11" fill="#6b7280">'
-                f"{escape(_cut(port['name'], 40))}</text>"
-                f'<rect x="{x + 8}" y="{top + 18}" width="{L.CARD_W - 16}" height="36" rx="4" '
-                f'fill="#f1f5f9"/>'
-                f'<text x="{x + 14}" y="{top + 40}" font-family="ui-monospace, monospace" '
-                f'fill="#1f2937">{escape(_cut(text.replace(chr(10), " "), 38))}</text>'
-            )
-            top += L.preview_height(port)
+        parts.append(_outputs(n, x, top, (state or {}).get("preview") or {}, pictures))
     if state and state.get("error") and status == "error":
         parts.append(
             f'<text x="{x + 8}" y="{y + height - 9}" font-size="11" fill="#b91c1c">'
@@ -203,6 +204,47 @@ def _card(
         )
     parts.append("</g>")
     return "".join(parts)
+
+
+def _outputs(
+    n: dict[str, Any],
+    x: float,
+    top: float,
+    shown: dict[str, Any],
+    pictures: dict[str, bytes],
+) -> str:
+    """The output boxes of a card from ``top`` down: a picture's thumbnail, else the
+    preview's text."""
+    parts = []
+    for port in n["outputs"]:
+        box = L.preview_height(port)
+        parts.append(
+            f'<text x="{x + 8}" y="{top + 14}" font-size="11" fill="#6b7280">'
+            f"{escape(_cut(port['name'], 40))}</text>"
+        )
+        picture = pictures.get(port["name"])
+        if picture is not None:
+            parts.append(_picture(x + 8, top + 18, L.CARD_W - 16, box - 20, picture))
+        else:
+            prev = shown.get(port["name"]) or {}
+            text = prev.get("text") or prev.get("name") or "—"
+            parts.append(
+                f'<rect x="{x + 8}" y="{top + 18}" width="{L.CARD_W - 16}" height="36" '
+                f'rx="4" fill="#f1f5f9"/>'
+                f'<text x="{x + 14}" y="{top + 40}" font-family="ui-monospace, monospace" '
+                f'fill="#1f2937">{escape(_cut(text.replace(chr(10), " "), 38))}</text>'
+            )
+        top += box
+    return "".join(parts)
+
+
+def _picture(x: float, y: float, w: float, h: float, png: bytes) -> str:
+    href = "data:image/png;base64," + base64.b64encode(png).decode()
+    return (
+        f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="4" fill="#f1f5f9"/>'
+        f'<image x="{x}" y="{y}" width="{w}" height="{h}" href="{href}" '
+        f'preserveAspectRatio="xMidYMid meet"/>'
+    )
 
 
 def _index(ports: list[dict[str, Any]], name: str) -> int:

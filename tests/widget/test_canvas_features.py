@@ -259,7 +259,7 @@ def test_uploads_over_the_limit_and_malformed_uploads_are_refused(tmp_path, monk
     deliver(c, {"type": "upload", "key": "f__f", "name": "none.bin"})
     assert "one binary buffer" in custom(c, "error")[-1]["message"]
     deliver(c, {"type": "upload", "key": "f__g", "name": "a"}, [b"x"])
-    assert "No file input 'f__g'" in custom(c, "error")[-1]["message"]
+    assert "Unknown input 'f__g'" in custom(c, "error")[-1]["message"]
     assert "f__f" not in g.session.inputs and not (tmp_path / "uploads").exists()
 
 

@@ -33,7 +33,7 @@ def test_columns_are_longest_paths_and_saved_positions_win():
 def test_layout_of_a_real_graph():
     form = InputNode("form", ports={"text": gr.Textbox(), "many": gr.TextArea()})
     f = FnNode(lambda text, many: text, name="f", inputs={"text": form.text, "many": form.many})
-    topo = bridge.topology(Graph("g", nodes=[f], persist_key=False))
+    topo = bridge.topology(Graph("g", nodes=[f], persist_key=False).session)
     assert auto_layout(topo) == {"form": (40, 40), "f": (400, 40)}
     # input card: 2 port rows, a textbox and a 6-line textarea, no previews
     assert card_height(topo["nodes"][0]) == 36 + 8 + 44 + 52 + (52 + 5 * 18) + 26
@@ -60,13 +60,13 @@ def test_static_svg_draws_cards_edges_forks_and_results():
 
 def test_static_svg_uses_positions_moved_on_the_canvas():
     g = Graph("g", nodes=[FnNode(lambda: 1, name="one")], persist_key=False)
-    topo = bridge.topology(g)
+    topo = bridge.topology(g.session)
     assert 'viewBox="20 -4 320' in render_svg(topo)
     assert 'viewBox="480 456 320' in render_svg(topo, positions={"one": [500, 500]})
 
 
 @pytest.mark.parametrize(
-    "module", ["bridge", "canvas", "layout", "preview", "protocol", "svg", "__init__"]
+    "module", ["bridge", "canvas", "layout", "protocol", "svg", "__init__"]
 )
 def test_docstring_examples_run(module):
     import doctest
