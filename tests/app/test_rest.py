@@ -127,7 +127,10 @@ def test_file_inputs_are_uploads_or_server_files_never_paths(serve, tmp_path):
         assert r.status_code == 200, r.text
         assert r.json()["outputs"] == {"size": {"n": 12}}
         r = client.post("/api/call/subgraph_0", json={"inputs": {"size__doc": str(secret)}})
-        assert r.status_code == 422 and "not an upload or a file this server produced" in r.json()["error"]
+        assert (
+            r.status_code == 422
+            and "not an upload or a file this server produced" in r.json()["error"]
+        )
         r = client.post("/api/call/subgraph_0", json={"inputs": {"size__doc": "data:;base64,%%%"}})
         assert r.status_code == 422
         # a file the server produced can be fed back by its URL
