@@ -29,7 +29,7 @@ CONTENT_ID = re.compile(r"([0-9a-f]{64})(\.[A-Za-z0-9_-]{1,15})?")
 
 class AppFiles:
     """Content-addressed files: the store's file root (when it has one) plus the app's own
-    root for outputs of memory-only graphs and uploads."""
+    root for outputs of memory-only graphs (uploads are saved by :mod:`daggr.values.files`)."""
 
     def __init__(self, own: Path | None = None, store_root: Path | None = None) -> None:
         self.own = FileStore(own or Path(tempfile.mkdtemp(prefix="daggr-app-files-")))

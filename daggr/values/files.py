@@ -58,8 +58,9 @@ def ext_of_name(filename: str) -> str:
 
 
 def ext_for_mime(mime: str) -> str:
-    ext = _MIME_EXT.get(mime) or mimetypes.guess_extension(mime or "") or ".bin"
-    return ext if _EXT.match(ext) else ".bin"
+    # Only types known to be inert: an upload named .html or .svg would later be served
+    # from the app's own origin as a page.
+    return _MIME_EXT.get(mime, ".bin")
 
 
 def mime_of(path: str) -> str:
