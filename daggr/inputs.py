@@ -294,39 +294,34 @@ def check_input(entry: InputKey, value: Any, key: str, source: Source = CODE) ->
         raise
 
 
-@dataclass(frozen=True)
 class _Spec:
-    kind: str | None
-    name: str
-    props: dict[str, Any]
+    """What checks need of a component, given the component or its ``to_dict()``."""
 
-    @classmethod
-    def of(cls, component: Any) -> _Spec:
-        if isinstance(component, dict):  # a component's to_dict() (the canvas's topology)
-            kind = component.get("kind")
-            return cls(kind, component.get("component") or kind, component.get("props") or {})
-        props = {
-            k: getattr(component, k, None)
-            for k in (
-                "minimum",
-                "maximum",
-                "choices",
-                "multiselect",
-                "allow_custom_value",
-                "file_count",
-            )
-        }
-        return cls(component.kind, component.component, props)
+    __slots__ = ("kind", "name", "_props", "_component")
+
+    def __init__(self, component: Any) -> None:
+        if isinstance(component, dict):  # a description (the canvas's topology)
+            self.kind = component.get("kind")
+            self.name = component.get("component") or self.kind
+            self._props, self._component = component.get("props") or {}, None
+        else:
+            self.kind, self.name = component.kind, component.component
+            self._props, self._component = None, component
+
+    def prop(self, name: str) -> Any:
+        if self._props is not None:
+            return self._props.get(name)
+        return getattr(self._component, name, None)
 
 
 def check_value(component: Any, value: Any, key: str, *, wire: bool = False) -> Any:
     """The value if it suits the component (a component or its ``to_dict()``), else
     :class:`BadInputValue`. None is an empty value and suits every component; ``wire``:
     the value came from a browser or an API client, so sizes are limited too."""
-    spec = _Spec.of(component)
-    check = _CHECKS.get(spec.kind or "")
+    kind = component.get("kind") if isinstance(component, dict) else component.kind
+    check = _CHECKS.get(kind)
     if value is not None and check is not None:
-        check(spec, value, key, wire)
+        check(_Spec(component), value, key, wire)
     return value
 
 
@@ -366,9 +361,18 @@ def _check_number(spec: _Spec, value: Any, key: str, wire: bool) -> None:
         raise BadInputValue(
             f"'{key}' ({spec.name}) takes a finite number, got {_kind(value)}.", key
         )
-    lo, hi = spec.props.get("minimum"), spec.props.get("maximum")
-    if (_finite(lo) and value < lo) or (_finite(hi) and value > hi):
-        raise BadInputValue(f"'{key}' must be between {lo} and {hi}, got {value}.", key)
+    lo = spec.prop("minimum") if _finite(spec.prop("minimum")) else None
+    hi = spec.prop("maximum") if _finite(spec.prop("maximum")) else None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        bounds = (
+            f"at most {hi}"
+            if lo is None
+            else f"at least {lo}"
+            if hi is None
+            else f"between {lo} and {hi}"
+        )
+        got = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+        raise BadInputValue(f"'{key}' must be {bounds}, got {got}.", key)
 
 
 def _check_checkbox(spec: _Spec, value: Any, key: str, wire: bool) -> None:
@@ -377,13 +381,13 @@ def _check_checkbox(spec: _Spec, value: Any, key: str, wire: bool) -> None:
 
 
 def _check_choices(spec: _Spec, value: Any, key: str, wire: bool) -> None:
-    choices = [c[1] if isinstance(c, (list, tuple)) else c for c in spec.props.get("choices") or []]
-    many = spec.kind == "checkboxgroup" or bool(spec.props.get("multiselect"))
+    choices = [c[1] if isinstance(c, (list, tuple)) else c for c in spec.prop("choices") or []]
+    many = spec.kind == "checkboxgroup" or bool(spec.prop("multiselect"))
     if many and not isinstance(value, list):
         raise BadInputValue(
             f"'{key}' ({spec.name}) takes a list of choices, got {_kind(value)}.", key
         )
-    custom = bool(spec.props.get("allow_custom_value"))  # only a Dropdown has it
+    custom = bool(spec.prop("allow_custom_value"))  # only a Dropdown has it
     for v in value if many else [value]:
         if not (_is_choice(v, choices) or (custom and isinstance(v, str)) or v is None):
             shown = [str(c) for c in choices]
@@ -421,6 +425,10 @@ def _is_table(value: Any) -> bool:
 
 
 def _finite(v: Any) -> bool:
+    if type(v) is int:  # the common cases first, without an ABC check
+        return True
+    if type(v) is float:
+        return math.isfinite(v)
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -436,8 +444,8 @@ def file_input(component: Any, value: Any, key: str, source: Source = CODE) -> A
     by a remote caller would make the server read its own files)."""
     if not source.wire or value is None:
         return value
-    spec = _Spec.of(component)
-    many = spec.kind == "gallery" or spec.props.get("file_count") in ("multiple", "directory")
+    spec = _Spec(component)
+    many = spec.kind == "gallery" or spec.prop("file_count") in ("multiple", "directory")
     if many and isinstance(value, list):
         return [_one_file(component, v, key, source) for v in value]
     stored = _one_file(component, value, key, source)
@@ -445,7 +453,7 @@ def file_input(component: Any, value: Any, key: str, source: Source = CODE) -> A
 
 
 def _one_file(component: Any, value: Any, key: str, source: Source) -> FileValue:
-    name = _Spec.of(component).name
+    name = _Spec(component).name
     if isinstance(value, Upload):
         _check_upload_size(len(value.data), key)
         return files.save_upload(value.data, files.ext_of_name(value.filename))
