@@ -121,3 +121,52 @@ def test_a_matrix_stays_numbers_where_no_image_is_declared():
     reply, data = fetched(canvas, "w")
     assert reply["mime"] == "application/json"
     assert data == b"[[1.0,0.0,0.0],[0.0,1.0,0.0],[0.0,0.0,1.0]]"
+
+
+def test_a_new_kind_of_value_is_one_entry_that_every_view_uses():
+    """What the values issue will do for (rate, samples) audio: one registry entry."""
+    import wave
+
+    from daggr import values
+
+    class Sound(values.ValueKind):
+        name = "sound"
+
+        def recognises(self, value, component):
+            return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], np.ndarray)
+
+        def to_bytes(self, value, component):
+            rate, samples = value
+            buf = io.BytesIO()
+            with wave.open(buf, "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(rate)
+                out.writeframes(samples.astype("<i2").tobytes())
+            return buf.getvalue(), "audio/wav", ""
+
+        def preview(self, value, component):
+            return {
+                "type": "audio",
+                "name": f"{len(value[1]) / value[0]:.1f} s",
+                "mime": "audio/wav",
+            }
+
+    values.register(Sound(), before="json")
+    try:
+        g = Graph(
+            "sound",
+            nodes=[FnNode(lambda: (8000, np.zeros(4000)), name="beep", outputs={"a": gr.Audio()})],
+            persist_key=False,
+        )
+        canvas = Canvas(g)
+        g.run(progress=False)
+        wait_for(lambda: canvas.node_state["beep"].get("rid"))
+        assert canvas.node_state["beep"]["preview"]["a"]["name"] == "0.5 s"
+        clear(canvas)
+        rid = canvas.node_state["beep"]["rid"]
+        from_front(canvas, {"type": "fetch", "id": "s", "result": rid, "port": "a"})
+        reply, data = fetched(canvas, "s")
+        assert reply["mime"] == "audio/wav" and data[:4] == b"RIFF"
+    finally:
+        values.KINDS[:] = [k for k in values.KINDS if k.name != "sound"]
