@@ -18,7 +18,7 @@ from typing import Any
 
 from daggr.records import ResultRecord
 
-from .codec import FileStore, Prepared, finalize
+from .codec import EncodedTree, FileStore, finalize
 
 log = logging.getLogger("daggr.store")
 
@@ -62,7 +62,7 @@ class WriteOp:
     def describe(self) -> str:
         return f"{self.kind} of sheet {self.sheet_id}"
 
-    def _text(self, prepared: Prepared | None, ref: str) -> str | None:
+    def _text(self, prepared: EncodedTree | None, ref: str) -> str | None:
         if prepared is None:
             return None
         assert self.files is not None
@@ -81,9 +81,9 @@ class ResultOp(WriteOp):
         sheet_id: str,
         files: FileStore,
         record: ResultRecord,
-        outputs: Prepared,
-        inputs: Prepared,
-        items: Prepared | None = None,
+        outputs: EncodedTree,
+        inputs: EncodedTree,
+        items: EncodedTree | None = None,
     ) -> None:
         super().__init__(sheet_id, files)
         self.record = record
@@ -121,7 +121,7 @@ class ValueOp(WriteOp):
     kind = "value"
 
     def __init__(
-        self, sheet_id: str, files: FileStore, table: str, key: str, value: Prepared
+        self, sheet_id: str, files: FileStore, table: str, key: str, value: EncodedTree
     ) -> None:
         super().__init__(sheet_id, files)
         assert table in ("inputs", "ui_state")
