@@ -587,9 +587,16 @@ def _flush_all_at_exit() -> None:
             _instance = None
 
 
+# The parent's objects as a forked child inherited them. Kept referenced, never used: a
+# DuckDB instance freed in the child joins threads that only the parent has, and the
+# child dies (a process pool reports "BrokenProcessPool").
+_inherited_from_parent: list[Any] = []
+
+
 def _forget_after_fork() -> None:
     # A forked child must not reuse the parent's DuckDB instance, lock or writer thread.
     global _instance, _instance_lock
+    _inherited_from_parent.append((_instance, Database._registry))
     Database._registry = {}
     Database._registry_lock = threading.Lock()
     _instance = None
