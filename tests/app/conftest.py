@@ -33,7 +33,3 @@ def e2e_out() -> Path:
     out = Path(os.environ.get("E2E_OUT") or tempfile.mkdtemp(prefix="daggr-app-e2e-"))
     out.mkdir(parents=True, exist_ok=True)
     return out
-
-
-# Runs an exported app.py as `python app.py` would.
-LAUNCH_APP_PY = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"

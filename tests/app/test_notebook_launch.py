@@ -13,8 +13,8 @@ import time
 
 import httpx
 import pytest
-from conftest import LAUNCH_APP_PY
-from test_export import _free_port
+
+from tests.app.app_helpers import LAUNCH_APP_PY, free_port
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -77,7 +77,7 @@ def test_launch_and_export_in_a_kernel(tmp_path):
 
     app_py = (tmp_path / "space" / "app.py").read_text()
     assert "BASE = 41" in app_py and "launch(g, port=0)" not in app_py
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH_APP_PY, "app.py"], cwd=tmp_path / "space", env=env

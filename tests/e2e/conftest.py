@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from jupyter_harness import CHROMIUM
+
+from tests.e2e.jupyter_harness import CHROMIUM
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_harness import (
+
+from tests.e2e.jupyter_harness import (
     jupyter_server,
     launch_chromium,
     open_and_run_all,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_helpers import AppProcess, RecordingComm, free_port
+
+from tests.hardening.hardening_helpers import AppProcess, RecordingComm, free_port
 
 HERE = Path(__file__).parent
 _LOCAL = {"127.0.0.1", "::1", "localhost", "0.0.0.0", "::"}

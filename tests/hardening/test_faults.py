@@ -13,13 +13,14 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
-from hardening_helpers import custom, from_front, wait_for
 
 from daggr import FileValue, FnNode, GradioNode, Graph
 from daggr import components as gr
+from tests.hardening.hardening_helpers import custom, from_front, wait_for
 
 
 def _rows(graph: Graph, node: str) -> list[tuple]:
@@ -170,9 +171,9 @@ def test_failing_scatter_items_are_named_and_only_they_rerun():
 KERNEL = textwrap.dedent(
     """
     import sys, threading, time
-    sys.path.insert(0, {here!r})
+    sys.path.insert(0, {repo!r})
     import comm
-    from hardening_helpers import RecordingComm, from_front
+    from tests.hardening.hardening_helpers import RecordingComm, from_front
     comm.create_comm = RecordingComm
     from daggr import FnNode, Graph, components as gr
     from daggr.widget import Canvas
@@ -195,9 +196,9 @@ KERNEL = textwrap.dedent(
 
 
 def test_a_kernel_killed_during_a_canvas_run_keeps_finished_nodes(daggr_home, fake_comm, tmp_path):
-    here = os.path.dirname(__file__)
+    repo = str(Path(__file__).resolve().parents[2])
     script = tmp_path / "kernel.py"
-    script.write_text(KERNEL.format(here=here))
+    script.write_text(KERNEL.format(repo=repo))
     env = dict(os.environ, DAGGR_HOME=str(daggr_home))
     proc = subprocess.Popen(
         [sys.executable, str(script)],

@@ -20,10 +20,10 @@ import traceback
 from pathlib import Path
 
 import httpx
-from hardening_helpers import free_port
 
 from daggr import FnNode, Graph
 from daggr import components as gr
+from tests.hardening.hardening_helpers import free_port
 
 APP_SCRIPT = textwrap.dedent(
     """

@@ -3,18 +3,13 @@ links do not run in the notebook page: a real JupyterLab in Debian's Chromium.""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-E2E = Path(__file__).resolve().parents[1] / "e2e"
-if str(E2E) not in sys.path:
-    sys.path.insert(0, str(E2E))
-
-from jupyter_harness import (  # noqa: E402
+from tests.e2e.jupyter_harness import (
     CHROMIUM,
     jupyter_server,
     launch_chromium,

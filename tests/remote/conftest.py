@@ -6,8 +6,9 @@ from __future__ import annotations
 import socket
 
 import pytest
-from fake_hub import FakeHub, start_fake_hub
-from loopback import AppProcess, free_port
+
+from tests.remote.fake_hub import FakeHub, start_fake_hub
+from tests.remote.loopback import AppProcess, free_port
 
 _LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0", "::"}
 OUTSIDE_ATTEMPTS: list[str] = []

@@ -7,12 +7,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from loopback import free_port
 from PIL import Image
 
 from daggr import FileValue, FnNode, GradioNode, Graph, GraphError, NodeError
 from daggr import components as gr
 from daggr.remote.errors import RemoteAppError, RemoteOffline, RemoteUnreachable
+from tests.remote.loopback import free_port
 
 
 def run(*nodes, **inputs):

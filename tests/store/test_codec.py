@@ -11,7 +11,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from conftest import rec, reopen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -19,6 +18,7 @@ from PIL import Image
 from daggr.records import FileValue
 from daggr.store import Store, UnavailableValue, ValueEncodingError
 from daggr.store.codec import FileStore, decode, finalize, prepare
+from tests.store.store_helpers import rec, reopen
 
 
 def same(a, b) -> bool:

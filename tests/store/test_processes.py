@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import rec, worker_cmd, worker_env
 
 from daggr.store import Store, StoreBusyError
+from tests.store.store_helpers import rec, worker_cmd, worker_env
 
 
 def _new_sheet(db_path: Path) -> str:

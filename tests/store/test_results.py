@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import rec, reopen
 
 from daggr.records import STATUS_ERROR, ResultRecord
 from daggr.store import DuckSheet, MemorySheet, SheetResults, Store, duck_sheet
+from tests.store.store_helpers import rec, reopen
 
 
 def _sheet(store: Store, graph: str = "g"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import rec, reopen
 
 from daggr.records import FileValue
 from daggr.store import (
@@ -14,6 +13,7 @@ from daggr.store import (
     SheetNotFoundError,
     Store,
 )
+from tests.store.store_helpers import rec, reopen
 
 
 def test_create_list_get(any_store: Store) -> None:
