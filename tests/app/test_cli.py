@@ -52,6 +52,7 @@ def _schema_ids(url: str) -> list[str]:
     return [i["id"] for i in httpx.get(url + "api/schema").json()["subgraphs"][0]["inputs"]]
 
 
+@pytest.mark.slow  # a served app in a subprocess, waiting for a reload
 def test_hot_reload_swaps_the_served_graph(tmp_path):
     script = tmp_path / "app.py"
     script.write_text(SCRIPT.format(port="text"))

@@ -16,9 +16,9 @@ import pytest
 
 from tests.app.app_helpers import LAUNCH_APP_PY, free_port
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
 websockets = pytest.importorskip("websockets")
+
+pytestmark = pytest.mark.slow  # a Jupyter kernel through nbclient
 
 CELLS = [
     "import time\nfrom daggr import FnNode, Graph\nfrom daggr.app import launch, export_space",
@@ -52,6 +52,9 @@ async def _open_frame(url: str) -> dict:
 
 
 def test_launch_and_export_in_a_kernel(tmp_path):
+    # imported here: the Jupyter client stack takes seconds to import, even when deselected
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
     client = nbclient.NotebookClient(

@@ -21,6 +21,8 @@ from daggr import FileValue, FnNode, Graph, InputNode, ItemList
 from daggr import components as gr
 from tests.hardening.hardening_helpers import RecordingComm, custom, from_front
 
+pytestmark = pytest.mark.slow  # property-based fuzzing
+
 SETTINGS = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

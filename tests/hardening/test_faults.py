@@ -31,6 +31,7 @@ def _rows(graph: Graph, node: str) -> list[tuple]:
 
 
 # -- a Gradio app that dies in the middle of a call ---------------------------------------------
+@pytest.mark.slow  # kills and restarts a Gradio app
 def test_an_app_killed_mid_call_fails_only_its_node_and_works_after_restart(fault_app):
     remote = GradioNode(fault_app.url, api_name="/slow", name="remote", inputs={"text": "x"})
     after = FnNode(lambda s: s + "!", name="after", inputs={"s": remote.output})
@@ -63,6 +64,7 @@ def test_an_app_killed_mid_call_fails_only_its_node_and_works_after_restart(faul
 
 
 # -- a Gradio app that hangs, in a bigger graph -------------------------------------------------
+@pytest.mark.slow  # the fault app; waits for a timeout
 def test_a_hanging_app_times_out_inside_a_bigger_graph(fault_app):
     source = FnNode(lambda: "seed", name="source")
     hang = GradioNode(
@@ -89,6 +91,7 @@ def test_a_hanging_app_times_out_inside_a_bigger_graph(fault_app):
 
 
 # -- a Gradio app that returns something else than declared ------------------------------------
+@pytest.mark.slow  # the fault app (a Gradio app)
 def test_fewer_outputs_than_declared_map_to_none(fault_app):
     node = GradioNode(
         fault_app.url,
@@ -102,6 +105,7 @@ def test_fewer_outputs_than_declared_map_to_none(fault_app):
     assert result["two"] == {"first": "only:a", "second": None}
 
 
+@pytest.mark.slow  # the fault app (a Gradio app)
 def test_a_text_where_a_file_is_declared_is_not_read_from_local_disk(fault_app):
     # The app returns "/etc/passwd" for an output daggr is told is a File: daggr must not
     # copy a file of *this* machine into the results because a remote app named it.
@@ -124,6 +128,7 @@ def test_a_text_where_a_file_is_declared_is_not_read_from_local_disk(fault_app):
     )
 
 
+@pytest.mark.slow  # the fault app (a Gradio app)
 def test_nested_json_from_an_app_round_trips(fault_app):
     node = GradioNode(fault_app.url, api_name="/weird_json", name="js", inputs={"text": "q"})
     graph = Graph("json out", nodes=[node])
@@ -195,6 +200,7 @@ KERNEL = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # kills a kernel subprocess
 def test_a_kernel_killed_during_a_canvas_run_keeps_finished_nodes(daggr_home, fake_comm, tmp_path):
     repo = str(Path(__file__).resolve().parents[2])
     script = tmp_path / "kernel.py"
@@ -237,6 +243,7 @@ def _frame(content: dict) -> str:
     return json.dumps({"type": "comm", "data": {"method": "custom", "content": content}})
 
 
+@pytest.mark.slow  # waits for a reconnect
 def test_a_dropped_socket_reconnects_and_its_run_still_lands(serve):
     websockets = pytest.importorskip("websockets")
 

@@ -6,7 +6,11 @@ thresholds here, only correctness under load.
 
 from __future__ import annotations
 
+import pytest
+
 from bench.bench_load import load_graph, run_load
+
+pytestmark = pytest.mark.slow  # twenty callers for five seconds
 
 
 def test_twenty_callers_for_five_seconds_lose_nothing(daggr_home):

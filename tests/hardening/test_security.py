@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 
 import httpx
+import pytest
 
 from daggr import FnNode, Graph
 from daggr import components as gr
@@ -43,6 +44,7 @@ APP_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # the fault app, an export and a served app
 def test_the_token_is_nowhere_in_widget_state_database_export_logs_or_errors(
     fault_app, monkeypatch, caplog, capfd, daggr_home, tmp_path, fake_comm
 ):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from tests.e2e.jupyter_harness import (
@@ -17,6 +16,7 @@ from tests.e2e.jupyter_harness import (
 )
 
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.timeout(240),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}"),
 ]
@@ -53,6 +53,7 @@ RUN = 'r = g.run(progress=False)\nprint("RAN", r.status)'
 
 
 def test_html_markdown_and_errors_do_not_run_script(tmp_path: Path) -> None:
+    import nbformat  # here, not at the top: it takes seconds to import, even deselected
     from playwright.sync_api import expect, sync_playwright
 
     root = tmp_path / "root"

@@ -75,6 +75,7 @@ def test_sigkill_keeps_every_flushed_row(home, db_path) -> None:
     store.close()
 
 
+@pytest.mark.slow  # a worker process and a delay
 def test_appends_are_durable_without_flush_after_a_short_delay(home, db_path) -> None:
     sheet_id = _new_sheet(db_path)
     proc = _start("noflush", str(db_path), sheet_id, "lazy", "300")
@@ -116,6 +117,7 @@ def test_two_processes_write_the_same_file(home, db_path, tmp_path) -> None:
     store.close()
 
 
+@pytest.mark.slow  # waits out another process's lock
 def test_a_lock_holder_delays_writes_but_loses_nothing(home, db_path) -> None:
     store = Store(db_path)
     sheet = store.sheets("g").open_or_create()
