@@ -139,3 +139,22 @@ def test_a_lock_holder_delays_writes_but_loses_nothing(home, db_path) -> None:
         holder.wait(30)
     assert store.sql("SELECT count(*) FROM results").scalar() == 20
     store.close()
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forked workers need os.fork")
+def test_forked_workers_run_after_a_store_was_closed(store: Store) -> None:
+    """A process pool forked after a DuckDB store closed (a kernel that ran a graph, then
+    uses executor=ProcessPoolExecutor()) gets working children, not BrokenProcessPool."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    sheet = store.sheets("g").open_or_create()
+    sheet.append(rec("gen", i=1))
+    sheet.flush()
+    store.close()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        assert list(pool.map(_square, range(4), timeout=60)) == [0, 1, 4, 9]
