@@ -60,10 +60,20 @@ _instance: Any = None
 _instance_lock = threading.Lock()
 
 
+_exit_flush_registered = False
+
+
 def duckdb_module() -> Any:
     """The ``duckdb`` module, imported on first use (it takes ~150 ms to import)."""
     import duckdb
 
+    global _exit_flush_registered
+    if not _exit_flush_registered:
+        # duckdb registers its own exit cleanup when imported, and it interrupts queries
+        # still running; atexit calls the last registered first, so the flush that lets
+        # the writer commit what is queued is registered after duckdb's.
+        _exit_flush_registered = True
+        atexit.register(_flush_all_at_exit)
     return duckdb
 
 
@@ -568,7 +578,6 @@ class Database:
                 del Database._registry[str(self.path)]
 
 
-@atexit.register
 def _flush_all_at_exit() -> None:
     for db in list(Database._registry.values()):
         try:
