@@ -76,6 +76,7 @@ def test_hot_reload_swaps_the_served_graph(tmp_path):
         proc.wait(10)
 
 
+@pytest.mark.slow  # serves from a subprocess
 def test_no_reload_honours_host_port_and_the_main_guard(tmp_path):
     script = tmp_path / "guarded.py"
     script.write_text(SCRIPT.format(port="text"))
@@ -90,6 +91,7 @@ def test_no_reload_honours_host_port_and_the_main_guard(tmp_path):
         proc.wait(10)
 
 
+@pytest.mark.slow  # serves from a subprocess
 def test_demo_serves_the_quickstart_offline(tmp_path):
     proc, url = _start(["demo", "--port", "0", "--no-browser"], tmp_path)
     try:

@@ -66,6 +66,7 @@ _json_lock = threading.Lock()
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=json_like)
+@pytest.mark.slow  # property-based: hundreds of random values
 def test_json_like_values_round_trip_exactly(value) -> None:
     files = FileStore(Path("/nonexistent"))  # JSON-able values never touch the file store
     text, refs = finalize(prepare(value), files)
