@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import httpx
-from graphs import mixed_graph, parallel_graph
+
+from tests.app.graphs import mixed_graph, parallel_graph
 
 
 def test_schema_and_call_run_independent_nodes_in_parallel(serve):

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from daggr import FnNode, Graph
 from daggr import components as gr
 
+pytestmark = pytest.mark.slow  # property-based fuzzing
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
     lambda inner: (
