@@ -23,6 +23,7 @@ import traitlets
 
 from daggr.errors import DaggrError
 from daggr.widget import bridge
+from daggr.widget.canvas_actions import CanvasActions
 from daggr.widget.media import MediaError
 from daggr.widget.protocol import (
     MessageError,
@@ -57,7 +58,7 @@ def _asset(name: str, fallback: str) -> Path | str:
     return path if path.is_file() else fallback
 
 
-class Canvas(anywidget.AnyWidget):
+class Canvas(CanvasActions, anywidget.AnyWidget):
     """An interactive canvas for a graph: cards with inputs, run buttons and results.
 
     Runs started from the canvas happen on daggr's own loop thread (cells keep working);
@@ -238,7 +239,9 @@ class Canvas(anywidget.AnyWidget):
         elif kind == "node_finished":
             nid = self._ids.get(payload.node)
             if nid is not None:
-                self._push_states({nid: bridge.finished_patch(self.session, payload)})
+                patch = bridge.finished_patch(self.session, payload)
+                patch.update(self._failure_patch(nid, payload))
+                self._push_states({nid: patch})
         elif kind == "run_finished":
             with self._lock:
                 self._handles = [h for h in self._handles if not h.done()]

@@ -107,7 +107,7 @@ describe("canvas view", () => {
     q(menu, '[data-mode="step"]').click();
     expect(menu.hidden).toBe(true);
     const btn = q(m.el, '[data-id="shout"] .daggr-run-btn');
-    expect(btn.title).toBe("Run this step");
+    expect(btn.getAttribute("aria-label")).toBe("Run this step");
     btn.click();
     expect(m.model.sent.at(-1)).toEqual({ type: "run", node: "shout", mode: "step" });
   });
@@ -118,7 +118,7 @@ describe("canvas view", () => {
     const card = q(m.el, '[data-id="shout"]');
     expect(card.classList.contains("daggr-status-running")).toBe(true);
     const btn = q(card, ".daggr-run-btn");
-    expect(btn.title).toBe("Stop");
+    expect(btn.getAttribute("aria-label")).toBe("Stop");
     expect(q(card, ".daggr-time").textContent).toBe("2.0s");
     vi.advanceTimersByTime(1000);
     expect(q(card, ".daggr-time").textContent).toBe("3.0s");
@@ -132,7 +132,7 @@ describe("canvas view", () => {
     expect(q(card, ".daggr-time").textContent).toBe("0.3s");
     expect(q(card, '[data-port="output"]').textContent).toBe("HI");
     expect(q(card, '[data-port="extra"]').textContent).toContain("a.png");
-    expect(btn.title).toBe("Run to here");
+    expect(btn.getAttribute("aria-label")).toBe("Run to here");
   });
 
   it("shows an error box for a failed node and a toast for a rejected request", () => {

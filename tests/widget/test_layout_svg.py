@@ -66,7 +66,18 @@ def test_static_svg_uses_positions_moved_on_the_canvas():
 
 
 @pytest.mark.parametrize(
-    "module", ["bridge", "canvas", "layout", "preview", "protocol", "svg", "__init__"]
+    "module",
+    [
+        "bridge",
+        "canvas",
+        "failures",
+        "layout",
+        "preview",
+        "protocol",
+        "sheet_layout",
+        "svg",
+        "__init__",
+    ],
 )
 def test_docstring_examples_run(module):
     import doctest
