@@ -90,9 +90,16 @@ def preview_height(output: dict[str, Any]) -> int:
     """Height of an output's box: media and documents get room to be seen."""
     if output.get("item_list"):
         return TALL_PREVIEW_H  # "Items (N)" with editable fields
-    kind = (output.get("component") or {}).get("kind")
+    component = output.get("component") or {}
+    kind = component.get("kind")
     if kind == "audio":
         return AUDIO_PREVIEW_H
+    try:
+        lines = int((component.get("props") or {}).get("lines") or 1)
+    except (TypeError, ValueError):
+        lines = 1
+    if kind in ("textbox", "textarea") and lines > 1:
+        return PREVIEW_H + LINE_H * (min(lines, 8) - 1)  # long text gets room to be read
     return TALL_PREVIEW_H if kind in TALL_OUTPUTS else PREVIEW_H
 
 

@@ -104,6 +104,10 @@ def encode_value(value: Any, kind: str | None) -> tuple[bytes, str]:
         png = _png(value)
         if png is not None:
             return png, "image/png"
+    if kind in ("image", "gallery") and _is_pil(value):
+        return _pil_png(value), "image/png"
+    if kind == "audio" and _is_rate_and_samples(value):
+        return _wav(*value), "audio/wav"
     payload = json.dumps(
         _jsonable(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False
     ).encode()
@@ -117,6 +121,51 @@ def encode_value(value: Any, kind: str | None) -> tuple[bytes, str]:
 
 def _is_array(value: Any) -> bool:
     return hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def _is_pil(value: Any) -> bool:
+    return hasattr(value, "mode") and hasattr(value, "save") and hasattr(value, "size")
+
+
+def _pil_png(image: Any) -> bytes:
+    # PNG holds these modes as they are; others (CMYK, YCbCr, F, ...) are shown as RGB(A).
+    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
+        image = image.convert("RGBA" if "A" in image.mode else "RGB")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _is_rate_and_samples(value: Any) -> bool:
+    """gradio's audio value: ``(sample_rate, array)``."""
+    return (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and _is_array(value[1])
+    )
+
+
+def _wav(rate: int, samples: Any) -> bytes:
+    """16-bit PCM WAV of int or float (-1..1) samples, mono or (n, channels)."""
+    import wave
+
+    import numpy as np
+
+    data = np.asarray(samples)
+    if data.dtype.kind == "f":
+        data = np.clip(data, -1.0, 1.0) * 32767
+    elif data.dtype.itemsize > 2:
+        data = data / float(2 ** (8 * data.dtype.itemsize - 16))
+    data = data.astype("<i2")
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(int(rate))
+        w.writeframes(data.tobytes())
+    return buf.getvalue()
 
 
 def _png(array: Any) -> bytes | None:

@@ -58,6 +58,8 @@ export function previewHeight(output: OutPort): number {
   if (output.item_list) return TALL_PREVIEW_H; // "Items (N)" with editable fields
   const kind = output.component?.kind;
   if (kind === "audio") return AUDIO_PREVIEW_H;
+  const lines = Number(output.component?.props?.lines ?? 1) || 1;
+  if ((kind === "textbox" || kind === "textarea") && lines > 1) return PREVIEW_H + LINE_H * (Math.min(lines, 8) - 1);
   return kind && TALL_OUTPUTS.includes(kind) ? TALL_PREVIEW_H : PREVIEW_H;
 }
 
