@@ -201,3 +201,34 @@ def test_a_later_success_clears_the_traceback_mark():
     g.run(force=True, progress=False)
     wait_for(lambda: c.node_state["maybe"]["status"] == "ok")
     assert c.node_state["maybe"]["trace"] is None
+
+
+# -- what the cards of a multi-modal graph fetch ------------------------------------------------
+def test_a_pil_image_and_rate_samples_audio_are_fetched_as_png_and_wav():
+    import io
+    import wave
+
+    import numpy as np
+    from PIL import Image
+
+    picture = FnNode(
+        lambda: Image.new("P", (64, 48), 3),
+        name="picture",
+        outputs={"image": gr.Image()},
+    )
+    rate = 22050
+    tone = np.sin(np.linspace(0, 440 * 2 * np.pi, rate // 2)).astype(np.float32) * 0.5
+    sound = FnNode(
+        lambda: (rate, np.stack([tone, tone], axis=1)), name="sound", outputs={"audio": gr.Audio()}
+    )
+    g = Graph("media", nodes=[picture, sound], persist_key=False)
+    g.run(progress=False)
+    c = Canvas(g)
+    for nid, port, fid in (("picture", "image", "p"), ("sound", "audio", "s")):
+        rid = c.node_state[nid]["rid"]
+        from_front(c, {"type": "fetch", "id": fid, "result": rid, "port": port})
+    (png_reply, png), (wav_reply, wav) = replies(c)
+    assert png_reply["mime"] == "image/png" and wav_reply["mime"] == "audio/wav"
+    assert Image.open(io.BytesIO(bytes(png[0]))).size == (64, 48)
+    with wave.open(io.BytesIO(bytes(wav[0]))) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getnframes()) == (rate, 2, rate // 2)
