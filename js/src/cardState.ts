@@ -65,6 +65,9 @@ export function applyCardState(card: Card, state: NodeState | undefined, ctx: St
   if (card.items) renderItems(card, state, ctx);
   for (const [port, list] of card.lists) list.update(state?.lists?.[port], ctx.pendingItems(card.node.id, port));
   card.failure.update(state, ctx.topology, ctx.states);
+  // A node without a result shows why in place of its empty output boxes.
+  const noResult = (status === "error" || status === "skipped") && !Object.values(state?.preview ?? {}).some((p) => p && p.type !== "none");
+  card.el.classList.toggle("daggr-no-result", noResult);
   for (const [port, box] of card.previews) {
     const out = card.node.outputs.find((o) => o.name === port);
     showOutput(box, out, state?.preview?.[port] ?? undefined, state?.rid ?? null, ctx.media, `${card.node.id}/${port}`);

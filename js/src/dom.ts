@@ -30,9 +30,12 @@ export class Toast {
   readonly el = h("div", { class: "daggr-toast", role: "alert", hidden: true });
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  show(message: string, ms = 8000): void {
+  /** `info`: a hint, not an error (drawn in neutral colours, read out politely). */
+  show(message: string, info = false, ms = 8000): void {
     this.el.textContent = message;
     this.el.hidden = false;
+    this.el.classList.toggle("daggr-toast-info", info);
+    this.el.setAttribute("role", info ? "status" : "alert");
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => (this.el.hidden = true), ms);
   }

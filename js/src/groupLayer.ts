@@ -57,7 +57,10 @@ export class GroupLayer {
       const b = boxes.get(f.group.id);
       f.el.hidden = !b;
       if (!b) continue;
-      f.el.style.transform = `translate(${b.x}px, ${b.y}px)`;
+      // left/top, not a transform: the frame then makes no stacking context, and its
+      // title bar can sit above the cards (it stays grabbable next to a taller card).
+      f.el.style.left = `${b.x}px`;
+      f.el.style.top = `${b.y}px`;
       f.el.style.width = `${b.w}px`;
       f.el.style.height = `${b.h}px`;
       f.summary.textContent = this.host.summary(f.group);

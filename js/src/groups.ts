@@ -6,8 +6,10 @@ import type { Group, NodeStates, Point } from "./types";
 import type { Box } from "./viewport";
 
 export const GROUP_COLOURS = ["#6366f1", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#ec4899", "#64748b"];
-export const GROUP_PAD = 16;
-export const GROUP_TITLE_H = 28;
+// Pad and title fill the 30 px between two stacked cards (layout.ROW_GAP): a frame around
+// a card does not cover the card above it.
+export const GROUP_PAD = 8;
+export const GROUP_TITLE_H = 22;
 /** A collapsed group shows as one card: a header and one row for its wires. */
 export const GROUP_CARD_H = HEADER_H + PORT_PAD + PORT_ROW_H + 26;
 

@@ -95,6 +95,9 @@ export class Gestures {
     const cardEl = target.closest(".daggr-node") as HTMLElement | null;
     if (cardEl && !target.closest(".daggr-node-header")) return;
     e.preventDefault();
+    // No default focus change on a drag: give the keys (Ctrl+Z, Delete, ...) to the canvas.
+    const focus = cardEl ?? (this.host.viewportEl.closest(".daggr-root") as HTMLElement | null);
+    focus?.focus({ preventScroll: true });
     const id = cardEl?.dataset.id;
     if (id && (e.shiftKey || e.ctrlKey || e.metaKey)) return this.host.select([id], true);
     if (id) return this.moveCards(e, id, cardEl!);

@@ -147,7 +147,7 @@ export class CanvasView {
         find: () => this.toolbar.find.focus(),
         group: () => this.arrange.group(),
         fit: () => this.camera.fit(this.overview.world()),
-        hint: (m) => this.showError(m),
+        hint: (m) => this.toast.show(m, true),
       }),
     );
     this.listen(viewportEl, "wheel", (e) => gestures.wheel(e as WheelEvent), { passive: false });

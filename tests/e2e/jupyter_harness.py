@@ -143,13 +143,17 @@ def jupyter_server(
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-def launch_chromium(playwright: Any, profile: Path) -> Any:
+# A fake camera and microphone that need no permission prompt (capture tests).
+FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+def launch_chromium(playwright: Any, profile: Path, extra_args: tuple[str, ...] = ()) -> Any:
     """A persistent context: Playwright refuses --user-data-dir in args."""
     return playwright.chromium.launch_persistent_context(
         str(profile),
         executable_path=CHROMIUM,
         headless=True,
-        args=CHROMIUM_ARGS,
+        args=[*CHROMIUM_ARGS, *extra_args],
         viewport={"width": 1280, "height": 1000},
     )
 
