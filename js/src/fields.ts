@@ -304,13 +304,15 @@ function mediaField(field: Field, value: unknown, ctx: FieldContext, wrap: HTMLE
   const mode = ctx.capture ? captureFor(c.kind) : null;
   if (mode) {
     const label = String(c.props.label ?? field.port);
-    const text = mode === "image" ? "📷 Camera" : "● Record";
+    const text = mode === "image" ? "Camera" : "● Record";
     const btn = h("button", { class: "daggr-btn daggr-capture-btn", type: "button", "data-capture": mode, "aria-label": mode === "image" ? `Take a photo for ${label}` : `Record ${mode} for ${label}`, title: mode === "image" ? "Take a photo with the webcam" : `Record ${mode === "audio" ? "from the microphone" : "with the webcam"}` }, text);
     btn.addEventListener("click", (e) => {
       e.preventDefault();
       ctx.capture!(field.key, label, mode);
     });
-    zone.replaceWith(h("div", { class: "daggr-drop-row" }, zone, btn));
+    const row = h("div", { class: "daggr-drop-row" });
+    zone.replaceWith(row);
+    row.append(zone, btn);
   }
   return { el: wrap, setValue: show };
 }

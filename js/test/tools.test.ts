@@ -210,3 +210,36 @@ describe("the working canvas", () => {
     expect(m.model.get("viewport").minimap).toBe(true);
   });
 });
+
+describe("capture", () => {
+  it("offers the webcam for an Image input and the microphone for an Audio input where the browser has them", async () => {
+    const media = { getUserMedia: vi.fn(() => Promise.reject(Object.assign(new Error("Permission denied"), { name: "NotAllowedError" }))) };
+    Object.defineProperty(navigator, "mediaDevices", { value: media, configurable: true });
+    (globalThis as any).MediaRecorder = class {};
+    const image = { component: "Image", kind: "image", props: { label: "Photo" }, value: null };
+    const audio = { component: "Audio", kind: "audio", props: { label: "Voice" }, value: null };
+    const topo: Topology = {
+      name: "cap",
+      nodes: [{ id: "form", name: "form", kind: "INPUT", url: null, inputs: [], outputs: [], fields: [{ key: "form__photo", port: "photo", component: image }, { key: "form__voice", port: "voice", component: audio }] }],
+      edges: [],
+    };
+    const m = mount({ topology: topo, node_state: {} });
+    try {
+      const photo = q(m.el, '[data-key="form__photo"] .daggr-capture-btn');
+      expect(photo.getAttribute("aria-label")).toBe("Take a photo for Photo");
+      expect(q(m.el, '[data-key="form__voice"] .daggr-capture-btn').getAttribute("aria-label")).toBe("Record audio for Voice");
+      expect(m.el.querySelectorAll('input[type="file"]')).toHaveLength(2); // uploads stay
+      photo.click();
+      const panel = q(m.el, ".daggr-capture");
+      expect(panel.hidden).toBe(false);
+      await vi.waitFor(() => expect(q(panel, ".daggr-capture-status").textContent).toContain("No camera available: Permission denied"));
+      expect(media.getUserMedia).toHaveBeenCalledWith({ video: true });
+      key(panel, "Escape");
+      expect(panel.hidden).toBe(true);
+    } finally {
+      m.cleanup();
+      delete (navigator as any).mediaDevices;
+      delete (globalThis as any).MediaRecorder;
+    }
+  });
+});

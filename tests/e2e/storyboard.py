@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SOURCE = '''\
+SOURCE = """\
 import json, threading
 import numpy as np
 from PIL import Image, ImageDraw
@@ -70,7 +70,7 @@ answer = FnNode(lambda: 42, name="answer")
 numbers = FnNode(lambda: [3, 1, 4, 1, 5, 9, 2, 6], name="numbers")
 graph = Graph("Storyboard", nodes=[summary, sound, big, greeting, answer, numbers], persist_key=PERSIST)
 QUICK = ["summarise", "jingle", "poster", "greeting", "answer", "numbers"]  # all but upscale
-'''
+"""
 
 
 def build(persist: str | bool = False) -> dict[str, Any]:

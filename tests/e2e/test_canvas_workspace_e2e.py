@@ -51,7 +51,11 @@ def write_notebook(root: Path, home: Path, name: str, persist: str) -> None:
         nbformat.v4.new_code_cell(RELEASE),
         nbformat.v4.new_code_cell(HOLD),
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, root / name)
 
 
@@ -163,9 +167,12 @@ def test_reading_a_multimodal_graph(tmp_path: Path, e2e_out: Path) -> None:
                 # Real values: the PIL image is decoded at its size, the audio can play.
                 img = card("poster").locator('[data-port="image"] img')
                 expect(img).to_have_attribute("src", re.compile(r"^blob:"), timeout=15_000)
-                assert img.evaluate(
-                    "i => new Promise(r => i.complete ? r(i.naturalWidth) : i.onload = () => r(i.naturalWidth))"
-                ) == 320
+                assert (
+                    img.evaluate(
+                        "i => new Promise(r => i.complete ? r(i.naturalWidth) : i.onload = () => r(i.naturalWidth))"
+                    )
+                    == 320
+                )
                 audio = card("jingle").locator('[data-port="audio"] audio')
                 expect(audio).to_have_attribute("src", re.compile(r"^blob:"), timeout=15_000)
                 duration = audio.evaluate(
@@ -180,8 +187,12 @@ def test_reading_a_multimodal_graph(tmp_path: Path, e2e_out: Path) -> None:
                 # Ports and wires take the colour of what they carry; a wire's tooltip
                 # shows the value it carries.
                 dot = card("poster").locator('[data-out="image"] .daggr-dot')
-                assert dot.evaluate("d => getComputedStyle(d).borderTopColor") == "rgb(168, 85, 247)"
-                wire = canvas.locator('.daggr-edge[data-key="brief.title>title"][data-target="poster"]')
+                assert (
+                    dot.evaluate("d => getComputedStyle(d).borderTopColor") == "rgb(168, 85, 247)"
+                )
+                wire = canvas.locator(
+                    '.daggr-edge[data-key="brief.title>title"][data-target="poster"]'
+                )
                 assert wire.get_attribute("data-kind") == "text"
                 x, y = wire.locator(".daggr-edge-hit").evaluate(POINT_ON_WIRE)
                 page.mouse.move(x, y)
@@ -203,7 +214,9 @@ def test_reading_a_multimodal_graph(tmp_path: Path, e2e_out: Path) -> None:
                 error.locator(".daggr-copy-error").click()
                 expect(error.locator(".daggr-copy-error")).to_have_text("Copied")
                 copied = page.evaluate("navigator.clipboard.readText()")
-                assert copied.startswith("Node 'parse_meta' failed: JSONDecodeError: Expecting value")
+                assert copied.startswith(
+                    "Node 'parse_meta' failed: JSONDecodeError: Expecting value"
+                )
                 assert copied.endswith(trace)
                 docs_shot(canvas, "canvas-3-error.png")
 
@@ -221,7 +234,11 @@ def test_reading_a_multimodal_graph(tmp_path: Path, e2e_out: Path) -> None:
                 expect(menu).to_be_visible()
                 box = menu.bounding_box()
                 dots = canvas.locator(".daggr-port").all()
-                covered = [d.inner_text() for d in dots if d.is_visible() and boxes_overlap(box, d.bounding_box())]
+                covered = [
+                    d.inner_text()
+                    for d in dots
+                    if d.is_visible() and boxes_overlap(box, d.bounding_box())
+                ]
                 assert not covered, covered
                 page.keyboard.press("Escape")
                 expect(menu).to_be_hidden()
@@ -234,7 +251,10 @@ def test_reading_a_multimodal_graph(tmp_path: Path, e2e_out: Path) -> None:
                 expect(card("numbers")).to_be_focused()
                 stage = canvas.locator(".daggr-stage").bounding_box()
                 found = card("numbers").bounding_box()
-                assert stage["x"] <= found["x"] and found["x"] + found["width"] <= stage["x"] + stage["width"]
+                assert (
+                    stage["x"] <= found["x"]
+                    and found["x"] + found["width"] <= stage["x"] + stage["width"]
+                )
                 docs_shot(canvas, "canvas-4-find.png")
                 pane = canvas.locator(".daggr-pane")
                 before = pane.evaluate("p => p.style.transform")
@@ -274,7 +294,9 @@ def test_working_in_a_graph_and_finding_it_again(tmp_path: Path, e2e_out: Path) 
                 hue = card("poster").locator('[data-key="poster__hue"] input')
                 hue.fill("200")
                 hue.press("Shift+Enter")
-                expect(card("poster").locator(".daggr-history-label")).to_have_text("2/2", timeout=30_000)
+                expect(card("poster").locator(".daggr-history-label")).to_have_text(
+                    "2/2", timeout=30_000
+                )
                 assert canvas.locator(".jp-Cell").count() == 0 and cells.count() == 5
 
                 # Delete removes nothing, and says so.
@@ -323,10 +345,16 @@ def test_working_in_a_graph_and_finding_it_again(tmp_path: Path, e2e_out: Path) 
                 title = card("brief").locator('[data-key="brief__title"] input')
                 title.fill("A fox at dusk")
                 canvas.locator(".daggr-run-all").click()
-                expect(card("upscale")).to_have_class(re.compile("daggr-status-running"), timeout=30_000)
-                expect(card("story").locator(".daggr-history-label")).to_have_text("2/2", timeout=30_000)
+                expect(card("upscale")).to_have_class(
+                    re.compile("daggr-status-running"), timeout=30_000
+                )
+                expect(card("story").locator(".daggr-history-label")).to_have_text(
+                    "2/2", timeout=30_000
+                )
                 canvas.locator(".daggr-stop-all").click()
-                expect(card("upscale")).to_have_class(re.compile("daggr-status-cancelled"), timeout=30_000)
+                expect(card("upscale")).to_have_class(
+                    re.compile("daggr-status-cancelled"), timeout=30_000
+                )
                 run_cell(page, cells, 3)
                 expect(cells.nth(3).locator(".jp-OutputArea-output")).to_contain_text("RELEASED")
 
@@ -359,7 +387,10 @@ def test_working_in_a_graph_and_finding_it_again(tmp_path: Path, e2e_out: Path) 
                 expect(canvas).to_be_visible(timeout=60_000)
                 expect(canvas.locator(".daggr-group.daggr-group-collapsed")).to_have_count(1)
                 expect(canvas.locator('.daggr-node[data-id="poster"]')).to_be_hidden()
-                assert canvas.locator('.daggr-node[data-id="story"]').evaluate("el => el.style.width") == width
+                assert (
+                    canvas.locator('.daggr-node[data-id="story"]').evaluate("el => el.style.width")
+                    == width
+                )
             except Exception:
                 page.screenshot(path=str(e2e_out / "work-FAILED.png"))
                 raise
