@@ -217,6 +217,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
 
     # -- session events (worker threads) ---------------------------------------------------------
     def _on_event(self, kind: str, payload: Any) -> None:
+        self._track(kind)
         if kind == "node_started":
             counted = self._item_progress.pop(payload, None)
             self._refresh_topology()
@@ -245,7 +246,8 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         elif kind == "run_finished":
             with self._lock:
                 self._handles = [h for h in self._handles if not h.done()]
-            self._reconcile()
+            if self._needs_reconcile(payload):
+                self._reconcile()
             self._flush_states()  # the run's last deltas need not wait for the interval
         elif kind == "state_changed" and not getattr(self._handling, "active", False):
             # Changed from a cell (graph.select(), graph.sheet = ..., inputs): show it now.

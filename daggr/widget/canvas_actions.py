@@ -20,6 +20,30 @@ class CanvasActions:
     """``run_all``, ``stop_all``, ``layout`` and ``traceback`` requests (protocol.py)."""
 
     _traces: Tracebacks | None = None
+    _changes = 0  # state changes seen (inputs, selections, variants, sheets)
+    _run_mark: int | None = None  # _changes when the current run started
+
+    # -- what a run's end must check again -------------------------------------------------
+    # Each finished node's patch already says what its card shows. The end of a run checks
+    # every card against the session again (bridge.node_states, a few ms on large graphs)
+    # only when that can change something: a node did not succeed, a node outside the run
+    # depends on it, or something else changed while it ran.
+    def _track(self: Any, kind: str) -> None:
+        if kind == "state_changed":
+            self._changes += 1
+        elif kind == "node_started" and self._run_mark is None:
+            self._run_mark = self._changes
+
+    def _needs_reconcile(self: Any, result: Any) -> bool:
+        mark, self._run_mark = self._run_mark, None
+        outcomes = getattr(result, "outcomes", None)
+        if mark is None or mark != self._changes or not outcomes:
+            return True
+        if any(o.status not in ("ok", "cached") for o in outcomes.values()):
+            return True
+        return any(
+            e.source_node in outcomes and e.target_node not in outcomes for e in self.graph.edges
+        )
 
     def _failure_patch(self: Any, nid: str, outcome: Any) -> dict[str, Any]:
         if self._traces is None:

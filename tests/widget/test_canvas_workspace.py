@@ -232,3 +232,38 @@ def test_a_pil_image_and_rate_samples_audio_are_fetched_as_png_and_wav():
     assert Image.open(io.BytesIO(bytes(png[0]))).size == (64, 48)
     with wave.open(io.BytesIO(bytes(wav[0]))) as w:
         assert (w.getframerate(), w.getnchannels(), w.getnframes()) == (rate, 2, rate // 2)
+
+
+# -- the end of a run ----------------------------------------------------------------------------
+def test_an_input_changed_while_a_run_goes_on_leaves_its_nodes_stale_at_the_end():
+    gate = threading.Event()
+    form = InputNode("form", ports={"text": gr.Textbox(value="one")})
+    slow = FnNode(
+        lambda text: gate.wait(10) and text.upper(), name="slow", inputs={"text": form.text}
+    )
+    g = Graph("g", nodes=[slow], persist_key=False)
+    c = Canvas(g)
+    from_front(c, {"type": "run", "node": "slow", "mode": "to_here"})
+    wait_for(lambda: c.node_state["slow"]["status"] == "running")
+    from_front(c, {"type": "set_input", "key": "form__text", "value": "two"})
+    gate.set()
+    wait_for(lambda: c.node_state["slow"]["status"] == "ok")
+    # The finished node ran on "one": the end of the run checks it against "two".
+    wait_for(lambda: c.node_state["slow"]["fresh"] == "stale")
+    assert c.node_state["slow"]["preview"]["output"]["text"] == "ONE"
+
+
+def test_a_run_that_leaves_a_downstream_node_behind_marks_it_stale():
+    form = InputNode("form", ports={"text": gr.Textbox(value="a")})
+    up = FnNode(lambda text: text * 2, name="up", inputs={"text": form.text})
+    down = FnNode(lambda x: x + "!", name="down", inputs={"x": up.output})
+    g = Graph("g", nodes=[down], persist_key=False)
+    g.run(progress=False)
+    c = Canvas(g)
+    assert c.node_state["down"]["fresh"] == "fresh"
+    # "up" runs again (a run's target always executes): "down" consumed its old result.
+    from_front(c, {"type": "run", "node": "up", "mode": "to_here"})
+    wait_for(
+        lambda: c.node_state["up"]["fresh"] == "fresh" and c.node_state["up"]["status"] == "ok"
+    )
+    wait_for(lambda: c.node_state["down"]["fresh"] == "stale")
