@@ -17,7 +17,7 @@ import type { Box } from "./viewport";
 
 /** Graphs up to this size get every card at once; larger ones as the view nears them. */
 export const EAGER_CARDS = 150;
-const BUILD_PER_FRAME = 40;
+const BUILD_MS_PER_FRAME = 5;
 const NEAR = 400; // world pixels around the view where cards are built ahead
 
 export class Board {
@@ -50,6 +50,7 @@ export class Board {
     for (const card of this.cards.values()) card.el.remove();
     this.cards.clear();
     this.queue = [];
+    this.ensured = null;
     this.topology = topology;
     this.nodes = new Map(topology.nodes.map((n) => [n.id, n]));
     this.scattered = scatteredNodes(topology);
@@ -83,11 +84,17 @@ export class Board {
     }
   }
 
+  private ensured: Box | null = null; // the area whose cards were built or queued last
+
   /** Builds the cards meeting `area` now and queues those near it; a small graph gets
-   * all its cards at once; `area` null (no size yet): only a small graph's. */
+   * all its cards at once; `area` null (no size yet): only a small graph's. A view that
+   * moved less than half the margin since the last call needs nothing new. */
   ensureCards(area: Box | null, states: NodeStates): void {
     const eager = this.nodes.size <= EAGER_CARDS;
     if (!eager && !area) return;
+    const last = this.ensured;
+    if (!eager && area && last && area.w === last.w && Math.abs(area.x - last.x) < NEAR / 2 && Math.abs(area.y - last.y) < NEAR / 2) return;
+    this.ensured = area;
     const near: [number, string][] = [];
     for (const id of this.nodes.keys()) {
       if (this.cards.has(id)) continue;
@@ -105,9 +112,11 @@ export class Board {
     this.queue = near.map((n) => n[1]);
   }
 
-  /** Builds a few queued cards; true while more are waiting. */
+  /** Builds queued cards for a few milliseconds (a frame stays smooth while the view
+   * moves); true while more are waiting. */
   buildSome(states: NodeStates): boolean {
-    for (let i = 0; i < BUILD_PER_FRAME && this.queue.length; i++) {
+    const until = performance.now() + BUILD_MS_PER_FRAME;
+    while (this.queue.length && performance.now() < until) {
       const id = this.queue.shift()!;
       if (!this.cards.has(id)) this.build(id, states);
     }
@@ -120,11 +129,24 @@ export class Board {
     const card = buildCard(node, states[id]?.variant ?? 0, this.scattered.has(id), { ...this.cardHost, kindOf: this.kindOf });
     const old = this.cards.get(id);
     if (old) old.el.replaceWith(card.el);
-    else this.pane.append(card.el);
+    else this.pane.insertBefore(card.el, this.nextBuilt(id));
     this.cards.set(id, card);
     this.shape(id);
     this.onBuilt(card);
     return card;
+  }
+
+  /** The first built card after `id` in graph order: cards keep graph order in the DOM
+   * whatever order they are built in, which lets the browser draw them as one layer
+   * while the view moves (built out of order, panning a zoomed-out graph took twice as
+   * long per frame). */
+  private nextBuilt(id: string): Node | null {
+    const ids = [...this.nodes.keys()];
+    for (let i = ids.indexOf(id) + 1; i < ids.length; i++) {
+      const card = this.cards.get(ids[i]);
+      if (card) return card.el;
+    }
+    return null;
   }
 
   /** A card's place, size and collapsed state from the layout. */
@@ -149,6 +171,7 @@ export class Board {
 
   /** Everything placed anew (a new layout, groups changed). */
   relayout(states: NodeStates): void {
+    this.ensured = null;
     this.hidden = hiddenMembers(this.layout.groups);
     for (const id of this.cards.keys()) this.shape(id);
     this.groups.render(this.layout.groups);

@@ -44,14 +44,6 @@ export function overflows(world: Box | null, v: View, vw: number, vh: number): b
   return world.x < seen.x || world.y < seen.y || world.x + world.w > seen.x + seen.w || world.y + world.h > seen.y + seen.h;
 }
 
-/** The world box the map covers: the graph and the part on screen (so the outline of
- * the view never leaves the map). */
-export function mapWorld(world: Box, seen: Box): Box {
-  const x = Math.min(world.x, seen.x);
-  const y = Math.min(world.y, seen.y);
-  return { x, y, w: Math.max(world.x + world.w, seen.x + seen.w) - x, h: Math.max(world.y + world.h, seen.y + seen.h) - y };
-}
-
 export interface MapCard {
   box: Box;
   colour: string;
@@ -60,6 +52,7 @@ export interface MapCard {
 export class Minimap {
   readonly el: HTMLElement;
   private canvas: HTMLCanvasElement;
+  private cache: HTMLCanvasElement | null = null; // the cards, drawn once per change
   private t: MapTransform = { scale: 1, ox: 0, oy: 0 };
 
   /** `navigate(x, y)`: centre the view on this world point. */
@@ -85,26 +78,38 @@ export class Minimap {
     });
   }
 
-  draw(world: Box, seen: Box, cards: MapCard[], frames: MapCard[]): void {
-    this.t = mapTransform(mapWorld(world, seen));
-    const ctx = this.canvas.getContext?.("2d");
+  private rect(b: Box): [number, number, number, number] {
+    const [x, y] = toMap(this.t, b.x, b.y);
+    return [x, y, Math.max(1, b.w * this.t.scale), Math.max(1, b.h * this.t.scale)];
+  }
+
+  /** Draws the graph's cards and frames (when they changed: call again with new ones). */
+  drawCards(world: Box, cards: MapCard[], frames: MapCard[]): void {
+    this.t = mapTransform(world);
+    const cache = this.cache ?? (this.cache = h("canvas", { width: MAP_W, height: MAP_H }));
+    const ctx = cache.getContext?.("2d");
     if (!ctx) return;
     ctx.clearRect(0, 0, MAP_W, MAP_H);
-    const rect = (b: Box) => {
-      const [x, y] = toMap(this.t, b.x, b.y);
-      return [x, y, Math.max(1, b.w * this.t.scale), Math.max(1, b.h * this.t.scale)] as const;
-    };
     for (const f of frames) {
       ctx.strokeStyle = f.colour;
-      ctx.strokeRect(...rect(f.box));
+      ctx.strokeRect(...this.rect(f.box));
     }
     for (const c of cards) {
       ctx.fillStyle = c.colour;
-      ctx.fillRect(...rect(c.box));
+      ctx.fillRect(...this.rect(c.box));
     }
+  }
+
+  /** Draws the cards (as last given) and the outline of the part of the world on screen:
+   * all that changes while the view moves. */
+  drawView(seen: Box): void {
+    const ctx = this.canvas.getContext?.("2d");
+    if (!ctx) return;
+    ctx.clearRect(0, 0, MAP_W, MAP_H);
+    if (this.cache) ctx.drawImage(this.cache, 0, 0);
     ctx.strokeStyle = "#f97316";
     ctx.lineWidth = 1.5;
-    ctx.strokeRect(...rect(seen));
+    ctx.strokeRect(...this.rect(seen));
     ctx.lineWidth = 1;
   }
 }

@@ -31,18 +31,32 @@ export class Overview {
     return bounds(positions, heights, widths);
   }
 
-  /** Redraws the minimap; returns whether it is shown. */
+  private stale = true; // the cards on the map need drawing again
+
+  /** The cards, their states or the groups changed: the map draws them again. */
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  /** Redraws the minimap (its cards only when they changed); returns whether it is shown. */
   draw(states: NodeStates): boolean {
-    const world = this.world();
     const { width, height } = this.camera.size();
     const choice = this.choice();
+    const world = this.stale || !this.lastWorld ? this.world() : this.lastWorld;
     const shown = world !== null && width > 0 && (typeof choice === "boolean" ? choice : overflows(world, this.camera.view, width, height));
     this.minimap.el.hidden = !shown;
     if (!shown || !world) return shown;
-    const cards = [...this.board.boxes()].map(([id, box]) => ({ box, colour: COLOURS[states[id]?.status ?? ""] ?? "#94a3b8" }));
-    const colourOf = new Map(this.board.layout.groups.map((g) => [g.id, g.color]));
-    const frames = [...this.board.groups.boxes()].map(([id, box]) => ({ box, colour: colourOf.get(id) ?? "#64748b" }));
-    this.minimap.draw(world, visibleBox(this.camera.view, width, height), cards, frames);
+    if (this.stale || !this.lastWorld) {
+      const cards = [...this.board.boxes()].map(([id, box]) => ({ box, colour: COLOURS[states[id]?.status ?? ""] ?? "#94a3b8" }));
+      const colourOf = new Map(this.board.layout.groups.map((g) => [g.id, g.color]));
+      const frames = [...this.board.groups.boxes()].map(([id, box]) => ({ box, colour: colourOf.get(id) ?? "#64748b" }));
+      this.minimap.drawCards(world, cards, frames);
+      this.stale = false;
+      this.lastWorld = world;
+    }
+    this.minimap.drawView(visibleBox(this.camera.view, width, height));
     return true;
   }
+
+  private lastWorld: Box | null = null;
 }

@@ -211,12 +211,14 @@ export class CanvasView {
   }
 
   private loadLayout(fresh: boolean): void {
+    this.overview.invalidate();
     this.sync.load(fresh);
     this.refreshTools();
   }
 
   private showLayout(layout: Layout, patch: LayoutPatch): void {
     this.board.layout = layout;
+    this.overview.invalidate();
     if (patch.groups) this.board.relayout(this.states);
     else this.board.moved(new Set([...Object.keys(patch.positions ?? {}), ...Object.keys(patch.sizes ?? {}), ...Object.keys(patch.collapsed ?? {})]));
     this.schedule(false);
@@ -239,6 +241,7 @@ export class CanvasView {
     if (this.board.layout.groups.length) this.board.groups.place();
     this.ticker.sync(() => this.board.cards.values());
     this.refreshTools();
+    this.overview.invalidate();
     this.schedule(false);
   }
 
