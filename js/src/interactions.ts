@@ -112,75 +112,60 @@ export class Gestures {
     trackDrag(e, (dx, dy) => this.host.setView({ ...v0, x: v0.x + dx, y: v0.y + dy }), () => this.host.setDragging(false));
   }
 
-  private moveCards(e: PointerEvent, id: string, cardEl: HTMLElement): void {
+  /** A layout change made by dragging: `patchAt(dx, dy)` (world units) is previewed as
+   * the pointer moves and committed once, as one undo step, when it is released. */
+  private edit(e: PointerEvent, label: string, patchAt: (dx: number, dy: number, before: Layout) => LayoutPatch, done?: () => void): void {
     const before = this.host.layout();
-    const ids = this.host.selection.has(id) ? [...this.host.selection] : [id];
     const zoom = this.host.view().zoom;
     let patch: LayoutPatch = {};
     this.host.setDragging(true);
-    cardEl.classList.add("daggr-dragging");
     trackDrag(
       e,
       (dx, dy) => {
-        const positions: Record<string, Point> = {};
-        for (const n of ids) {
-          const p = before.positions[n];
-          if (p) positions[n] = [Math.round(p[0] + dx / zoom), Math.round(p[1] + dy / zoom)];
-        }
-        patch = { positions };
+        patch = patchAt(dx / zoom, dy / zoom, before);
         this.host.preview(patch);
       },
       (moved) => {
-        cardEl.classList.remove("daggr-dragging");
+        done?.();
         this.host.setDragging(false);
-        if (moved) this.host.commit(before, patch, ids.length > 1 ? `move of ${ids.length} cards` : "move");
+        if (moved) this.host.commit(before, patch, label);
       },
     );
+  }
+
+  /** Drags a card's header: it moves, with the other selected cards. */
+  private moveCards(e: PointerEvent, id: string, cardEl: HTMLElement): void {
+    const ids = this.host.selection.has(id) ? [...this.host.selection] : [id];
+    cardEl.classList.add("daggr-dragging");
+    const moveBy = (dx: number, dy: number, before: Layout) => {
+      const positions: Record<string, Point> = {};
+      for (const n of ids) {
+        const p = before.positions[n];
+        if (p) positions[n] = [Math.round(p[0] + dx), Math.round(p[1] + dy)];
+      }
+      return { positions };
+    };
+    this.edit(e, ids.length > 1 ? `move of ${ids.length} cards` : "move", moveBy, () => cardEl.classList.remove("daggr-dragging"));
   }
 
   /** Drags a group's title: all its cards move together. */
   moveGroup(e: PointerEvent, group: Group): void {
     e.preventDefault();
-    const before = this.host.layout();
-    const zoom = this.host.view().zoom;
-    let patch: LayoutPatch = {};
-    this.host.setDragging(true);
-    trackDrag(
-      e,
-      (dx, dy) => {
-        patch = { positions: movedMembers(group, before.positions, dx / zoom, dy / zoom) };
-        this.host.preview(patch);
-      },
-      (moved) => {
-        this.host.setDragging(false);
-        if (moved) this.host.commit(before, patch, "group move");
-      },
-    );
+    this.edit(e, "group move", (dx, dy, before) => ({ positions: movedMembers(group, before.positions, dx, dy) }));
   }
 
+  /** Drags a card's corner: its size (a collapsed card opens: a size is for its content). */
   private resize(e: PointerEvent, cardEl: HTMLElement | null): void {
     const id = cardEl?.dataset.id;
     const box = id ? this.host.boxOf(id) : null;
     if (!id || !box) return;
     e.preventDefault();
     e.stopPropagation();
-    const before = this.host.layout();
-    const zoom = this.host.view().zoom;
-    let patch: LayoutPatch = {};
-    this.host.setDragging(true);
-    trackDrag(
-      e,
-      (dx, dy) => {
-        patch = { sizes: { [id]: clampSize([box.w + dx / zoom, box.h + dy / zoom]) } };
-        // A collapsed card opens when resized: a size is for its content.
-        if (before.collapsed.has(id)) patch.collapsed = { [id]: false };
-        this.host.preview(patch);
-      },
-      (moved) => {
-        this.host.setDragging(false);
-        if (moved) this.host.commit(before, patch, "resize");
-      },
-    );
+    this.edit(e, "resize", (dx, dy, before) => {
+      const patch: LayoutPatch = { sizes: { [id]: clampSize([box.w + dx, box.h + dy]) } };
+      if (before.collapsed.has(id)) patch.collapsed = { [id]: false };
+      return patch;
+    });
   }
 
   /** Shift+drag on the background: select the cards the rectangle touches. */

@@ -5,8 +5,8 @@ import { h } from "./dom";
 import type { Point } from "./types";
 import type { Box, View } from "./viewport";
 
-export const MAP_W = 200;
-export const MAP_H = 130;
+export const MAP_W = 180;
+export const MAP_H = 110;
 
 export interface MapTransform {
   scale: number;
@@ -37,11 +37,12 @@ export function visibleBox(v: View, vw: number, vh: number): Box {
   return { x: -v.x / v.zoom, y: -v.y / v.zoom, w: vw / v.zoom, h: vh / v.zoom };
 }
 
-/** True when some of the graph is out of view: the minimap then earns its place. */
-export function overflows(world: Box | null, v: View, vw: number, vh: number): boolean {
+/** True when the graph is larger than the view (by more than a sliver): the minimap then
+ * earns the corner it covers. */
+export function overflows(world: Box | null, v: View, vw: number, vh: number, slack = 1.15): boolean {
   if (!world) return false;
   const seen = visibleBox(v, vw, vh);
-  return world.x < seen.x || world.y < seen.y || world.x + world.w > seen.x + seen.w || world.y + world.h > seen.y + seen.h;
+  return world.w > seen.w * slack || world.h > seen.h * slack;
 }
 
 export interface MapCard {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SAVE_DEBOUNCE_MS } from "../src/arrange";
 import widget from "../src/index";
 import type { Topology } from "../src/types";
-import { createMockModel, type MockModel } from "./mock-model";
+import { type MockModel, mountCanvas } from "./mock-model";
 
 const text = (label: string, value = "") => ({ component: "Textbox", kind: "textbox", props: { label }, value });
 
@@ -29,12 +29,7 @@ const failed = {
 };
 
 function mount(extra: Record<string, unknown> = {}) {
-  const model = createMockModel({ topology, node_state: failed, inputs: { form__text: "hi", sum__n: 1 }, viewport: {}, sheets: { current: "Sheet 1", names: ["Sheet 1"] }, height: 500, ...extra });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const c1 = widget.initialize({ model });
-  const c2 = widget.render({ model, el });
-  return { model, el, cleanup: () => (c2(), c1(), el.remove()) };
+  return mountCanvas(widget, { topology, node_state: failed, inputs: { form__text: "hi", sum__n: 1 }, viewport: {}, sheets: { current: "Sheet 1", names: ["Sheet 1"] }, height: 500, ...extra });
 }
 
 const q = (el: ParentNode, sel: string) => el.querySelector(sel) as HTMLElement;
@@ -178,6 +173,14 @@ describe("the working canvas", () => {
     m = mount({ viewport: saved });
     expect(q(m.el, ".daggr-group.daggr-group-collapsed")).not.toBeNull();
     expect(q(m.el, '.daggr-node[data-id="sum"]').hidden).toBe(true);
+  });
+
+  it("Shift+drag on the background selects the cards it touches; Escape clears it", () => {
+    drag(q(m.el, ".daggr-viewport"), 400, 50, { shiftKey: true });
+    expect([...m.el.querySelectorAll(".daggr-node.daggr-selected")].map((e) => (e as HTMLElement).dataset.id)).toEqual(["form", "parse"]);
+    expect(q(m.el, ".daggr-group-btn").textContent).toBe("Group 2");
+    key(m.el.querySelector(".daggr-root")!, "Escape");
+    expect(m.el.querySelectorAll(".daggr-node.daggr-selected")).toHaveLength(0);
   });
 
   it("finds a node by name and focuses its card", () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import type { Topology } from "../src/types";
 import { INPUT_DEBOUNCE_MS } from "../src/view";
-import { createMockModel, type MockModel } from "./mock-model";
+import { type MockModel, mountCanvas } from "./mock-model";
 
 const textbox = { component: "Textbox", kind: "textbox", props: { label: "Text" }, value: "hello" };
 const number = { component: "Number", kind: "number", props: { label: "n" }, value: 1 };
@@ -38,7 +38,7 @@ const topology: Topology = {
 };
 
 function mount(extra: Record<string, unknown> = {}) {
-  const model = createMockModel({
+  return mountCanvas(widget, {
     topology,
     node_state: { form: { status: "idle" }, shout: { status: "idle" } },
     inputs: { form__text: "hello", shout__n: 1 },
@@ -46,11 +46,6 @@ function mount(extra: Record<string, unknown> = {}) {
     height: 400,
     ...extra,
   });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupInit = widget.initialize({ model });
-  const cleanupView = widget.render({ model, el });
-  return { model, el, cleanup: () => (cleanupView(), cleanupInit(), el.remove()) };
 }
 
 const q = (el: HTMLElement, sel: string) => el.querySelector(sel) as HTMLElement;

@@ -123,11 +123,12 @@ describe("minimap", () => {
     expect(toMap(t, 100, 50)[0]).toBeCloseTo(0);
   });
 
-  it("knows what the view shows and when the graph overflows it", () => {
+  it("knows what the view shows and when the graph is larger than it", () => {
     const v = { x: -100, y: -50, zoom: 0.5 };
     expect(visibleBox(v, 800, 600)).toEqual({ x: 200, y: 100, w: 1600, h: 1200 });
     expect(overflows({ x: 300, y: 200, w: 1000, h: 500 }, v, 800, 600)).toBe(false);
-    expect(overflows({ x: 0, y: 200, w: 1000, h: 500 }, v, 800, 600)).toBe(true);
+    expect(overflows({ x: 0, y: 200, w: 1700, h: 500 }, v, 800, 600)).toBe(false); // a sliver
+    expect(overflows({ x: 0, y: 200, w: 2000, h: 500 }, v, 800, 600)).toBe(true);
   });
 });
 
