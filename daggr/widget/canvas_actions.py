@@ -46,6 +46,8 @@ class CanvasActions:
         )
 
     def _failure_patch(self: Any, nid: str, outcome: Any) -> dict[str, Any]:
+        if outcome.status != "error" and self._traces is None:
+            return {}  # no card shows a traceback yet: nothing to clear (the common case)
         if self._traces is None:
             self._traces = Tracebacks()
         return failure_patch(outcome, nid, self._traces, self.node_state.get(nid))
