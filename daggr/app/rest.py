@@ -196,10 +196,10 @@ def schema(graph: Graph) -> dict[str, Any]:
                     }
                 )
         outputs = [
-            {"node": n.name, "port": p, "type": _type(n._output_components.get(p))}
+            {"node": n, "port": p, "type": _type(graph.nodes[n]._output_components.get(p))}
             for n in graph.get_output_nodes()
-            if n.name in names
-            for p in n._output_ports
+            if n in names
+            for p in graph.nodes[n]._output_ports
         ]
         subgraphs.append({"id": sid, "inputs": inputs, "outputs": outputs})
     return {"name": graph.name, "subgraphs": subgraphs}
@@ -314,7 +314,7 @@ def prepare_call(
     for key in choices:
         inputs.setdefault(key, 0)  # like inputs: an unnamed choice is the first variant
     unset = [f.slot for f in mine.values() if f.id not in inputs and f.component is None]
-    targets = [n.name for n in graph.get_output_nodes() if n.name in names]
+    targets = [n for n in graph.get_output_nodes() if n in names]
     return targets, inputs, unset
 
 
