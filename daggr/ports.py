@@ -123,8 +123,13 @@ class ItemList:
         ['speaker', 'text']
     """
 
-    def __init__(self, **fields: Any):
-        self.fields = fields
+    def __init__(self, **schema: Any):
+        self.fields = schema
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """``{field: component}``, as given (the original daggr's name for ``fields``)."""
+        return self.fields
 
     def __repr__(self) -> str:
         return f"ItemList({', '.join(self.fields)})"
