@@ -81,6 +81,7 @@ class RunningApp:
         self.state = state
         self.url = url
         self.share_url: str | None = None  # the public link, with share=True
+        self.listen_socket: socket.socket | None = None
 
     @property
     def graph(self) -> Graph:
@@ -178,7 +179,9 @@ def launch(
     check_dependencies(graph if isinstance(graph, GraphType) else graph.graph)
     app = create_app(graph, api_server=api_server, identity=identity, theme=theme)
     state = app.state.daggr
-    sock = bind(host, port, tries=1 if port == 0 else PORT_TRIES)
+    from daggr.app.restart import adopt_socket
+
+    sock = adopt_socket() or bind(host, port, tries=1 if port == 0 else PORT_TRIES)
     actual = sock.getsockname()[1]
     uvicorn_kwargs.setdefault("timeout_graceful_shutdown", 3)
     config = uvicorn.Config(app, log_level=log_level, lifespan="off", **uvicorn_kwargs)
@@ -193,6 +196,7 @@ def launch(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{actual}/"
     running = RunningApp(server, thread, state, url)
+    running.listen_socket = sock
     if not thread.is_alive():
         raise RuntimeError(f"The daggr app could not start on {host}:{actual}; see the log above.")
     if share:
