@@ -398,6 +398,11 @@ class Graph:
     ) -> None:
         """Every variant that has the input gets the wire (what ``inputs=`` on each
         variant would do)."""
+        if any(v is source.node for v in choice.variants):
+            raise GraphError(
+                f"ChoiceNode '{choice.name}' cannot take the output of its own variant "
+                f"'{source.node.name}' as input: that would create a cycle in the DAG."
+            )
         takers = [
             i
             for i, v in enumerate(choice.variants)
@@ -408,11 +413,6 @@ class Graph:
                 f"Input port '{port}' not found on any variant of ChoiceNode '{choice.name}'. "
                 f"Available inputs: {listing(choice._input_ports)}."
                 f"{did_you_mean(port, choice._input_ports)}"
-            )
-        if any(v is source.node for v in choice.variants):
-            raise GraphError(
-                f"ChoiceNode '{choice.name}' cannot take the output of its own variant "
-                f"'{source.node.name}' as input: that would create a cycle in the DAG."
             )
         for i in takers:
             self._check_input_port(choice.variants[i], port)
