@@ -525,6 +525,15 @@ def test_differs_edge_names_its_nodes():
     assert "`Edge.source_node` / `target_node`" in _readme_table()
 
 
+def test_differs_return_values_map_by_port_names():
+    node = FnNode(lambda: {"a": 1, "b": 2}, name="pair", outputs={"a": None, "b": None})
+    with pytest.warns(UserWarning, match="the original daggr put the whole dict on port 'a'"):
+        assert node.test() == {"a": 1, "b": 2}
+    audio = FnNode(lambda: (16000, [0.0, 0.5]), name="tone", outputs={"audio": gr.Audio()})
+    assert audio.test() == {"audio": (16000, [0.0, 0.5])}  # a whole (rate, samples) value
+    assert "Return values" in _readme_table()
+
+
 def test_differs_approve_waits_for_approval():
     from daggr.ops import Approve, NotApproved
 
