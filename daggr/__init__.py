@@ -14,7 +14,7 @@ from daggr.errors import DaggrError, GraphError, InputError, NodeError, RunCance
 from daggr.graph import Edge, Graph
 from daggr.nodes import ChoiceNode, FnNode, GradioNode, InferenceNode, InputNode, Node
 from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort
-from daggr.records import FileValue
+from daggr.records import FileValue, Status
 from daggr.runtime.result import NodeOutcome, RunHandle, RunResult
 
 __version__ = "0.1.0"
@@ -41,6 +41,7 @@ __all__ = [
     "RunHandle",
     "RunResult",
     "ScatteredPort",
+    "Status",
     "__version__",
     "components",
 ]
