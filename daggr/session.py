@@ -18,11 +18,11 @@ from daggr.errors import DaggrError, InputError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
 from daggr.progress import Progress
-from daggr.records import ResultRecord, new_result_id
+from daggr.records import ResultRecord, Status, new_result_id
 from daggr.remote.auth import notebook_user
-from daggr.runtime import invoke
+from daggr.runtime.call import call
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
-from daggr.runtime.plan import Plan, component_default
+from daggr.runtime.plan import Plan, Step, component_default
 from daggr.runtime.result import RunHandle, RunResult
 from daggr.runtime.scheduler import Run
 from daggr.store import Store
@@ -345,6 +345,7 @@ class Session:
 
         listeners = self.listeners
         clock = time.perf_counter
+        cached = Status.CACHED.value  # compared for every node: the plain string is fastest
 
         def emit(kind: str, payload: Any) -> None:
             # Runs for every node: keep the common case (no canvas, no selection to move, a
@@ -354,7 +355,7 @@ class Session:
                     progress.refresh()
                 if payload.record is not None:
                     node = payload.node
-                    if payload.status == "cached":
+                    if payload.status == cached:
                         if self.selected(node) is not payload.record:
                             self.choose(node, payload.record)
                     else:
@@ -370,11 +371,7 @@ class Session:
 def test_node(node: Node, given: dict[str, Any]) -> dict[str, Any]:
     """Run one node alone, with given or example inputs; raise what its code raises."""
     target = node.variants[0] if isinstance(node, ChoiceNode) else node
-    unknown = [
-        k
-        for k in given
-        if k not in target._input_ports and not getattr(target, "_accepts_any", False)
-    ]
+    unknown = [k for k in given if k not in target._input_ports and not target._accepts_any]
     if unknown:
         raise InputError(
             f"Unknown input(s) {unknown} for node '{node.name}'."
@@ -395,18 +392,12 @@ def test_node(node: Node, given: dict[str, Any]) -> dict[str, Any]:
         else:
             inputs[port] = None
     inputs.update(given)
-    kwargs = invoke.call_kwargs(target, inputs)
+    # Called like a run calls it: within its timeout, on its executor (or its graph's).
+    graph = target._graph if target._graph is not None else node._graph
+    step = Step(target, executor=graph.executor if graph is not None else None)
     try:
-        if getattr(target, "is_async", False) or not hasattr(target, "fn"):
-            if in_loop_thread():
-                raise DaggrError("node.test() cannot wait inside daggr's own event loop.")
-            raw = asyncio.run_coroutine_threadsafe(
-                invoke.call_async(target, kwargs), get_loop()
-            ).result()
-        else:
-            raw = invoke.call_sync(target, kwargs)
+        return call(step, inputs, node.name)
     except Exception as exc:
-        if hasattr(exc, "add_note"):
+        if hasattr(exc, "add_note"):  # Python 3.11+
             exc.add_note(f"(raised by node '{node.name}' in node.test())")
         raise
-    return invoke.map_outputs(target, raw)

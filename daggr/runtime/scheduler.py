@@ -22,25 +22,30 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from daggr.errors import NodeError
-from daggr.records import STATUS_CANCELLED, STATUS_ERROR, STATUS_OK, ResultRecord, new_result_id
-from daggr.runtime import executors, invoke
-from daggr.runtime.keys import Uncacheable, canonical, digest
+from daggr.records import ResultRecord, Status, new_result_id
+from daggr.runtime.call import CallContext, call, call_async
+from daggr.runtime.items import Items
+from daggr.runtime.keys import digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
 from daggr.runtime.plan import INLINE, LANE, POOL, Plan, Step
-from daggr.runtime.result import CACHED, CANCELLED, ERROR, OK, SKIPPED, NodeOutcome, RunResult
+from daggr.runtime.result import NodeOutcome, RunResult
 
 ITEM_CONCURRENCY = int(os.environ.get("DAGGR_ITEM_CONCURRENCY", "16"))
+# The plain values (see daggr.records.Status), bound once: every node compares some.
+OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
+SKIPPED, CANCELLED = Status.SKIPPED.value, Status.CANCELLED.value
+PENDING, RUNNING = Status.PENDING.value, Status.RUNNING.value
 
 
 class Results(Protocol):
     def find(self, node: str, key: str) -> ResultRecord | None: ...
     def append(self, record: ResultRecord) -> None: ...
     def latest(self, node: str) -> ResultRecord | None: ...
+    def nodes(self) -> list[str]: ...
 
 
 class Context(Protocol):
@@ -56,39 +61,17 @@ class Context(Protocol):
 
 
 @dataclass(slots=True)
-class Prepared:
+class Execution:
+    """A node about to execute: its inputs gathered, its execution key computed."""
+
     name: str
     step: Step
     variant: int | None
     key: str
-    item_base: str | None
+    item_base: str | None  # the item-independent part of a scattered node's item keys
     inputs: dict[str, Any]
-    scatter: list[tuple[str, list, str | None]]
-    upstream: dict[str, str]
-
-
-class ItemError(Exception):
-    pass
-
-
-class NodeTimeout(TimeoutError):
-    """A call took longer than the node's ``timeout``."""
-
-
-def call_sync_within(node: Any, kwargs: dict[str, Any]) -> Any:
-    """Call synchronous node code, giving up after the node's timeout. The thread cannot
-    be interrupted: past the timeout it finishes in the background and is ignored."""
-    if node.timeout is None:
-        return invoke.call_sync(node, kwargs)
-    future = get_pool().submit(invoke.call_sync, node, kwargs)
-    try:
-        return future.result(node.timeout)
-    except FutureTimeout:
-        raise NodeTimeout(_timeout_message(node.timeout)) from None
-
-
-def _timeout_message(timeout: float) -> str:
-    return f"no answer after {timeout:g} s (the node's timeout); the call was abandoned"
+    scatter: list[tuple[str, list, str | None]]  # (port, items, item key) per scattered input
+    upstream: dict[str, str]  # upstream node -> the id of the result consumed
 
 
 class Run:
@@ -114,6 +97,7 @@ class Run:
         "cancelled",
         "started",
         "_async_jobs",
+        "_orphans",
     )
 
     def __init__(
@@ -152,6 +136,7 @@ class Run:
         self.cancelled = False
         self.started = time.perf_counter()
         self._async_jobs: set[Any] = set()
+        self._orphans: list[str] | None = None  # nodes with results, no longer in the graph
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(self) -> None:
@@ -198,8 +183,8 @@ class Run:
 
     def status_snapshot(self) -> dict[str, str]:
         with self.lock:
-            out = {n: "pending" for n in self.members}
-            out.update({n: "running" for n in self.running})
+            out = dict.fromkeys(self.members, PENDING)
+            out.update(dict.fromkeys(self.running, RUNNING))
             out.update({n: o.status for n, o in self.outcomes.items()})
             return out
 
@@ -227,25 +212,25 @@ class Run:
             name = queue.popleft()
             if self.cancelled:
                 return
-            prepared = self._prepare(name)
-            if type(prepared) is NodeOutcome:
-                queue.extend(self._finish(prepared))
+            ready = self._prepare(name)
+            if type(ready) is NodeOutcome:
+                queue.extend(self._finish(ready))
                 continue
-            mode = prepared.step.dispatch
+            mode = ready.step.dispatch
             if mode == INLINE:
-                queue.extend(self._finish(self._execute_inline(prepared)))
+                queue.extend(self._finish(self._execute_inline(ready)))
             elif mode == LANE:
                 if on_lane:
                     # Already on the lane: run the next node here, without a hand-off.
-                    outcome = self._run_on_lane(prepared)
+                    outcome = self._run_on_lane(ready)
                     if outcome is not None:
                         queue.extend(self._finish(outcome))
                 else:
-                    self.ctx.lane.submit(lambda p=prepared: self._lane_job(p))
-            elif mode == POOL and not prepared.scatter:
-                self._submit_pool(prepared)
+                    self.ctx.lane.submit(lambda p=ready: self._lane_job(p))
+            elif mode == POOL and not ready.scatter:
+                self._submit_pool(ready)
             else:
-                self._submit_loop(prepared)
+                self._submit_loop(ready)
 
     def _finish(self, outcome: NodeOutcome) -> list[str]:
         """Record a node's outcome; returns the dependents that became ready."""
@@ -285,9 +270,7 @@ class Run:
         record = outcome.record
         error = NodeError(outcome.node, exc, f"its result cannot be stored: {exc}")
         error.__cause__ = exc
-        failed = replace(
-            record, outputs={}, status=STATUS_ERROR, error=str(error), id=new_result_id()
-        )
+        failed = replace(record, outputs={}, status=ERROR, error=str(error), id=new_result_id())
         stored = None
         for candidate in (failed, replace(failed, inputs={})):  # the inputs may be the problem
             try:
@@ -308,14 +291,14 @@ class Run:
         return True
 
     # -- preparing a node ------------------------------------------------------------------
-    def _prepare(self, name: str) -> Prepared | NodeOutcome:
+    def _prepare(self, name: str) -> Execution | NodeOutcome:
         node_plan = self.plan.nodes[name]
         upstream: dict[str, ResultRecord] = {}
         upstream_ids: dict[str, str] = {}
         records, members = self.records, self.member_set
         for src in node_plan.upstream:
             rec = records.get(src) if src in members else self.ctx.selected(src)
-            if rec is None or rec.status != STATUS_OK:
+            if rec is None or rec.status != OK:
                 return self._unusable_upstream(name, src, rec)
             upstream[src] = rec
             upstream_ids[src] = rec.id
@@ -346,7 +329,7 @@ class Run:
         if key is None:
             key = "nd-" + new_result_id()
         elif not self.force and name not in self.targets:
-            hit = self.ctx.results.find(name, key)
+            hit = self.ctx.results.find(name, key) or self._renamed_result(name, key)
             if hit is not None:
                 return NodeOutcome(name, CACHED, hit.outputs, hit)
         item_base = None
@@ -355,7 +338,26 @@ class Run:
             item_base = digest(step.definition_key(), variant, own_canon, plain_refs)
         if wired:
             own.update(wired)
-        return Prepared(name, step, variant, key, item_base, own, scatter, upstream_ids)
+        return Execution(name, step, variant, key, item_base, own, scatter, upstream_ids)
+
+    def _renamed_result(self, name: str, key: str) -> ResultRecord | None:
+        """A result with this key kept under a name no node of the graph has any more: the
+        node was renamed (a key never contains the node's own name). It is copied into
+        ``name``'s history, so that the renamed node does not execute again."""
+        orphans = self._orphans
+        if orphans is None:
+            nodes = self.plan.nodes
+            orphans = self._orphans = [n for n in self.ctx.results.nodes() if n not in nodes]
+        for old in orphans:
+            found = self.ctx.results.find(old, key)
+            if found is not None:
+                adopted = replace(found, node=name, id=new_result_id())
+                try:
+                    self.ctx.results.append(adopted)
+                except Exception:  # not kept: the node executes instead
+                    return None
+                return adopted
+        return None
 
     def _unusable_upstream(self, name: str, src: str, rec: ResultRecord | None) -> NodeOutcome:
         """Why ``name`` cannot run: an upstream node of this run did not succeed, or one
@@ -380,24 +382,25 @@ class Run:
         )
 
     # -- executing ----------------------------------------------------------------------------
-    def _execute_inline(self, p: Prepared) -> NodeOutcome:
+    def _execute_inline(self, p: Execution) -> NodeOutcome:
         if not self._start(p.name):
             return NodeOutcome(p.name, CANCELLED, message="cancelled before it started")
         t0, started = time.perf_counter(), time.time()
-        outputs = invoke.input_node_outputs(p.step.node, p.inputs)
+        outputs = call(p.step, p.inputs, p.name)
         return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
 
-    def _lane_job(self, p: Prepared) -> None:
+    def _lane_job(self, p: Execution) -> None:
         outcome = self._run_on_lane(p)
         if outcome is not None:
             self._drain(self._finish(outcome))
 
-    def _run_on_lane(self, p: Prepared) -> NodeOutcome | None:
+    def _run_on_lane(self, p: Execution) -> NodeOutcome | None:
         """Execute on the session's lane thread; None when cancelled (already reported)."""
         if not self._start(p.name):
             return None
-        if not p.step.node.is_async:
+        if p.step.in_thread:
             return self._execute_sync(p)
+        # Async code, or a function with a timeout: the lane waits while the loop runs it.
         fut = asyncio.run_coroutine_threadsafe(self._execute_async(p), get_loop())
         self._track(fut)
         try:
@@ -407,7 +410,7 @@ class Run:
         finally:
             self._untrack(fut)
 
-    def _submit_pool(self, p: Prepared) -> None:
+    def _submit_pool(self, p: Execution) -> None:
         node = p.step.node
         limiter = (
             group_limiter(node.concurrency_group, node.max_concurrent)
@@ -430,7 +433,7 @@ class Run:
         else:
             get_pool().submit(job)
 
-    def _submit_loop(self, p: Prepared) -> None:
+    def _submit_loop(self, p: Execution) -> None:
         loop = get_loop()
         node = p.step.node
         group = node.concurrency_group
@@ -471,37 +474,26 @@ class Run:
         with self.lock:
             self._async_jobs.discard(job)
 
-    def _execute_sync(self, p: Prepared) -> NodeOutcome:
-        step = p.step
-        node = step.node
+    def _execute_sync(self, p: Execution) -> NodeOutcome:
+        """Execute a node whose code runs in this thread (``step.in_thread``)."""
         t0, started = time.perf_counter(), time.time()
         try:
             if p.scatter:
                 return self._items_sync(p, started, t0)
-            direct = step.direct
-            if direct is not None:
-                # The common case without the general path's layers: the inputs are exactly
-                # the function's parameters, and one output port takes the value as it is.
-                raw = direct(**p.inputs)
-                port = step.single_port
-                outputs = {port: raw} if port is not None else invoke.map_outputs(node, raw)
-            else:
-                raw = call_sync_within(node, invoke.call_kwargs(node, p.inputs))
-                outputs = invoke.map_outputs(node, raw)
+            outputs = call(p.step, p.inputs, p.name, None, self.emit)
         except Exception as exc:
             return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
         return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
 
-    async def _execute_async(self, p: Prepared, limiter: Any = None) -> NodeOutcome:
-        node = p.step.node
+    async def _execute_async(self, p: Execution, limiter: Any = None) -> NodeOutcome:
         t0, started = time.perf_counter(), time.time()
         try:
             if p.scatter:
                 return await self._items_async(p, started, t0, limiter)
-            raw = await self._call(p.step, invoke.call_kwargs(node, p.inputs))
-            outputs = invoke.map_outputs(node, raw)
+            outputs = await call_async(p.step, p.inputs, CallContext(p.name, None, self.emit))
         except asyncio.CancelledError as exc:
             task = asyncio.current_task()
+            # (Task.cancelling() is new in Python 3.11; before it, every cancel is ours.)
             if self.cancelled or task is None or getattr(task, "cancelling", lambda: 1)():
                 raise
             # Raised by the node's own code (not a cancel of this run): an error, else the
@@ -513,185 +505,80 @@ class Run:
         return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
 
     # -- scattered nodes -------------------------------------------------------------------------
-    def _item_plan(
-        self, p: Prepared
-    ) -> tuple[list[dict[str, Any]], list[str | None], dict[str, tuple[int, ResultRecord]]]:
-        lengths = {port: len(items) for port, items, _ in p.scatter}
-        if len(set(lengths.values())) > 1:
-            detail = ", ".join(f"'{port}' has {n}" for port, n in lengths.items())
-            raise ItemError(
-                f"scattered inputs have different lengths ({detail}); they are zipped by index"
-            )
-        count = next(iter(lengths.values()))
-        per_item: list[dict[str, Any]] = []
-        for i in range(count):
-            values = {}
-            for port, items, item_key in p.scatter:
-                item = items[i]
-                if item_key is not None:
-                    if not isinstance(item, dict) or item_key not in item:
-                        keys = sorted(item) if isinstance(item, dict) else type(item).__name__
-                        raise ItemError(f"item {i} has no key '{item_key}' (it has: {keys})")
-                    item = item[item_key]
-                values[port] = item
-            per_item.append(values)
-        keys: list[str | None] = []
-        for values in per_item:
-            try:
-                keys.append(
-                    digest(p.item_base, tuple(sorted((k, canonical(v)) for k, v in values.items())))
-                    if p.item_base
-                    else None
-                )
-            except Uncacheable:
-                keys.append(None)
-        reusable: dict[str, tuple[int, ResultRecord]] = {}
-        if not self.force and p.item_base:
-            previous = self.ctx.results.latest(p.name)
-            if previous is not None and previous.items:
-                for idx, meta in enumerate(previous.items):
-                    if meta.get("status") == STATUS_OK and meta.get("key"):
-                        reusable[meta["key"]] = (idx, previous)
-        return per_item, keys, reusable
+    def _items(self, p: Execution) -> Items:
+        reusable = None if self.force or not p.item_base else self.ctx.results.latest(p.name)
+        return Items(p.scatter, p.item_base, reusable)
 
-    def _item_result(self, p: Prepared, key: str | None, reusable: dict) -> dict[str, Any] | None:
-        if key is None or key not in reusable:
-            return None
-        idx, previous = reusable[key]
-        return {port: values[idx] for port, values in previous.outputs.items()}
-
-    def _items_sync(self, p: Prepared, started: float, t0: float) -> NodeOutcome:
-        node = p.step.node
-        per_item, keys, reusable = self._item_plan(p)
-        results: list[dict[str, Any] | None] = []
-        metas: list[dict[str, Any]] = []
-        for values, key in zip(per_item, keys, strict=True):
+    def _items_sync(self, p: Execution, started: float, t0: float) -> NodeOutcome:
+        """The items one after the other, in this thread."""
+        items = self._items(p)
+        step, name, emit, total = p.step, p.name, self.emit, len(items)
+        for i in range(total):
             if self.cancelled:
-                metas.append({"key": key, "status": STATUS_CANCELLED, "error": None})
-                results.append(None)
+                items.cancelled(i)
                 continue
-            out = self._item_result(p, key, reusable)
-            if out is not None:
-                results.append(out)
-                metas.append({"key": key, "status": STATUS_OK, "error": None, "reused": True})
+            if items.reuse(i):
                 continue
             try:
-                raw = call_sync_within(node, invoke.call_kwargs(node, {**p.inputs, **values}))
-                results.append(invoke.map_outputs(node, raw))
-                metas.append({"key": key, "status": STATUS_OK, "error": None})
-                self._item_event(p.name, len(metas) - 1, STATUS_OK, len(per_item))
+                items.succeeded(i, call(step, items.inputs(p.inputs, i), name, i, emit))
             except Exception as exc:
-                self._item_event(p.name, len(metas), STATUS_ERROR, len(per_item))
-                results.append(None)
-                metas.append(
-                    {
-                        "key": key,
-                        "status": STATUS_ERROR,
-                        "error": f"{type(exc).__name__}: {exc}",
-                        "exc": exc,
-                    }
-                )
-        return self._items_outcome(p, results, metas, started, t0)
+                items.failed(i, exc)
+            self._item_event(name, i, items.states[i].status, total)
+        return self._items_outcome(p, items, started, t0)
 
     async def _items_async(
-        self, p: Prepared, started: float, t0: float, limiter: Any
+        self, p: Execution, started: float, t0: float, limiter: Any
     ) -> NodeOutcome:
-        node = p.step.node
-        per_item, keys, reusable = self._item_plan(p)
-        results: list[dict[str, Any] | None] = [None] * len(per_item)
-        metas: list[dict[str, Any]] = [{} for _ in per_item]
+        """The items on daggr's loop, as many at a time as the node allows."""
+        items = self._items(p)
+        step, node, name, total = p.step, p.step.node, p.name, len(items)
         # Items of a node that runs one call at a time stay sequential, like its calls; an
         # executor gets every item at once and schedules them itself.
-        overlapping = getattr(node, "concurrent", True) or getattr(node, "concurrency_group", None)
         if limiter is not None:
             width = limiter.limit
-        elif p.step.executor is not None:
-            width = max(len(per_item), 1)
+        elif step.executor is not None:
+            width = max(total, 1)
         else:
-            width = ITEM_CONCURRENCY if overlapping else 1
+            width = ITEM_CONCURRENCY if node.concurrent or node.concurrency_group else 1
         bound = asyncio.Semaphore(width)
 
         async def one(i: int) -> None:
-            key = keys[i]
-            out = self._item_result(p, key, reusable)
-            if out is not None:
-                results[i] = out
-                metas[i] = {"key": key, "status": STATUS_OK, "error": None, "reused": True}
+            if items.reuse(i):
                 return
             async with bound:
                 if limiter is not None:
                     await limiter.acquire_async()
                 try:
-                    kwargs = invoke.call_kwargs(node, {**p.inputs, **per_item[i]})
-                    raw = await self._call(p.step, kwargs)
-                    results[i] = invoke.map_outputs(node, raw)
-                    metas[i] = {"key": key, "status": STATUS_OK, "error": None}
-                    self._item_event(p.name, i, STATUS_OK, len(per_item))
+                    ctx = CallContext(name, i, self.emit)
+                    items.succeeded(i, await call_async(step, items.inputs(p.inputs, i), ctx))
                 except Exception as exc:
-                    self._item_event(p.name, i, STATUS_ERROR, len(per_item))
-                    metas[i] = {
-                        "key": key,
-                        "status": STATUS_ERROR,
-                        "error": f"{type(exc).__name__}: {exc}",
-                        "exc": exc,
-                    }
+                    items.failed(i, exc)
                 finally:
                     if limiter is not None:
                         limiter.release()
+            self._item_event(name, i, items.states[i].status, total)
 
-        await asyncio.gather(*(one(i) for i in range(len(per_item))))
-        return self._items_outcome(p, results, metas, started, t0)
-
-    async def _call(self, step: Step, kwargs: dict[str, Any]) -> Any:
-        """One call of a node's code, within the node's timeout."""
-        timeout = step.node.timeout
-        if timeout is None:
-            return await self._call_once(step, kwargs)
-        try:
-            return await asyncio.wait_for(self._call_once(step, kwargs), timeout)
-        except asyncio.TimeoutError:
-            raise NodeTimeout(_timeout_message(timeout)) from None
-
-    async def _call_once(self, step: Step, kwargs: dict[str, Any]) -> Any:
-        """One call of a node's code: on its executor, on the loop, or on a worker thread."""
-        node = step.node
-        if step.executor is not None:
-            return await executors.call(step.executor, node, kwargs)
-        if getattr(node, "is_async", False) or not hasattr(node, "fn"):
-            return await invoke.call_async(node, kwargs)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(get_pool(), invoke.call_sync, node, kwargs)
+        await asyncio.gather(*(one(i) for i in range(total)))
+        return self._items_outcome(p, items, started, t0)
 
     def _item_event(self, name: str, index: int, status: str, total: int) -> None:
         """Per-item progress of a scattered node, for views: (node, index, status, total)."""
         if self.emit:
             self.emit("item_finished", (name, index, status, total))
 
-    def _items_outcome(
-        self, p: Prepared, results: list, metas: list[dict[str, Any]], started: float, t0: float
-    ) -> NodeOutcome:
-        ports = self.plan.nodes[p.name].node._output_ports
-        outputs = {
-            port: [r.get(port) if r is not None else None for r in results] for port in ports
-        }
-        failed = [(i, m) for i, m in enumerate(metas) if m.get("status") == STATUS_ERROR]
-        first_exc = failed[0][1].pop("exc") if failed else None
-        for _, m in failed:
-            m.pop("exc", None)
-        error = None
-        if failed:
-            i, meta = failed[0]
-            more = f" ({len(failed)} of {len(metas)} items failed)" if len(failed) > 1 else ""
-            error = NodeError(p.name, first_exc, f"item {i} failed: {meta['error']}{more}")
-            error.__cause__ = first_exc
-        outcome = self._outcome(p, outputs, error, metas, started, time.perf_counter() - t0)
-        outcome.items_total = len(metas)
-        outcome.items_failed = len(failed)
+    def _items_outcome(self, p: Execution, items: Items, started: float, t0: float) -> NodeOutcome:
+        outputs = items.port_values(self.plan.nodes[p.name].node._output_ports)
+        error = items.error(p.name)
+        outcome = self._outcome(
+            p, outputs, error, items.stored(), started, time.perf_counter() - t0
+        )
+        outcome.items_total = len(items)
+        outcome.items_failed = items.failures()
         return outcome
 
     def _outcome(
         self,
-        p: Prepared,
+        p: Execution,
         outputs: dict[str, Any] | None,
         error: BaseException | None,
         items: list[dict[str, Any]] | None,
@@ -711,6 +598,7 @@ class Run:
             message = (
                 str(error) if isinstance(error, NodeError) else f"{type(error).__name__}: {error}"
             )
+        status = OK if error is None else ERROR
         record = ResultRecord(
             p.name,
             p.key,
@@ -718,14 +606,13 @@ class Run:
             inputs,
             p.upstream,
             p.variant,
-            STATUS_OK if error is None else STATUS_ERROR,
+            status,
             message,
             started,
             duration,
             items,
             new_result_id(),
         )
-        status = OK if error is None else ERROR
         return NodeOutcome(p.name, status, record.outputs, record, error, message, duration)
 
 
