@@ -5,36 +5,37 @@ reuses a stored result with the same execution key, or is dispatched:
 
 - ``inline``: computed right away (InputNode values);
 - ``lane``: the session's serial queue (FnNodes run one at a time per session by default);
-  a chain of lane nodes runs in one thread without hand-offs;
+  a chain of lane nodes runs in one thread without hand-offs (async code, or a function
+  with a timeout, runs on the loop while the lane waits);
 - ``pool``: worker threads (``concurrent=True`` or a concurrency group), behind the group's
   process-wide limiter;
-- ``loop``: daggr's event loop (async functions that may overlap, remote calls).
+- ``loop``: daggr's event loop (async functions that may overlap, remote calls, functions
+  on an executor, overlapping functions with a timeout).
 
-State changes happen under one lock and are cheap; user code never runs under it.
+What a dispatched node executes is in :mod:`daggr.runtime.execute`, and its code is
+called only through :mod:`daggr.runtime.call`. State changes happen under one lock and
+are cheap; user code never runs under it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from daggr.errors import NodeError
 from daggr.records import ResultRecord, Status, new_result_id
-from daggr.runtime.call import CallContext, call, call_async
-from daggr.runtime.items import Items
+from daggr.runtime.execute import Execution, execute_async, execute_sync
 from daggr.runtime.keys import digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
-from daggr.runtime.plan import INLINE, LANE, POOL, Plan, Step
+from daggr.runtime.plan import INLINE, LANE, POOL, Plan
 from daggr.runtime.result import NodeOutcome, RunResult
 
-ITEM_CONCURRENCY = int(os.environ.get("DAGGR_ITEM_CONCURRENCY", "16"))
 # The plain values (see daggr.records.Status), bound once: every node compares some.
 OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
 SKIPPED, CANCELLED = Status.SKIPPED.value, Status.CANCELLED.value
@@ -58,20 +59,6 @@ class Context(Protocol):
     def selected(self, node: str) -> ResultRecord | None: ...
 
     def variant(self, choice: str) -> int: ...
-
-
-@dataclass(slots=True)
-class Execution:
-    """A node about to execute: its inputs gathered, its execution key computed."""
-
-    name: str
-    step: Step
-    variant: int | None
-    key: str
-    item_base: str | None  # the item-independent part of a scattered node's item keys
-    inputs: dict[str, Any]
-    scatter: list[tuple[str, list, str | None]]  # (port, items, item key) per scattered input
-    upstream: dict[str, str]  # upstream node -> the id of the result consumed
 
 
 class Run:
@@ -385,9 +372,7 @@ class Run:
     def _execute_inline(self, p: Execution) -> NodeOutcome:
         if not self._start(p.name):
             return NodeOutcome(p.name, CANCELLED, message="cancelled before it started")
-        t0, started = time.perf_counter(), time.time()
-        outputs = call(p.step, p.inputs, p.name)
-        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
+        return execute_sync(self, p)
 
     def _lane_job(self, p: Execution) -> None:
         outcome = self._run_on_lane(p)
@@ -399,9 +384,9 @@ class Run:
         if not self._start(p.name):
             return None
         if p.step.in_thread:
-            return self._execute_sync(p)
+            return execute_sync(self, p)
         # Async code, or a function with a timeout: the lane waits while the loop runs it.
-        fut = asyncio.run_coroutine_threadsafe(self._execute_async(p), get_loop())
+        fut = asyncio.run_coroutine_threadsafe(execute_async(self, p), get_loop())
         self._track(fut)
         try:
             return fut.result()
@@ -422,7 +407,7 @@ class Run:
             try:
                 if not self._start(p.name):
                     return
-                outcome = self._execute_sync(p)
+                outcome = execute_sync(self, p)
             finally:
                 if limiter is not None:
                     limiter.release()
@@ -448,13 +433,13 @@ class Run:
                     try:
                         if not self._start(p.name):
                             return
-                        outcome = await self._execute_async(p)
+                        outcome = await execute_async(self, p)
                     finally:
                         limiter.release()
                 else:
                     if not self._start(p.name):
                         return
-                    outcome = await self._execute_async(p, limiter)
+                    outcome = await execute_async(self, p, limiter)
             except asyncio.CancelledError:
                 return
             finally:
@@ -473,147 +458,6 @@ class Run:
     def _untrack(self, job: Any) -> None:
         with self.lock:
             self._async_jobs.discard(job)
-
-    def _execute_sync(self, p: Execution) -> NodeOutcome:
-        """Execute a node whose code runs in this thread (``step.in_thread``)."""
-        t0, started = time.perf_counter(), time.time()
-        try:
-            if p.scatter:
-                return self._items_sync(p, started, t0)
-            outputs = call(p.step, p.inputs, p.name, None, self.emit)
-        except Exception as exc:
-            return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
-        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
-
-    async def _execute_async(self, p: Execution, limiter: Any = None) -> NodeOutcome:
-        t0, started = time.perf_counter(), time.time()
-        try:
-            if p.scatter:
-                return await self._items_async(p, started, t0, limiter)
-            outputs = await call_async(p.step, p.inputs, CallContext(p.name, None, self.emit))
-        except asyncio.CancelledError as exc:
-            task = asyncio.current_task()
-            # (Task.cancelling() is new in Python 3.11; before it, every cancel is ours.)
-            if self.cancelled or task is None or getattr(task, "cancelling", lambda: 1)():
-                raise
-            # Raised by the node's own code (not a cancel of this run): an error, else the
-            # node would stay "running" and the run would never finish.
-            error = RuntimeError(f"the node raised {exc!r} without being cancelled")
-            return self._outcome(p, None, error, None, started, time.perf_counter() - t0)
-        except Exception as exc:
-            return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
-        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
-
-    # -- scattered nodes -------------------------------------------------------------------------
-    def _items(self, p: Execution) -> Items:
-        reusable = None if self.force or not p.item_base else self.ctx.results.latest(p.name)
-        return Items(p.scatter, p.item_base, reusable)
-
-    def _items_sync(self, p: Execution, started: float, t0: float) -> NodeOutcome:
-        """The items one after the other, in this thread."""
-        items = self._items(p)
-        step, name, emit, total = p.step, p.name, self.emit, len(items)
-        for i in range(total):
-            if self.cancelled:
-                items.cancelled(i)
-                continue
-            if items.reuse(i):
-                continue
-            try:
-                items.succeeded(i, call(step, items.inputs(p.inputs, i), name, i, emit))
-            except Exception as exc:
-                items.failed(i, exc)
-            self._item_event(name, i, items.states[i].status, total)
-        return self._items_outcome(p, items, started, t0)
-
-    async def _items_async(
-        self, p: Execution, started: float, t0: float, limiter: Any
-    ) -> NodeOutcome:
-        """The items on daggr's loop, as many at a time as the node allows."""
-        items = self._items(p)
-        step, node, name, total = p.step, p.step.node, p.name, len(items)
-        # Items of a node that runs one call at a time stay sequential, like its calls; an
-        # executor gets every item at once and schedules them itself.
-        if limiter is not None:
-            width = limiter.limit
-        elif step.executor is not None:
-            width = max(total, 1)
-        else:
-            width = ITEM_CONCURRENCY if node.concurrent or node.concurrency_group else 1
-        bound = asyncio.Semaphore(width)
-
-        async def one(i: int) -> None:
-            if items.reuse(i):
-                return
-            async with bound:
-                if limiter is not None:
-                    await limiter.acquire_async()
-                try:
-                    ctx = CallContext(name, i, self.emit)
-                    items.succeeded(i, await call_async(step, items.inputs(p.inputs, i), ctx))
-                except Exception as exc:
-                    items.failed(i, exc)
-                finally:
-                    if limiter is not None:
-                        limiter.release()
-            self._item_event(name, i, items.states[i].status, total)
-
-        await asyncio.gather(*(one(i) for i in range(total)))
-        return self._items_outcome(p, items, started, t0)
-
-    def _item_event(self, name: str, index: int, status: str, total: int) -> None:
-        """Per-item progress of a scattered node, for views: (node, index, status, total)."""
-        if self.emit:
-            self.emit("item_finished", (name, index, status, total))
-
-    def _items_outcome(self, p: Execution, items: Items, started: float, t0: float) -> NodeOutcome:
-        outputs = items.port_values(self.plan.nodes[p.name].node._output_ports)
-        error = items.error(p.name)
-        outcome = self._outcome(
-            p, outputs, error, items.stored(), started, time.perf_counter() - t0
-        )
-        outcome.items_total = len(items)
-        outcome.items_failed = items.failures()
-        return outcome
-
-    def _outcome(
-        self,
-        p: Execution,
-        outputs: dict[str, Any] | None,
-        error: BaseException | None,
-        items: list[dict[str, Any]] | None,
-        started: float,
-        duration: float,
-    ) -> NodeOutcome:
-        if outputs is not None and p.variant is not None:
-            choice = self.plan.nodes[p.name].node
-            outputs = {port: outputs.get(port) for port in choice._output_ports}
-        inputs = p.inputs
-        if p.scatter:
-            inputs = dict(inputs)
-            for port, values, _ in p.scatter:
-                inputs[port] = values
-        message = None
-        if error is not None:
-            message = (
-                str(error) if isinstance(error, NodeError) else f"{type(error).__name__}: {error}"
-            )
-        status = OK if error is None else ERROR
-        record = ResultRecord(
-            p.name,
-            p.key,
-            outputs if outputs is not None else {},
-            inputs,
-            p.upstream,
-            p.variant,
-            status,
-            message,
-            started,
-            duration,
-            items,
-            new_result_id(),
-        )
-        return NodeOutcome(p.name, status, record.outputs, record, error, message, duration)
 
 
 def _cancel_soon(job: Any) -> None:
