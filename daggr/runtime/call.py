@@ -10,12 +10,13 @@ executors are handled here and nowhere else:
 - :func:`call_async` runs on daggr's event loop: async code is awaited, synchronous code
   runs on a worker thread or the node's executor, all within the node's timeout.
 
-Each call gets a :class:`CallContext`. Streaming (generator functions, Gradio generator
-endpoints, queue position and progress) will report through it: the runner iterates the
-generator or the job's updates and calls the context's reporting method for each partial
-value, which sends an engine event (``"node_partial"`` / ``"node_progress"``) through the
-run's ``emit``, the same channel as ``"node_finished"``; only the final value is returned
-and becomes the result.
+Every call through a runner gets a :class:`CallContext` (the fast path of a plain
+function needs none). Streaming plugs in there and in the runners, nowhere else: a
+generator function gets no fast path, ``FnRunner.call`` / ``call_async`` iterate it and
+a Gradio runner reads its job's updates, each partial value or queue position going to a
+context method that sends an engine event (``"node_partial"``, ``"node_progress"``)
+through the run's ``emit``, the channel ``"node_finished"`` already takes to every view.
+The last value is returned and becomes the result, as now.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ def call(
         return runner.outputs(code, runner.call(code, runner.kwargs(code, inputs), ctx))
     if in_loop_thread():
         raise DaggrError(
-            f"Node '{node}' cannot be waited for inside daggr's own event loop "
-            "(inside an async node?); await it from async code instead."
+            f"Node '{node}' runs on daggr's event loop, and this call comes from that loop "
+            "(node.test() inside an async node?): waiting here would never end. Call it "
+            "from a cell, a script or a thread."
         )
     future = asyncio.run_coroutine_threadsafe(
         call_async(step, inputs, CallContext(node, item, emit)), get_loop()

@@ -75,7 +75,8 @@ class Runner:
 
     def fast_path(self, node: Node) -> Any:
         """A plain function to call as ``fn(**inputs)`` instead of the general path, or
-        None. Read once per plan."""
+        None. Asked once per plan, only for synchronous code that runs in the calling
+        thread (no timeout, no executor)."""
         return None
 
     def outputs(self, node: Node, raw: Any) -> dict[str, Any]:
@@ -120,10 +121,8 @@ class FnRunner(Runner):
         return await executors.call(executor, node, kwargs)
 
     def fast_path(self, node: Any) -> Any:
-        # Its inputs are exactly the function's parameters: no preprocess to apply.
-        if node.is_async or node.preprocess is not None or node.timeout is not None:
-            return None
-        return node.fn
+        # Without preprocess, its inputs are exactly the function's parameters.
+        return node.fn if node.preprocess is None else None
 
 
 class InputRunner(Runner):
