@@ -377,27 +377,31 @@ def test_node(node: Node, given: dict[str, Any]) -> dict[str, Any]:
             f"Unknown input(s) {unknown} for node '{node.name}'."
             f"{did_you_mean(unknown[0], target._input_ports)} Inputs: {listing(target._input_ports)}"
         )
-    inputs: dict[str, Any] = {}
-    examples = not given
-    for port, value in target._fixed_inputs.items():
-        inputs[port] = value() if callable(value) else value
-    for port, component in target._input_components.items():
-        inputs[port] = component.example_value() if examples else component_default(component)
-    for port, source in target._port_connections.items():
-        upstream = source.node._output_components.get(source.name)
-        if upstream is not None:
-            inputs[port] = upstream.example_value()
-        elif port in inputs:
-            continue
-        else:
-            inputs[port] = None
-    inputs.update(given)
     # Called like a run calls it: within its timeout, on its executor (or its graph's).
     graph = target._graph if target._graph is not None else node._graph
     step = Step(target, executor=graph.executor if graph is not None else None)
     try:
-        return call(step, inputs, node.name)
+        return call(step, _test_inputs(target, given), node.name)
     except Exception as exc:
         if hasattr(exc, "add_note"):  # Python 3.11+
             exc.add_note(f"(raised by node '{node.name}' in node.test())")
         raise
+
+
+def _test_inputs(node: Node, given: dict[str, Any]) -> dict[str, Any]:
+    """Fixed values, then the components' values (their examples when nothing is given),
+    an upstream output component's example for a wired input, then what is given."""
+    inputs: dict[str, Any] = {}
+    examples = not given
+    for port, value in node._fixed_inputs.items():
+        inputs[port] = value() if callable(value) else value
+    for port, component in node._input_components.items():
+        inputs[port] = component.example_value() if examples else component_default(component)
+    for port, source in node._port_connections.items():
+        upstream = source.node._output_components.get(source.name)
+        if upstream is not None:
+            inputs[port] = upstream.example_value()
+        elif port not in inputs:
+            inputs[port] = None
+    inputs.update(given)
+    return inputs
