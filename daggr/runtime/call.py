@@ -4,11 +4,15 @@ Every way a node runs goes through here: a whole node or one scattered item, in 
 in ``node.test()``, sync or async, local, shipped to an executor or remote. Timeouts and
 executors are handled here and nowhere else:
 
-- :func:`call` runs from a worker thread (or the caller's thread): a plain synchronous
-  function runs right there; anything else is handed to :func:`call_async` on daggr's
-  event loop and the thread waits for it;
+- :func:`call` runs from a worker thread (or the caller's thread): a synchronous
+  function runs right there (on a worker thread that this one waits for, when it has a
+  timeout); anything else is handed to :func:`call_async` on daggr's event loop and the
+  thread waits for it;
 - :func:`call_async` runs on daggr's event loop: async code is awaited, synchronous code
   runs on a worker thread or the node's executor, all within the node's timeout.
+
+Either way, a synchronous function cannot be interrupted: past its timeout it finishes in
+the background and its value is dropped.
 
 Every call through a runner gets a :class:`CallContext` (the fast path of a plain
 function needs none). Streaming plugs in there and in the runners, nowhere else: a
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError
@@ -76,7 +81,16 @@ def call(
     if step.in_thread:
         runner, code = step.runner, step.node
         ctx = CallContext(node, item, emit)
-        return runner.outputs(code, runner.call(code, runner.kwargs(code, inputs), ctx))
+        kwargs = runner.kwargs(code, inputs)
+        timeout = code.timeout
+        if timeout is None:
+            return runner.outputs(code, runner.call(code, kwargs, ctx))
+        future = get_pool().submit(runner.call, code, kwargs, ctx)
+        try:
+            raw = future.result(timeout)
+        except FutureTimeout:
+            raise _timed_out(timeout) from None
+        return runner.outputs(code, raw)
     if in_loop_thread():
         raise DaggrError(
             f"Node '{node}' runs on daggr's event loop, and this call comes from that loop "
@@ -105,18 +119,22 @@ async def call_async(step: Step, inputs: dict[str, Any], ctx: CallContext) -> di
         try:
             raw = await asyncio.wait_for(_start(step, kwargs, ctx), timeout)
         except asyncio.TimeoutError:
-            raise NodeTimeout(
-                f"no answer after {timeout:g} s (the node's timeout); the call was abandoned"
-            ) from None
+            raise _timed_out(timeout) from None
     return runner.outputs(code, raw)
 
 
 def _start(step: Step, kwargs: dict[str, Any], ctx: CallContext) -> Any:
     """The awaitable of one call: on the node's executor, on the loop, or on a worker
-    thread (a synchronous function past its timeout finishes there, unused)."""
+    thread."""
     code, runner = step.node, step.runner
     if step.executor is not None:
         return runner.ship(step.executor, code, kwargs)
     if code.is_async:
         return runner.call_async(code, kwargs, ctx)
     return asyncio.get_running_loop().run_in_executor(get_pool(), runner.call, code, kwargs, ctx)
+
+
+def _timed_out(timeout: float) -> NodeTimeout:
+    return NodeTimeout(
+        f"no answer after {timeout:g} s (the node's timeout); the call was abandoned"
+    )

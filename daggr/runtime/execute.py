@@ -42,7 +42,7 @@ class Execution:
 
 
 def execute_sync(run: Run, p: Execution) -> NodeOutcome:
-    """Execute a node whose code runs in this thread (``step.in_thread``)."""
+    """Execute a node whose code is called from this thread (``step.in_thread``)."""
     t0, started = time.perf_counter(), time.time()
     try:
         if p.scatter:

@@ -62,11 +62,13 @@ class Step:
         elif node.executor is not None:
             self.executor = node.executor
         self.dispatch = _dispatch(self)
-        # Runs in the calling thread: synchronous code without a timeout or an executor.
-        self.in_thread = not node.is_async and node.timeout is None and self.executor is None
+        # Called from the dispatching thread: synchronous code without an executor (with a
+        # timeout, it runs on a worker thread that the dispatching one waits for).
+        self.in_thread = not node.is_async and self.executor is None
         # A plain function called as fn(**inputs); its only port, without postprocess,
         # takes the value as it is.
-        self.direct = runner.fast_path(node) if self.in_thread else None
+        plain = self.in_thread and node.timeout is None
+        self.direct = runner.fast_path(node) if plain else None
         self.single_port = None
         if self.direct is not None and node.postprocess is None and len(node._output_ports) == 1:
             self.single_port = node._output_ports[0]
@@ -243,8 +245,7 @@ def _dispatch(step: Step) -> str:
         return LOOP  # the executor bounds the work; daggr only waits for it on its loop
     if not (node.concurrency_group or node.concurrent):
         return LANE
-    # A synchronous function with a timeout is waited for on the loop, not by a thread.
-    return LOOP if node.is_async or node.timeout is not None else POOL
+    return LOOP if node.is_async else POOL
 
 
 def _fingerprint(node: Node) -> str:

@@ -76,7 +76,7 @@ class Runner:
     def fast_path(self, node: Node) -> Any:
         """A plain function to call as ``fn(**inputs)`` instead of the general path, or
         None. Asked once per plan, only for synchronous code that runs in the calling
-        thread (no timeout, no executor)."""
+        thread without a timeout or an executor."""
         return None
 
     def outputs(self, node: Node, raw: Any) -> dict[str, Any]:

@@ -5,12 +5,12 @@ reuses a stored result with the same execution key, or is dispatched:
 
 - ``inline``: computed right away (InputNode values);
 - ``lane``: the session's serial queue (FnNodes run one at a time per session by default);
-  a chain of lane nodes runs in one thread without hand-offs (async code, or a function
-  with a timeout, runs on the loop while the lane waits);
+  a chain of lane nodes runs in one thread without hand-offs (async code runs on the loop
+  while the lane waits);
 - ``pool``: worker threads (``concurrent=True`` or a concurrency group), behind the group's
   process-wide limiter;
 - ``loop``: daggr's event loop (async functions that may overlap, remote calls, functions
-  on an executor, overlapping functions with a timeout).
+  on an executor).
 
 What a dispatched node executes is in :mod:`daggr.runtime.execute`, and its code is
 called only through :mod:`daggr.runtime.call`. State changes happen under one lock and
@@ -385,7 +385,7 @@ class Run:
             return None
         if p.step.in_thread:
             return execute_sync(self, p)
-        # Async code, or a function with a timeout: the lane waits while the loop runs it.
+        # Async code: the lane waits while the loop runs it.
         fut = asyncio.run_coroutine_threadsafe(execute_async(self, p), get_loop())
         self._track(fut)
         try:
