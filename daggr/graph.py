@@ -696,7 +696,7 @@ class Graph:
         api_server: bool = True,
         **kwargs: Any,
     ) -> Any:
-        """Serve this graph's canvas and REST API as a web page (needs ``daggr[app]``).
+        """Serve this graph's canvas and REST API as a web page.
 
         In a notebook it returns at once with a link; in a script it serves until Ctrl-C.
         ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT`` are honoured; a busy port moves to

@@ -1,7 +1,6 @@
 """The standalone app: the notebook canvas in a browser page, the REST API, and files.
 
-Starlette + uvicorn, installed with ``pip install "daggr[app]"``; nothing here is
-imported by ``import daggr``.
+Starlette + uvicorn (dependencies of daggr); nothing here is imported by ``import daggr``.
 
 Routes::
 
@@ -50,18 +49,18 @@ APP_STATIC = Path(__file__).resolve().parent / "static"
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · daggr</title>
-<link rel="stylesheet" href="/static/widget.css">
-<link rel="stylesheet" href="/app-static/host.css">
-<link rel="stylesheet" href="/theme.css">
+<title>{title} · daggr</title>{base}
+<link rel="stylesheet" href="static/widget.css">
+<link rel="stylesheet" href="app-static/host.css">
+<link rel="stylesheet" href="theme.css">
 </head><body class="daggr-page">
 <header class="daggr-app-bar"><strong>{title}</strong>
 <span class="daggr-app-status" id="daggr-status">connecting…</span>
-<a href="/api/schema" target="_blank">API</a>
+<a href="api/schema" target="_blank">API</a>
 <button type="button" id="daggr-theme-toggle" class="daggr-app-theme">☾</button></header>
 <main id="daggr-app"></main>
-<script src="/app-static/theme.js"></script>
-<script type="module" src="/app-static/host.js"></script>
+<script src="app-static/theme.js"></script>
+<script type="module" src="app-static/host.js"></script>
 </body></html>
 """
 
@@ -72,8 +71,14 @@ def create_app(
     api_server: bool = True,
     identity: Identity | None = None,
     theme: Any = None,
+    root_path: str | None = None,
+    forwarded_allow_ips: str | list[str] | None = None,
 ) -> Starlette:
     """The ASGI app serving ``graph`` (or an :class:`AppState`, to swap graphs later).
+
+    The page uses relative URLs and works under any prefix a proxy strips; ``root_path``
+    fixes the public prefix, else a proxy in ``forwarded_allow_ips`` (default: this
+    machine) gives it with ``X-Forwarded-Prefix`` (see :mod:`daggr.app.prefix`).
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -81,8 +86,10 @@ def create_app(
         >>> sorted(r.path for r in app.routes)[:3]
         ['/', '/api/call', '/api/call/{subgraph}']
     """
+    from daggr.app.prefix import check_root_path
     from daggr.app.theme import resolve_theme, theme_routes
 
+    check_root_path(root_path)  # a bad prefix fails here, before anything is served
     page_theme = resolve_theme(theme)  # a bad theme fails here, before anything is served
     state = graph if isinstance(graph, AppState) else AppState(graph)
     who = identity or Identity()
@@ -123,7 +130,7 @@ def create_app(
 
     async def page(request: Request) -> Response:
         _, fresh = identify(request)
-        body = _PAGE.format(title=html.escape(state.graph.name))
+        body = _PAGE.format(title=html.escape(state.graph.name), base=_base_tag(request))
         return answer(request, HTMLResponse(body), fresh)
 
     def static_file(root: Path, name: str, media: str) -> Response:
@@ -235,9 +242,21 @@ def create_app(
             Route("/api/call", call, methods=["POST"]),
             Route("/api/call/{subgraph}", call, methods=["POST"]),
         ]
-    app = Starlette(routes=routes)
+    from starlette.middleware import Middleware
+
+    from daggr.app.prefix import ProxyHeaders
+
+    proxy = Middleware(ProxyHeaders, root_path=root_path, forwarded_allow_ips=forwarded_allow_ips)
+    app = Starlette(routes=routes, middleware=[proxy])
     app.state.daggr = state
     return app
+
+
+def _base_tag(request: Request) -> str:
+    # Only when the prefix is known: relative URLs alone already work under a prefix that
+    # a proxy strips without saying so.
+    prefix = request.scope.get("root_path") or ""
+    return f'\n<base href="{html.escape(prefix)}/">' if prefix else ""
 
 
 # -- REST helpers (worker threads) -----------------------------------------------------

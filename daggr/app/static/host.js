@@ -1,4 +1,5 @@
-// daggr app host: runs the notebook canvas bundle (/static/widget.js) in a plain page.
+// daggr app host: runs the notebook canvas bundle (static/widget.js) in a plain page.
+// Every URL is relative to the page, so the app works under any path prefix.
 // It implements the part of the anywidget model API the bundle uses (get, set, on, off,
 // send, save_changes, "msg:custom") over one websocket to the Python Canvas.
 // Hand-written, no build step: the bundle itself is unchanged.
@@ -74,9 +75,10 @@ class SocketModel {
 }
 
 async function start() {
-  const widget = (await import("/static/widget.js")).default;
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${proto}//${location.host}/ws`);
+  const widget = (await import(new URL("static/widget.js", document.baseURI).href)).default;
+  const wsUrl = new URL("ws", document.baseURI);
+  wsUrl.protocol = wsUrl.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(wsUrl.href);
   socket.binaryType = "arraybuffer";
   let model = null;
   let pending = null; // a text frame waiting for its binary buffers
