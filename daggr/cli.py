@@ -177,12 +177,19 @@ def _export(argv: list[str]) -> int:
     parser.add_argument("-o", "--output", required=True, help="folder to write")
     parser.add_argument("--title", default=None)
     parser.add_argument("-r", "--requirements", default=None, help="requirements.txt to use")
+    parser.add_argument(
+        "--oauth", action="store_true", help='"Sign in with Hugging Face" on the Space'
+    )
     args = parser.parse_args(argv)
     from daggr.app.export import ExportError, export_source
 
     try:
         out = export_source(
-            args.source, args.output, title=args.title, requirements=args.requirements
+            args.source,
+            args.output,
+            title=args.title,
+            requirements=args.requirements,
+            oauth=args.oauth,
         )
     except ExportError as exc:
         print(f"daggr export: {exc}", file=sys.stderr)
@@ -205,6 +212,9 @@ def _deploy(argv: list[str]) -> int:
         "-s", "--secret", action="append", default=[], metavar="KEY=VALUE", help="Space secret"
     )
     parser.add_argument("-r", "--requirements", default=None)
+    parser.add_argument(
+        "--oauth", action="store_true", help='"Sign in with Hugging Face" on the Space'
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan; upload nothing")
     args = parser.parse_args(argv)
     secrets = {}
@@ -214,6 +224,7 @@ def _deploy(argv: list[str]) -> int:
             parser.error(f"--secret takes KEY=VALUE, got {item!r}")
         secrets[key] = value
     from daggr.app.deploy import DeployError, deploy_source
+    from daggr.app.export import ExportError
 
     try:
         deploy_source(
@@ -225,9 +236,10 @@ def _deploy(argv: list[str]) -> int:
             hardware=args.hardware,
             secrets=secrets,
             requirements=args.requirements,
+            oauth=args.oauth,
             dry_run=args.dry_run,
         )
-    except DeployError as exc:
+    except (DeployError, ExportError) as exc:
         print(f"daggr deploy: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import sys
 
 import httpx
 import pytest
@@ -140,3 +141,18 @@ def test_root_path_is_checked_when_the_app_is_made():
         check_root_path("https://x")
     with pytest.raises(ValueError, match="not a path prefix"):
         ProxyHeaders(app=None, root_path="/a/../b")
+
+
+def test_launch_without_a_websocket_library_fails_at_once_with_the_pip_command(monkeypatch):
+    from daggr.app.needs import MissingDependency
+    from daggr.app.serve import launch
+
+    monkeypatch.setitem(sys.modules, "websockets", None)
+    monkeypatch.setitem(sys.modules, "wsproto", None)
+    with pytest.raises(MissingDependency, match=r'pip install "websockets>=12"'):
+        launch(poster_graph(), port=0, block=False, open_browser=False, quiet=True)
+    monkeypatch.setitem(sys.modules, "mcp", None)
+    with pytest.raises(MissingDependency, match=r"daggr\[mcp\]"):
+        from daggr.app.needs import check_installed
+
+        check_installed(mcp=True)
