@@ -130,6 +130,8 @@ def launch(
     theme: Any = None,
     root_path: str | None = None,
     forwarded_allow_ips: str | list[str] | None = None,
+    oauth: Any = None,
+    owner_token: bool | None = None,
     log_level: str = "warning",
     **uvicorn_kwargs: Any,
 ) -> RunningApp:
@@ -154,6 +156,10 @@ def launch(
         forwarded_allow_ips: proxies whose ``X-Forwarded-*`` headers are believed
             (default ``$FORWARDED_ALLOW_IPS`` or this machine; ``"*"`` for all). See
             :mod:`daggr.app.prefix`.
+        oauth: "Sign in with Hugging Face": an :class:`daggr.app.oauth.OAuthConfig`, or
+            None to turn it on where a Space provides it (``hf_oauth: true``), or False.
+        owner_token: whether calls of visitors without a token of their own may use the
+            server's token (default: only for an app on this machine, never on a Space).
 
     Example:
         ``graph.launch()`` in a script; ``app = graph.launch()`` in a notebook cell, then
@@ -165,6 +171,7 @@ def launch(
     import uvicorn
 
     from daggr.app.server import create_app
+    from daggr.app.visitors import default_owner_token
 
     if share:
         from daggr.app.share import check_share_possible
@@ -196,6 +203,8 @@ def launch(
         theme=theme,
         root_path=root_path,
         forwarded_allow_ips=forwarded_allow_ips,
+        oauth=oauth,
+        owner_token=default_owner_token(host) if owner_token is None else owner_token,
     )
     state = app.state.daggr
     from daggr.app.restart import adopt_socket

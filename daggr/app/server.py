@@ -16,9 +16,7 @@ Routes::
 from __future__ import annotations
 
 import html
-import inspect
 import json
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,14 +33,15 @@ from daggr.app import rest
 from daggr.app.canvas_socket import serve_socket
 from daggr.app.files import AppFiles
 from daggr.app.identity import COOKIE, COOKIE_MAX_AGE, Identity
+from daggr.app.oauth import OAuthConfig
 from daggr.app.state import AppState
+from daggr.app.visitors import Visitors, cookie_options
 from daggr.errors import DaggrError
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
     from daggr.session import Session
 
-_PARTITIONED = "partitioned" in inspect.signature(Response.set_cookie).parameters
 WIDGET_STATIC = Path(__file__).resolve().parent.parent / "static"
 APP_STATIC = Path(__file__).resolve().parent / "static"
 
@@ -56,7 +55,7 @@ _PAGE = """<!doctype html>
 </head><body class="daggr-page">
 <header class="daggr-app-bar"><strong>{title}</strong>
 <span class="daggr-app-status" id="daggr-status">connecting…</span>
-<a href="api/schema" target="_blank">API</a>
+<a href="api/schema" target="_blank">API</a>{account}
 <button type="button" id="daggr-theme-toggle" class="daggr-app-theme">☾</button></header>
 <main id="daggr-app"></main>
 <script src="app-static/theme.js"></script>
@@ -73,12 +72,19 @@ def create_app(
     theme: Any = None,
     root_path: str | None = None,
     forwarded_allow_ips: str | list[str] | None = None,
+    oauth: OAuthConfig | bool | None = None,
+    owner_token: bool | None = None,
 ) -> Starlette:
     """The ASGI app serving ``graph`` (or an :class:`AppState`, to swap graphs later).
 
     The page uses relative URLs and works under any prefix a proxy strips; ``root_path``
     fixes the public prefix, else a proxy in ``forwarded_allow_ips`` (default: this
     machine) gives it with ``X-Forwarded-Prefix`` (see :mod:`daggr.app.prefix`).
+
+    ``oauth``: "Sign in with Hugging Face" (an :class:`~daggr.app.oauth.OAuthConfig`;
+    None: from the environment a Space with ``hf_oauth`` sets; False: off).
+    ``owner_token``: whether visitors without a token of their own may call with the
+    server's (see :mod:`daggr.app.visitors`).
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -92,7 +98,9 @@ def create_app(
     check_root_path(root_path)  # a bad prefix fails here, before anything is served
     page_theme = resolve_theme(theme)  # a bad theme fails here, before anything is served
     state = graph if isinstance(graph, AppState) else AppState(graph)
-    who = identity or Identity()
+    if oauth is None or oauth is True:
+        oauth = OAuthConfig.from_env()
+    visitors = Visitors(identity, oauth or None, owner_token)
     files = AppFiles(store_root=state.store.files_dir)
     locks: dict[str, threading.Lock] = {}
     locks_guard = threading.Lock()
@@ -102,25 +110,15 @@ def create_app(
             return locks.setdefault(user, threading.Lock())
 
     def identify(conn: HTTPConnection) -> tuple[str, str | None]:
-        return who.resolve(conn.headers, conn.cookies)
+        user, fresh = visitors.identify(conn)
+        # The credentials this visitor's remote nodes call with (token, X-IP-Token).
+        state.visit(user, visitors.visitor(conn))
+        return user, fresh
 
     def answer(conn: HTTPConnection, response: Response, fresh: str | None) -> Response:
         if fresh:
-            https = (
-                conn.url.scheme == "https"
-                or conn.headers.get("x-forwarded-proto") == "https"
-                or bool(os.environ.get("SPACE_ID"))
-            )
-            # A Space shows the app in an iframe on huggingface.co: only a partitioned
-            # SameSite=None cookie reaches it there; elsewhere Lax is the safer choice.
             response.set_cookie(
-                COOKIE,
-                fresh,
-                max_age=COOKIE_MAX_AGE,
-                httponly=True,
-                samesite="none" if https else "lax",
-                secure=https,
-                **({"partitioned": True} if https and _PARTITIONED else {}),
+                COOKIE, fresh, max_age=COOKIE_MAX_AGE, httponly=True, **cookie_options(conn)
             )
         response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -130,7 +128,11 @@ def create_app(
 
     async def page(request: Request) -> Response:
         _, fresh = identify(request)
-        body = _PAGE.format(title=html.escape(state.graph.name), base=_base_tag(request))
+        body = _PAGE.format(
+            title=html.escape(state.graph.name),
+            base=_base_tag(request),
+            account=_account_links(visitors.account(request)),
+        )
         return answer(request, HTMLResponse(body), fresh)
 
     def static_file(root: Path, name: str, media: str) -> Response:
@@ -188,7 +190,8 @@ def create_app(
 
     async def user_info(request: Request) -> Response:
         user, fresh = identify(request)
-        return answer(request, JSONResponse({"user": user}), fresh)
+        data = {"user": user, "signed_in": visitors.account(request)["user"] is not None}
+        return answer(request, JSONResponse(data), fresh)
 
     async def sheets(request: Request) -> Response:
         user, fresh = identify(request)
@@ -235,6 +238,7 @@ def create_app(
         Route("/file/{cid:path}", file),
         WebSocketRoute("/ws", socket),
         *theme_routes(page_theme),
+        *(visitors.sign_in.routes() if visitors.sign_in else []),
     ]
     if api_server:
         routes += [
@@ -250,6 +254,15 @@ def create_app(
     app = Starlette(routes=routes, middleware=[proxy])
     app.state.daggr = state
     return app
+
+
+def _account_links(account: dict[str, Any]) -> str:
+    if not account["sign_in"]:
+        return ""
+    if account["user"]:
+        name = html.escape(account["user"])
+        return f'\n<span class="daggr-app-user">{name}</span> <a href="logout">Sign out</a>'
+    return '\n<a href="login/huggingface" class="daggr-app-login">Sign in with Hugging Face</a>'
 
 
 def _base_tag(request: Request) -> str:
