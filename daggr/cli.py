@@ -26,6 +26,22 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860"
     )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    parser.add_argument(
+        "--root-path",
+        default=None,
+        help="the path prefix a reverse proxy serves the app under (e.g. /apps/demo)",
+    )
+    parser.add_argument(
+        "--view",
+        choices=("canvas", "form"),
+        default=None,
+        help="what visitors see first (a tab switches): the canvas or a simple form",
+    )
+    parser.add_argument(
+        "--mcp",
+        action="store_true",
+        help="also serve each subgraph as an MCP tool at /mcp (pip install 'daggr[mcp]')",
+    )
 
 
 def _script(value: str) -> Path:
@@ -130,6 +146,7 @@ def _serve(script: Path, args: argparse.Namespace) -> int:
         return 2
     for key in ("host", "port", "open_browser", "block"):
         kwargs.pop(key, None)
+    kwargs.update(_serve_options(args))
     running = launch(
         AppState(graph),
         host=args.host,
@@ -157,6 +174,18 @@ def _serve(script: Path, args: argparse.Namespace) -> int:
     if restart.requested:
         restart.run(getattr(args, "argv", []))
     return 0
+
+
+def _serve_options(args: argparse.Namespace) -> dict[str, object]:
+    """The launch() options given on the command line (over the script's own)."""
+    options: dict[str, object] = {}
+    if args.root_path is not None:
+        options["root_path"] = args.root_path
+    if args.view is not None:
+        options["view"] = args.view
+    if args.mcp:
+        options["mcp_server"] = True
+    return options
 
 
 def _demo(argv: list[str]) -> int:

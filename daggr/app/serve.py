@@ -132,6 +132,8 @@ def launch(
     forwarded_allow_ips: str | list[str] | None = None,
     oauth: Any = None,
     owner_token: bool | None = None,
+    view: str = "canvas",
+    mcp_server: bool = False,
     log_level: str = "warning",
     **uvicorn_kwargs: Any,
 ) -> RunningApp:
@@ -160,6 +162,10 @@ def launch(
             None to turn it on where a Space provides it (``hf_oauth: true``), or False.
         owner_token: whether calls of visitors without a token of their own may use the
             server's token (default: only for an app on this machine, never on a Space).
+        view: what visitors see first: ``"canvas"`` or ``"form"`` (the graph's inputs,
+            one Run button, the final outputs); a tab on the page switches.
+        mcp_server: also serve each subgraph as an MCP tool (streamable HTTP at ``/mcp``;
+            needs ``pip install "daggr[mcp]"``).
 
     Example:
         ``graph.launch()`` in a script; ``app = graph.launch()`` in a notebook cell, then
@@ -167,7 +173,7 @@ def launch(
     """
     from daggr.app.needs import check_installed
 
-    check_installed()  # a missing package fails now, never as a page that spins
+    check_installed(mcp=mcp_server)  # a missing package fails now, not as a page that spins
     import uvicorn
 
     from daggr.app.server import create_app
@@ -205,6 +211,8 @@ def launch(
         forwarded_allow_ips=forwarded_allow_ips,
         oauth=oauth,
         owner_token=default_owner_token(host) if owner_token is None else owner_token,
+        view=view,
+        mcp_server=mcp_server,
     )
     state = app.state.daggr
     from daggr.app.restart import adopt_socket
@@ -252,6 +260,8 @@ def launch(
         # cell's value, and one link is enough.
         stop = "app.stop() to stop" if notebook else "Ctrl-C to stop"
         print(f"daggr app '{state.graph.name}' running at {running.public_url}  ({stop})")
+        if mcp_server:
+            print(f"MCP server (streamable HTTP): {running.public_url}mcp")
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(running.public_url,)).start()
     if block:

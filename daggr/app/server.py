@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from daggr.graph import Graph
     from daggr.session import Session
 
+VIEWS = ("canvas", "form")
 WIDGET_STATIC = Path(__file__).resolve().parent.parent / "static"
 APP_STATIC = Path(__file__).resolve().parent / "static"
 
@@ -55,9 +56,10 @@ _PAGE = """<!doctype html>
 </head><body class="daggr-page">
 <header class="daggr-app-bar"><strong>{title}</strong>
 <span class="daggr-app-status" id="daggr-status">connecting…</span>
+<span class="daggr-app-views"><button type="button" data-view-tab="canvas">Canvas</button><button type="button" data-view-tab="form">Form</button></span>
 <a href="api/schema" target="_blank">API</a>{account}
 <button type="button" id="daggr-theme-toggle" class="daggr-app-theme">☾</button></header>
-<main id="daggr-app"></main>
+<main id="daggr-app" data-view="{view}"></main>
 <script src="app-static/theme.js"></script>
 <script type="module" src="app-static/host.js"></script>
 </body></html>
@@ -74,6 +76,8 @@ def create_app(
     forwarded_allow_ips: str | list[str] | None = None,
     oauth: OAuthConfig | bool | None = None,
     owner_token: bool | None = None,
+    view: str = "canvas",
+    mcp_server: bool = False,
 ) -> Starlette:
     """The ASGI app serving ``graph`` (or an :class:`AppState`, to swap graphs later).
 
@@ -84,7 +88,10 @@ def create_app(
     ``oauth``: "Sign in with Hugging Face" (an :class:`~daggr.app.oauth.OAuthConfig`;
     None: from the environment a Space with ``hf_oauth`` sets; False: off).
     ``owner_token``: whether visitors without a token of their own may call with the
-    server's (see :mod:`daggr.app.visitors`).
+    server's (see :mod:`daggr.app.visitors`). ``view``: what visitors see first, the
+    ``"canvas"`` or the ``"form"`` (the graph's inputs, one Run button, the final
+    outputs); a tab on the page switches. ``mcp_server``: also serve each subgraph as
+    an MCP tool at ``/mcp`` (see :mod:`daggr.app.mcp`).
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -96,6 +103,8 @@ def create_app(
     from daggr.app.theme import resolve_theme, theme_routes
 
     check_root_path(root_path)  # a bad prefix fails here, before anything is served
+    if view not in VIEWS:
+        raise ValueError(f"view={view!r} is not a view of the page; use one of {VIEWS}.")
     page_theme = resolve_theme(theme)  # a bad theme fails here, before anything is served
     state = graph if isinstance(graph, AppState) else AppState(graph)
     if oauth is None or oauth is True:
@@ -132,6 +141,7 @@ def create_app(
             title=html.escape(state.graph.name),
             base=_base_tag(request),
             account=_account_links(visitors.account(request)),
+            view=view,
         )
         return answer(request, HTMLResponse(body), fresh)
 
@@ -240,6 +250,8 @@ def create_app(
         *theme_routes(page_theme),
         *(visitors.sign_in.routes() if visitors.sign_in else []),
     ]
+    if mcp_server:
+        routes.append(_mcp_route(state, visitors, files, user_lock))
     if api_server:
         routes += [
             Route("/api/schema", schema),
@@ -270,6 +282,25 @@ def _base_tag(request: Request) -> str:
     # a proxy strips without saying so.
     prefix = request.scope.get("root_path") or ""
     return f'\n<base href="{html.escape(prefix)}/">' if prefix else ""
+
+
+def _mcp_route(
+    state: AppState,
+    visitors: Visitors,
+    files: AppFiles,
+    user_lock: Any,
+) -> Route:
+    from daggr.app.mcp import MCP_USER, McpEndpoint
+    from daggr.remote.visitor import Visitor
+
+    # Agents are anonymous callers: the server's token only where the owner allows it.
+    state.visit(MCP_USER, Visitor(owner_token=visitors.owner_token))
+
+    def run_call(subgraph: str | None, body: dict[str, Any], base: str) -> dict[str, Any]:
+        return _run_call(state, MCP_USER, user_lock(MCP_USER), subgraph, body, files, base)
+
+    endpoint = McpEndpoint(lambda: state.graph, run_call)
+    return Route("/mcp", endpoint, methods=["GET", "POST", "DELETE"])
 
 
 # -- REST helpers (worker threads) -----------------------------------------------------

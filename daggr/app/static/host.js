@@ -75,7 +75,8 @@ class SocketModel {
 }
 
 async function start() {
-  const widget = (await import(new URL("static/widget.js", document.baseURI).href)).default;
+  const bundle = await import(new URL("static/widget.js", document.baseURI).href);
+  const widget = bundle.default;
   const wsUrl = new URL("ws", document.baseURI);
   wsUrl.protocol = wsUrl.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(wsUrl.href);
@@ -101,8 +102,9 @@ async function start() {
       fitHeight(model);
       const init = widget.initialize ? await widget.initialize({ model }) : null;
       if (typeof init === "function") cleanup.push(init);
-      const dispose = await widget.render({ model, el: root });
-      if (typeof dispose === "function") cleanup.push(dispose);
+      views = { canvas: widget.render, form: bundle.renderForm };
+      await show(model, firstView());
+      cleanup.push(() => disposeView && disposeView());
       window.daggrModel = model; // for tests and the curious
       status(`connected as ${frame.user.slice(0, 14)}`);
       document.body.dataset.daggrReady = "1";
@@ -120,6 +122,41 @@ async function start() {
     setTimeout(() => location.reload(), 2000);
   });
   window.addEventListener("resize", () => model && fitHeight(model));
+}
+
+// Two views of one session: the canvas, and the form (inputs, Run, final outputs). The
+// owner's default is <main data-view>; ?view=form|canvas in the URL picks one.
+let views = {};
+let current = null;
+let disposeView = null;
+
+function firstView() {
+  const asked = new URLSearchParams(location.search).get("view");
+  return asked === "form" || asked === "canvas" ? asked : root.dataset.view || "canvas";
+}
+
+async function show(model, name) {
+  if (!views[name]) name = "canvas";
+  if (disposeView) disposeView();
+  root.replaceChildren();
+  current = name;
+  document.body.dataset.daggrView = name;
+  for (const tab of document.querySelectorAll("[data-view-tab]")) {
+    tab.setAttribute("aria-pressed", String(tab.dataset.viewTab === name));
+  }
+  const dispose = await views[name]({ model, el: root });
+  disposeView = typeof dispose === "function" ? dispose : null;
+}
+
+for (const tab of document.querySelectorAll("[data-view-tab]")) {
+  tab.addEventListener("click", () => {
+    const model = window.daggrModel;
+    if (!model || tab.dataset.viewTab === current) return;
+    const url = new URL(location.href);
+    url.searchParams.set("view", tab.dataset.viewTab);
+    history.replaceState(null, "", url);
+    show(model, tab.dataset.viewTab);
+  });
 }
 
 // The canvas takes its height from the model; in a page it fills the window.
