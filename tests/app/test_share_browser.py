@@ -9,8 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from daggr import FnNode, Graph
-from daggr import components as gr
+from daggr import Graph
 from tests.app.proxy import Proxy
 from tests.e2e.jupyter_harness import CHROMIUM, CHROMIUM_ARGS, TOKEN, lab_notebook
 
