@@ -3,6 +3,7 @@ proxy that adds a path prefix, and through jupyter-server-proxy in a real Jupyte
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -58,63 +59,58 @@ def _run_card(page, text: str) -> None:
     expect(card.locator(".daggr-preview")).to_contain_text(text.upper() + "!", timeout=30_000)
 
 
-def _browser(p):
-    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+@contextlib.contextmanager
+def _page(height: int = 760):
+    """A Chromium page; fails the test afterwards if the page raised."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1100, "height": height}).new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            yield page
+            assert not errors, errors
+        finally:
+            browser.close()
 
 
 def test_the_form_view_runs_the_graph_and_switches_to_the_canvas(serve, e2e_out):
     app = serve(shared_graph(), view="form")
-    with sync_api.sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_context(viewport={"width": 1100, "height": 760}).new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            _ready(page, app.url)
-            form = page.locator(".daggr-form")
-            expect(form).to_be_visible()
-            expect(page.locator(".daggr-node")).to_have_count(0)  # the owner's default
-            field = form.locator("[data-key='shout__text'] input").first
-            expect(field).to_have_value("hello")
-            field.fill("owls at night")
-            form.locator(".daggr-form-run").click()
-            # Only the final outputs, each shown by the cards' output viewer.
-            outputs = form.locator(".daggr-form-value")
-            expect(outputs).to_have_count(1)
-            image = form.locator(".daggr-form-value[data-output='poster/image'] img")
-            expect(image).to_be_visible(timeout=30_000)
-            expect(form.locator(".daggr-form-run")).to_have_text("Run")
-            page.screenshot(path=str(e2e_out / "app-form.png"))
+    with _page() as page:
+        _ready(page, app.url)
+        form = page.locator(".daggr-form")
+        expect(form).to_be_visible()
+        expect(page.locator(".daggr-node")).to_have_count(0)  # the owner's default
+        field = form.locator("[data-key='shout__text'] input").first
+        expect(field).to_have_value("hello")
+        field.fill("owls at night")
+        form.locator(".daggr-form-run").click()
+        # Only the final outputs, each shown by the cards' output viewer.
+        outputs = form.locator(".daggr-form-value")
+        expect(outputs).to_have_count(1)
+        image = form.locator(".daggr-form-value[data-output='poster/image'] img")
+        expect(image).to_be_visible(timeout=30_000)
+        expect(form.locator(".daggr-form-run")).to_have_text("Run")
+        page.screenshot(path=str(e2e_out / "app-form.png"))
 
-            page.locator("[data-view-tab='canvas']").click()
-            card = page.locator(".daggr-node[data-id='shout']")
-            expect(card.locator(".daggr-preview")).to_contain_text("OWLS AT NIGHT!")
-            assert "view=canvas" in page.url
-            page.reload()
-            expect(page.locator(".daggr-node[data-id='poster']")).to_be_visible(timeout=30_000)
-            assert not errors, errors
-        finally:
-            browser.close()
+        page.locator("[data-view-tab='canvas']").click()
+        card = page.locator(".daggr-node[data-id='shout']")
+        expect(card.locator(".daggr-preview")).to_contain_text("OWLS AT NIGHT!")
+        assert "view=canvas" in page.url
+        page.reload()
+        expect(page.locator(".daggr-node[data-id='poster']")).to_be_visible(timeout=30_000)
 
 
 def test_the_page_works_behind_a_proxy_that_adds_a_prefix(serve, e2e_out):
     app = serve(shared_graph())
     proxy = Proxy(app.url.rstrip("/"), "/team/tools/daggr").start()
     try:
-        with sync_api.sync_playwright() as p:
-            browser = _browser(p)
-            try:
-                page = browser.new_context(viewport={"width": 1100, "height": 700}).new_page()
-                errors: list[str] = []
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                _ready(page, proxy.url)
-                _run_card(page, "via the proxy")
-                page.screenshot(path=str(e2e_out / "app-behind-proxy.png"))
-                user = page.evaluate("fetch('api/user').then(r => r.json())")
-                assert user["user"].startswith("anon-")
-                assert not errors, errors
-            finally:
-                browser.close()
+        with _page(700) as page:
+            _ready(page, proxy.url)
+            _run_card(page, "via the proxy")
+            page.screenshot(path=str(e2e_out / "app-behind-proxy.png"))
+            user = page.evaluate("fetch('api/user').then(r => r.json())")
+            assert user["user"].startswith("anon-")
         # Every request went through the prefix: nothing asked for the site root.
         assert {path.split("?")[0] for _, path in proxy.seen} >= {"/", "/ws", "/static/widget.js"}
     finally:
