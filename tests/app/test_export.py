@@ -229,6 +229,27 @@ def test_exported_app_runs_in_a_fresh_venv(tmp_path):
             assert r.status_code == 200, r.text
             assert r.json()["outputs"] == expected
             assert "daggr" in httpx.get(url).text
+            _page_connects(url)
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+def _page_connects(url: str) -> None:
+    """The exported app's page in Chromium: the canvas bundle the Space carries loads and
+    its websocket connects (skipped without Chromium)."""
+    from tests.e2e.jupyter_harness import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        return
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            expect(page.locator("body[data-daggr-ready='1']")).to_have_count(1, timeout=30_000)
+            expect(page.locator(".daggr-node").first).to_be_visible()
+        finally:
+            browser.close()
