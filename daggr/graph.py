@@ -711,8 +711,10 @@ class Graph:
                 "monochrome", "glass", "base", ...) or a Hub theme ("gradio/seafoam");
                 the page has a light/dark toggle either way.
             api_server: serve ``/api/schema`` and ``/api/call``.
-            **kwargs: passed to ``daggr.app.launch`` (``block``, ``quiet``, ...) and on to
-                uvicorn.
+            **kwargs: passed to ``daggr.app.launch``: ``block``, ``quiet``, ``view``
+                ("form" shows a form first), ``mcp_server`` (each subgraph as an MCP
+                tool), ``root_path`` (behind a prefixing proxy), ``oauth`` and
+                ``owner_token`` (whose token visitors' calls use), ... and on to uvicorn.
 
         Example:
             ``graph.launch(theme="soft")`` in a script, guarded by
