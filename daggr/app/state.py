@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
+    from daggr.remote.visitor import Visitor
     from daggr.session import Session
     from daggr.store import Store
 
@@ -39,6 +40,8 @@ class AppState:
         # visitor must open the same new sheet, not create two.
         self._creating = threading.Lock()
         self._sessions: OrderedDict[str, Session] = OrderedDict()
+        # Each visitor's credentials for remote calls, as their latest request gave them.
+        self._visitors: OrderedDict[str, Visitor] = OrderedDict()
         self._listeners: list[Callable[[], None]] = []
         self.version = 0
         self.graph = graph
@@ -59,11 +62,23 @@ class AppState:
                 return session
             session = Session(self.graph, store=self.store, user=user)
             with self._lock:
+                session.visitor = self._visitors.get(user)
                 self._sessions[user] = session
                 while len(self._sessions) > MAX_SESSIONS:
                     _, old = self._sessions.popitem(last=False)
                     old.results.flush()
         return session
+
+    def visit(self, user: str, visitor: Visitor) -> None:
+        """Remember ``user``'s credentials; their session's remote calls use them."""
+        with self._lock:
+            self._visitors[user] = visitor
+            self._visitors.move_to_end(user)
+            while len(self._visitors) > MAX_SESSIONS:
+                self._visitors.popitem(last=False)
+            session = self._sessions.get(user)
+        if session is not None:
+            session.visitor = visitor
 
     def swap(self, graph: Graph) -> None:
         """Serve ``graph`` from now on (hot reload); open pages are told to reload."""
