@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 from daggr.values import catalog as _catalog  # noqa: F401  (registers the kinds)
+from daggr.values import urls
 from daggr.values.files import DisplayError
 from daggr.values.registry import (
     FILE_KINDS,
@@ -57,4 +58,5 @@ __all__ = [
     "register",
     "thumbnail",
     "to_rest",
+    "urls",
 ]

@@ -34,7 +34,11 @@ _MIME_EXT = {
     "audio/wav": ".wav",
     "audio/x-wav": ".wav",
     "audio/mpeg": ".mp3",
+    "audio/ogg": ".ogg",
+    "audio/flac": ".flac",
     "video/mp4": ".mp4",
+    "video/webm": ".webm",
+    "model/gltf-binary": ".glb",
     "text/plain": ".txt",
     "application/pdf": ".pdf",
 }
