@@ -90,6 +90,11 @@ export class MediaClient {
     return entry.url;
   }
 
+  /** Releases `slot` and the slots of its items (`slot#0`, `slot#1`, ...). */
+  releaseAll(slot: string): void {
+    for (const owned of [...this.slots.keys()]) if (owned === slot || owned.startsWith(`${slot}#`)) this.release(owned);
+  }
+
   release(slot: string): void {
     const key = this.slots.get(slot);
     if (key === undefined) return;
@@ -117,5 +122,32 @@ export class MediaClient {
 }
 
 export function decodeJson(f: Fetched): unknown {
-  return JSON.parse(new TextDecoder().decode(f.bytes));
+  return parseJson(new TextDecoder().decode(f.bytes));
+}
+
+const NON_FINITE = "__daggr_non_finite__";
+const BARE_NON_FINITE = /"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g;
+
+// Integers beyond 2^53 come back exactly as BigInt where the browser gives the reviver the
+// number's source text; NaN and ±Infinity (which the kernel writes as bare words, as
+// Python's json module does) come back as numbers.
+function revive(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) return BigInt(context.source);
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === NON_FINITE) return Number((value as Record<string, string>)[NON_FINITE]);
+  }
+  return value;
+}
+
+/** JSON.parse that keeps big integers exact and reads NaN, Infinity and -Infinity. */
+export function parseJson(text: string): unknown {
+  const reviver = revive as (this: unknown, key: string, value: unknown) => unknown;
+  try {
+    return JSON.parse(text, reviver);
+  } catch (e) {
+    const fixed = text.replace(BARE_NON_FINITE, (m, bare: string | undefined) => (bare ? `{"${NON_FINITE}":"${bare}"}` : m));
+    if (fixed === text) throw e;
+    return JSON.parse(fixed, reviver);
+  }
 }
