@@ -20,7 +20,7 @@ from typing import Any
 
 from daggr.records import FileValue
 from daggr.values import images
-from daggr.values.files import mime_of
+from daggr.values.files import ext_for_mime, mime_of
 from daggr.values.kinds import basename, is_url
 from daggr.values.limits import MAX_ITEMS_SHOWN, PREVIEW_ITEMS, PREVIEW_LEAF_CHARS, THUMBNAIL_PX
 from daggr.values.registry import (
@@ -286,6 +286,10 @@ _HOW_TO_SHOW = {
 }
 
 
+def _ext(mime: str) -> str:
+    return ".html" if mime == "text/html" else ext_for_mime(mime)
+
+
 class PlotKind(ValueKind):
     """A chart: a matplotlib figure (a picture), a plotly figure (interactive, drawn by
     the plotly.js that the plotly package ships), an altair chart (a picture when
@@ -335,13 +339,13 @@ class PlotKind(ValueKind):
 
     def to_bytes(self, value: Any, component: Any) -> tuple[bytes, str, str]:
         data, mime = self._render(value)
-        return data, mime, "plot.png" if mime == "image/png" else "plot.html"
+        return data, mime, "plot" + _ext(mime)
 
     def to_rest(self, value: Any, component: Any, sink: FileSink) -> Any:
         if _library(value) == "plotly":
             return {"type": "plotly", "plot": value.to_json()}
         data, mime = self._render(value)
-        return sink.bytes_url(data, ".png" if mime == "image/png" else ".html")
+        return sink.bytes_url(data, _ext(mime))
 
     def plain(self, value: Any, component: Any, depth: int) -> Any:
         return self.sample(value, depth)
@@ -365,7 +369,7 @@ class PlotKind(ValueKind):
             data, mime = self._render(value)
         except Exception:  # a chart that cannot be drawn here: the drawing shows its name
             return None
-        if mime != "image/png":
+        if not mime.startswith("image/"):
             return None
         from PIL import Image
 
