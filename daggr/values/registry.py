@@ -113,7 +113,8 @@ UNSHOWN_HINT = (
 def describe(value: Any) -> str:
     """What a value is, in a few words: its type (with module) and shape or size."""
     t = type(value)
-    name = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    qualname = t.__qualname__.rsplit("<locals>.", 1)[-1]  # a class defined in a function
+    name = qualname if t.__module__ == "builtins" else f"{t.__module__}.{qualname}"
     shape = getattr(value, "shape", None)
     if isinstance(shape, tuple):
         name += f" {tuple(shape)}"
