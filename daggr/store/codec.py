@@ -53,7 +53,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from daggr.records import FileValue
+from daggr.records import FileValue, remember_file_name
 
 from .errors import ValueEncodingError
 
@@ -451,6 +451,8 @@ def _decoder(files: FileStore | None) -> Callable[[dict[str, Any]], Any]:
             if path is None:
                 missing = d.get("missing")
                 return FileValue(missing) if missing else unavailable(d, "file never stored")
+            if isinstance(d.get("name"), str):
+                remember_file_name(str(path), d["name"])
             return FileValue(str(path))
         if tag == "$np":
             np = _import("numpy")

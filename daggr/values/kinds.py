@@ -3,7 +3,7 @@ arrays and JSON. Richer kinds (galleries, chats, tables, plots, ...) live in
 :mod:`daggr.values.rich`; :mod:`daggr.values.catalog` registers them all in order.
 
 Example:
-    >>> from daggr.records import FileValue
+    >>> from daggr.records import FileValue, file_name
     >>> from daggr.values import kind_of
     >>> kind_of(FileValue("/tmp/cat.png")).name, kind_of("/tmp/cat.png").name
     ('file', 'text')
@@ -22,7 +22,7 @@ import numbers
 import os
 from typing import Any
 
-from daggr.records import FileValue
+from daggr.records import FileValue, file_name
 from daggr.values import audio, images
 from daggr.values.files import mime_of, read_file
 from daggr.values.limits import (
@@ -54,7 +54,11 @@ def text_preview(kind: str, text: str) -> dict[str, Any]:
 
 
 def basename(path: str) -> str:
-    return os.path.basename(str(path).split("?", 1)[0].rstrip("/\\")) or str(path)
+    """A file's name as people know it (a stored copy's original name); a URL's last part."""
+    text = str.__str__(path) if isinstance(path, str) else str(path)
+    if is_url(text):
+        return os.path.basename(text.split("?", 1)[0].rstrip("/")) or text
+    return file_name(text)
 
 
 def is_url(value: Any) -> bool:

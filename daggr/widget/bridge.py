@@ -588,7 +588,7 @@ def thumbnails(
         if record is None or not record.ok:
             continue
         for port, p in shown.items():
-            if p.get("type") in ("image", "file") and port in record.outputs:
+            if p.get("type") in ("image", "file", "gallery", "plot") and port in record.outputs:
                 png = values.thumbnail(record.outputs[port], kinds.get((nid, port)))
                 if png is not None:
                     out.setdefault(nid, {})[port] = png

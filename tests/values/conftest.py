@@ -20,3 +20,14 @@ def sink(tmp_path: Path):
     urls = files.urls("http://app.test")
     urls.files = files  # the test reads the files back by the URL's content id
     return urls
+
+
+@pytest.fixture(autouse=True)
+def fake_comm(monkeypatch: pytest.MonkeyPatch):
+    """Canvases here talk through a recording comm, as in the widget tests."""
+    import comm
+
+    from tests.widget.widget_helpers import RecordingComm
+
+    monkeypatch.setattr(comm, "create_comm", RecordingComm)
+    return RecordingComm
