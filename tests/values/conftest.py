@@ -31,3 +31,65 @@ def fake_comm(monkeypatch: pytest.MonkeyPatch):
 
     monkeypatch.setattr(comm, "create_comm", RecordingComm)
     return RecordingComm
+
+
+@pytest.fixture(scope="session")
+def gradio_values_app(tmp_path_factory):
+    """The value matrix's real Gradio app (``gradio_values_app.py``) on 127.0.0.1."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.remote.loopback import CHILD_ENV, free_port
+
+    port = free_port()
+    folder = tmp_path_factory.mktemp("gradio-values")
+    log = folder / "app.log"
+    app = Path(__file__).parent / "gradio_values_app.py"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(app), str(port), str(folder / "media")],
+            env=dict(os.environ, **CHILD_ENV),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the values app did not start:\n{log.read_text()[-3000:]}"
+                ) from None
+            time.sleep(0.2)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def file_server(tmp_path):
+    """A plain HTTP server on 127.0.0.1 serving ``tmp_path / "www"`` (URL file inputs)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=root))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

@@ -38,12 +38,15 @@ COMPONENTS = {
 def main(port: int, folder: Path) -> None:
     made = files(folder)
     with gr.Blocks() as demo:
+        seed = gr.Textbox(label="seed")
         for case in CASES:
             if not case.gradio:
                 continue
             output = COMPONENTS[case.component().component]()
             button = gr.Button(case.name)
-            button.click(lambda _make=case.make: _make(made), None, output, api_name=case.name)
+            button.click(
+                lambda seed, _make=case.make: _make(made), seed, output, api_name=case.name
+            )
     demo.queue().launch(
         server_name="127.0.0.1",
         server_port=port,

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from daggr import FnNode, Graph
+from daggr import FnNode, Graph, InputNode
 from daggr import components as gr
 from daggr.records import FileValue
 from tests.values import media as m
@@ -155,17 +155,27 @@ CASES = [
 BY_NAME = {c.name: c for c in CASES}
 
 
+def _producer(make: Callable[[dict[str, Path]], Any], made: dict[str, Path]) -> Callable:
+    def produce(seed: str) -> Any:
+        return make(made)
+
+    return produce
+
+
 def fn_graph(folder: Path, persist: str | bool = False, name: str = "Value matrix") -> Graph:
-    """One FnNode per case, each returning its value on a port of its component."""
+    """One FnNode per case, each returning its value on a port of its component; all fed
+    by one input, so that a run (or one REST call) produces every case."""
     made = m.files(folder)
-    nodes = []
-    for case in CASES:
-        value_of = case.make
-
-        def produce(_make: Callable[..., Any] = value_of) -> Any:
-            return _make(made)
-
-        nodes.append(FnNode(produce, name=case.name, outputs={"value": case.component()}))
+    brief = InputNode("brief", ports={"seed": gr.Textbox(value="go")})
+    nodes = [
+        FnNode(
+            _producer(case.make, made),
+            name=case.name,
+            inputs={"seed": brief.seed},
+            outputs={"value": case.component()},
+        )
+        for case in CASES
+    ]
     return Graph(name, nodes=nodes, persist_key=persist)
 
 
@@ -174,8 +184,15 @@ def gradio_graph(url: str, persist: str | bool = False, name: str = "Gradio valu
     each declaring the case's component for its output."""
     from daggr import GradioNode
 
+    brief = InputNode("brief", ports={"seed": gr.Textbox(value="go")})
     nodes = [
-        GradioNode(url, api_name=f"/{c.name}", name=c.name, outputs={"value": c.component()})
+        GradioNode(
+            url,
+            api_name=f"/{c.name}",
+            name=c.name,
+            inputs={"seed": brief.seed},
+            outputs={"value": c.component()},
+        )
         for c in CASES
         if c.gradio
     ]
