@@ -395,12 +395,14 @@ def finalize(prepared: EncodedTree, files: FileStore) -> tuple[str, list[tuple[s
 
 
 def stored_files(prepared: EncodedTree, files: FileStore) -> dict[str, FileValue]:
-    """``{original path: FileValue of the stored copy}`` for the FileValues of ``prepared``."""
-    return {
-        b.src: FileValue(str(files.path(b.sha, b.ext)))
-        for b in prepared.blobs
-        if b.tag == "$file" and b.sha is not None and b.src is not None
-    }
+    """``{original path: FileValue of the stored copy}`` for the FileValues of ``prepared``
+    (each copy remembered by its original's name)."""
+    out = {}
+    for b in prepared.blobs:
+        if b.tag == "$file" and b.sha is not None and b.src is not None:
+            stored = out[b.src] = FileValue(str(files.path(b.sha, b.ext)))
+            remember_file_name(stored, Path(b.src).name)
+    return out
 
 
 def swap_files(value: Any, mapping: dict[str, FileValue]) -> Any:

@@ -93,3 +93,13 @@ def file_server(tmp_path):
     yield root, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def e2e_out() -> Path:
+    import os
+    import tempfile
+
+    out = Path(os.environ.get("E2E_OUT") or tempfile.mkdtemp(prefix="daggr-values-e2e-"))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
