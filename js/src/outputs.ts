@@ -163,7 +163,8 @@ function flash(button: HTMLElement, state: string): void {
 
 /** A file name for a downloaded value: its own name, else the port's label and a type. */
 export function fileName(f: Fetched, label: string): string {
-  if (f.name && f.name !== "image.png" && f.name !== "audio.wav" && f.name !== "plot.png") return f.name;
+  // values made in memory come as "image.png", "audio.wav", ...: name them after the port
+  if (f.name && !/^(image|audio|plot|annotated|data)\.\w+$/.test(f.name)) return f.name;
   const ext = f.name.includes(".") ? f.name.slice(f.name.lastIndexOf(".")) : "";
   return `${label.replace(/[^\w.-]+/g, "_").slice(0, 60) || "value"}${ext}`;
 }
