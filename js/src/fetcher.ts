@@ -125,29 +125,30 @@ export function decodeJson(f: Fetched): unknown {
   return parseJson(new TextDecoder().decode(f.bytes));
 }
 
-const NON_FINITE = "__daggr_non_finite__";
-const BARE_NON_FINITE = /"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g;
+const MARK = "__daggr_number__";
+// A string, or a number JSON cannot say (NaN, ±Infinity, written bare as Python's json
+// module does), or an integer too long for a float (16+ digits, not part of a decimal).
+const SPECIAL = /"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)|(?<![\w.+-])(-?\d{16,})(?![\w.])/g;
+const MAYBE_SPECIAL = /NaN|Infinity|\d{16}/;
 
-// Integers beyond 2^53 come back exactly as BigInt where the browser gives the reviver the
-// number's source text; NaN and ±Infinity (which the kernel writes as bare words, as
-// Python's json module does) come back as numbers.
-function revive(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) return BigInt(context.source);
+function revive(_key: string, value: unknown): unknown {
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === NON_FINITE) return Number((value as Record<string, string>)[NON_FINITE]);
+    if (keys.length === 1 && keys[0] === MARK) {
+      const text = (value as Record<string, string>)[MARK];
+      if (/^-?\d+$/.test(text)) {
+        const n = Number(text);
+        return Number.isSafeInteger(n) ? n : BigInt(text);
+      }
+      return Number(text);
+    }
   }
   return value;
 }
 
-/** JSON.parse that keeps big integers exact and reads NaN, Infinity and -Infinity. */
+/** JSON.parse that keeps big integers exact (as BigInt) and reads NaN and ±Infinity. */
 export function parseJson(text: string): unknown {
-  const reviver = revive as (this: unknown, key: string, value: unknown) => unknown;
-  try {
-    return JSON.parse(text, reviver);
-  } catch (e) {
-    const fixed = text.replace(BARE_NON_FINITE, (m, bare: string | undefined) => (bare ? `{"${NON_FINITE}":"${bare}"}` : m));
-    if (fixed === text) throw e;
-    return JSON.parse(fixed, reviver);
-  }
+  if (!MAYBE_SPECIAL.test(text)) return JSON.parse(text);
+  const marked = text.replace(SPECIAL, (m, bare?: string, big?: string) => (bare || big ? `{"${MARK}":"${bare ?? big}"}` : m));
+  return JSON.parse(marked, revive);
 }

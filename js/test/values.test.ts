@@ -1,0 +1,77 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from "vitest";
+import { MediaClient, parseJson } from "../src/fetcher";
+import { closeLightbox, openLightbox } from "../src/lightbox";
+import { renderPreview, showOutput, viewerFor } from "../src/outputs";
+import { jsonTree, renderChat } from "../src/renderers";
+import type { OutPort } from "../src/types";
+import "../src/viewers";
+
+const port = (kind: string, component: string): OutPort => ({ name: "value", hidden: false, component: { component, kind, props: { label: "Poster" }, value: null } });
+
+describe("values on the canvas", () => {
+  afterEach(() => closeLightbox());
+
+  it("reads NaN, infinities and big integers as the kernel wrote them", () => {
+    const v = parseJson('{"loss":NaN,"seed":1180591620717411303425,"neg":-Infinity,"s":"NaN in text"}') as Record<string, unknown>;
+    expect(Number.isNaN(v.loss)).toBe(true);
+    expect(v.neg).toBe(-Infinity);
+    expect(v.s).toBe("NaN in text");
+    expect(String(v.seed)).toBe("1180591620717411303425");
+    const tree = jsonTree(v);
+    expect(tree.textContent).toContain("1180591620717411303425");
+    expect(tree.textContent).toContain("NaN");
+  });
+
+  it("picks the viewer from what the value is, refined by the port's component", () => {
+    expect(viewerFor(port("markdown", "Markdown"), { type: "text", text: "# t" })).toBe("markdown");
+    expect(viewerFor(port("json", "Chatbot"), { type: "json", text: "[]" })).toBe("chat");
+    expect(viewerFor(port("image", "Image"), { type: "file", name: "clip.webm", mime: "video/webm" })).toBe("video");
+    expect(viewerFor(port("model3d", "Model3D"), { type: "file", name: "m.glb" })).toBe("model3d");
+    expect(viewerFor(undefined, { type: "gallery", name: "gallery of 3" })).toBe("gallery");
+    expect(viewerFor(port("image", "Image"), { type: "url", url: "https://x/cat.png", mime: "image/png" })).toBe("url");
+  });
+
+  it("says what a value is and how to show it, never a bare repr", () => {
+    const el = renderPreview({ type: "object", name: "mylib.Prediction", hint: "return text, numbers, ..." }, "object");
+    expect(el.textContent).toContain("mylib.Prediction");
+    expect(el.textContent).toContain("return text");
+    const link = renderPreview({ type: "url", url: "https://example.org/cat.png", name: "cat.png", mime: "image/png" }, "url");
+    expect(link.tagName).toBe("IMG");
+    expect(link.getAttribute("src")).toBe("https://example.org/cat.png");
+  });
+
+  it("offers Copy for text that needs no fetch, and stays callable for updates", () => {
+    const media = new MediaClient(() => undefined);
+    const box = document.createElement("div");
+    showOutput(box, port("textbox", "Textbox"), { type: "text", text: "partial" }, null, media, "n/value");
+    expect(box.textContent).toBe("partial");
+    expect(box.querySelector('[data-action="copy"]')).not.toBeNull();
+    showOutput(box, port("textbox", "Textbox"), { type: "text", text: "partial value, longer" }, null, media, "n/value");
+    expect(box.textContent).toBe("partial value, longer");
+  });
+
+  it("draws a chat's files through the given drawer", () => {
+    const chat = renderChat({ messages: [{ role: "user", parts: [{ text: "hi" }] }, { role: "assistant", title: "tool", parts: [{ file: 0, kind: "image", name: "p.png" }] }] }, (p) => {
+      const img = document.createElement("img");
+      img.alt = p.name ?? "";
+      return img;
+    });
+    expect(chat.querySelectorAll(".daggr-msg")).toHaveLength(2);
+    expect(chat.querySelector("img")?.alt).toBe("p.png");
+    expect(chat.querySelector(".daggr-msg-title")?.textContent).toBe("tool");
+  });
+
+  it("pages through a gallery full screen and closes with Escape", async () => {
+    const items = ["a", "b", "c"].map((n) => ({ kind: "image" as const, caption: n, load: () => Promise.resolve(`blob:${n}`) }));
+    const box = openLightbox(items, 1);
+    await Promise.resolve();
+    expect(box.querySelector(".daggr-lightbox-count")?.textContent).toBe("2 / 3");
+    box.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight" }));
+    expect(box.querySelector(".daggr-lightbox-caption")?.textContent).toBe("c");
+    box.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight" }));
+    expect(box.querySelector(".daggr-lightbox-count")?.textContent).toBe("1 / 3");
+    box.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    expect(document.querySelector(".daggr-lightbox")).toBeNull();
+  });
+});
