@@ -21,7 +21,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parent.parent
@@ -30,6 +29,7 @@ for path in (_REPO, _REPO / "tests" / "e2e"):
         sys.path.insert(0, str(path))
 
 from bench._baseline import apply_offline_env_to_this_process, mark, print_table, write_json  # noqa: E402
+from bench._lab import lab_page  # noqa: E402
 
 TARGET_P50_MS = 150  # node returned -> picture decoded on the canvas, median
 SIZE = 1024
@@ -90,66 +90,42 @@ async (n) => {
 """
 
 
-def measure(runs: int) -> dict | None:
-    try:
-        import nbformat
-        from jupyter_harness import CHROMIUM, jupyter_server, launch_chromium, open_and_run_all
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError as exc:
-        print(f"{exc.name} is not installed: media latency skipped")
-        return None
-    if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing: media latency skipped")
-        return None
-    with tempfile.TemporaryDirectory(prefix="daggr-bench-media-") as tmp:
-        root = Path(tmp) / "root"
-        root.mkdir()
-        nb = nbformat.v4.new_notebook()
-        cell = NOTEBOOK_CELL.format(home=str(Path(tmp) / "home"), size=SIZE)
-        nb.cells = [nbformat.v4.new_code_cell(cell), nbformat.v4.new_code_cell(REPORT_CELL)]
-        nb.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        }
-        nbformat.write(nb, root / "media.ipynb")
-        with jupyter_server("lab", root, Path(tmp) / "state", Path(tmp) / "server.log") as port:
-            with sync_playwright() as p:
-                ctx = launch_chromium(p, Path(tmp) / "profile")
-                page = ctx.pages[0] if ctx.pages else ctx.new_page()
+# Every message the page's websockets deliver, timed on the page's clock.
+COUNT_FRAMES = """(() => {
+  window.__frames = [];
+  const Real = window.WebSocket;
+  window.WebSocket = class extends Real {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        const d = e.data;
+        const n = typeof d === "string" ? d.length : (d.byteLength ?? d.size ?? 0);
+        window.__frames.push([Date.now(), n]);
+      });
+    }
+  };
+})()"""
 
-                # Every message the page's websockets deliver, timed on the page's clock.
-                page.add_init_script(
-                    """(() => {
-                      window.__frames = [];
-                      const Real = window.WebSocket;
-                      window.WebSocket = class extends Real {
-                        constructor(...args) {
-                          super(...args);
-                          this.addEventListener("message", (e) => {
-                            const d = e.data;
-                            const n = typeof d === "string" ? d.length : (d.byteLength ?? d.size ?? 0);
-                            window.__frames.push([Date.now(), n]);
-                          });
-                        }
-                      };
-                    })()"""
-                )
-                try:
-                    cells = open_and_run_all(page, port, "media.ipynb", 2)
-                    expect(page.locator('.daggr-node[data-id="paint"]')).to_be_visible(
-                        timeout=60_000
-                    )
-                    page.evaluate(RUNS_JS, 3)  # warm up: kernel, comm, first fetches
-                    shown = page.evaluate(RUNS_JS, runs)
-                    frames = page.evaluate("() => window.__frames")
-                    cells.nth(1).locator(".jp-InputArea-editor").click()
-                    page.keyboard.press("Control+Enter")
-                    out = cells.nth(1).locator(".jp-OutputArea-output")
-                    expect(out).to_contain_text("RETURNED=", timeout=30_000)
-                    returned = json.loads(out.inner_text().split("RETURNED=", 1)[1])
-                finally:
-                    ctx.close()
+
+def measure(runs: int) -> dict | None:
+    from playwright.sync_api import expect
+
+    def cells(tmp: Path) -> list[str]:
+        return [NOTEBOOK_CELL.format(home=str(tmp / "home"), size=SIZE), REPORT_CELL]
+
+    with lab_page(cells, "media", before=lambda page: page.add_init_script(COUNT_FRAMES)) as opened:
+        if opened is None:
+            return None
+        page, located = opened
+        expect(page.locator('.daggr-node[data-id="paint"]')).to_be_visible(timeout=60_000)
+        page.evaluate(RUNS_JS, 3)  # warm up: kernel, comm, first fetches
+        shown = page.evaluate(RUNS_JS, runs)
+        frames = page.evaluate("() => window.__frames")
+        located.nth(1).locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")
+        out = located.nth(1).locator(".jp-OutputArea-output")
+        expect(out).to_contain_text("RETURNED=", timeout=30_000)
+        returned = json.loads(out.inner_text().split("RETURNED=", 1)[1])
     returned = returned[-len(shown) :]  # the warm-up runs came first
     return {"shown": shown, "returned": returned, "frames": frames}
 
