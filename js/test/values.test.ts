@@ -74,4 +74,19 @@ describe("values on the canvas", () => {
     box.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
     expect(document.querySelector(".daggr-lightbox")).toBeNull();
   });
+
+  it("runs a plotly chart's own script in a frame with no same-origin access", async () => {
+    let media: MediaClient;
+    media = new MediaClient((content) => {
+      const id = (content as { id: string }).id;
+      const html = new TextEncoder().encode("<html><script>draw()</script></html>");
+      queueMicrotask(() => media.onMessage({ type: "fetched", id, mime: "text/html", name: "plot.html" }, [html.buffer]));
+    });
+    const box = document.createElement("div");
+    showOutput(box, port("plot", "Plot"), { type: "plot", name: "plotly chart", mime: "text/html" }, "r1", media, "n/value");
+    await new Promise((r) => setTimeout(r, 0));
+    const frame = box.querySelector("iframe")!;
+    expect(frame.getAttribute("sandbox")).toBe("allow-scripts");
+    expect(frame.getAttribute("srcdoc")).toContain("draw()");
+  });
 });
