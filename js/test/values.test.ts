@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
 import { MediaClient, parseJson } from "../src/fetcher";
+import { createField } from "../src/fields";
 import { closeLightbox, openLightbox } from "../src/lightbox";
 import { renderPreview, showOutput, viewerFor } from "../src/outputs";
 import { jsonTree, renderChat } from "../src/renderers";
@@ -88,5 +89,14 @@ describe("values on the canvas", () => {
     const frame = box.querySelector("iframe")!;
     expect(frame.getAttribute("sandbox")).toBe("allow-scripts");
     expect(frame.getAttribute("srcdoc")).toContain("draw()");
+  });
+
+  it("shows a file input's default given as a link from where it is", () => {
+    const asked: unknown[] = [];
+    const media = new MediaClient((content) => asked.push(content));
+    const component = { component: "Image", kind: "image", props: { label: "Photo" }, value: "https://example.org/cat.png" };
+    const view = createField({ key: "n__photo", port: "photo", component }, component.value, () => undefined, { upload: () => undefined, media });
+    expect(view.el.querySelector("img")?.getAttribute("src")).toBe("https://example.org/cat.png");
+    expect(asked).toHaveLength(0); // nothing fetched from the kernel
   });
 });
