@@ -131,8 +131,11 @@ class FileKind(ValueKind):
         return data, mime, basename(value)
 
     def to_rest(self, value: Any, component: Any, sink: FileSink) -> Any:
-        # A path that is not a file (a caption, a URL) stays the text it is.
-        return sink.file_url(value) if os.path.isfile(value) else str.__str__(value)
+        if os.path.isfile(value):
+            return sink.file_url(value)
+        if isinstance(value, FileValue):  # gone from disk: its name, never the server's path
+            return basename(value)
+        return str.__str__(value)  # a caption, a URL: the text it is
 
     def plain(self, value: Any, component: Any, depth: int) -> Any:
         return str.__str__(value)
