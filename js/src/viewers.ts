@@ -6,6 +6,7 @@ import { decodeJson, type FetchTarget, type Fetched } from "./fetcher";
 import { formatBytes } from "./format";
 import { openLightbox, type LightboxItem } from "./lightbox";
 import { renderMarkdown } from "./markdown";
+import { meshView, readModel } from "./model3d";
 import { addActions, fileName, registerViewer, type ViewerContext } from "./outputs";
 import { cellText, type ChatPart, jsonTree, mediaElement, renderChat, renderDialogue, renderHighlighted, renderHtml, renderLabel, renderTable, tableRows } from "./renderers";
 
@@ -78,7 +79,23 @@ registerViewer("image", fetched(picture));
 registerViewer("audio", player("audio"));
 registerViewer("video", player("video"));
 registerViewer("file", file("File"));
-registerViewer("model3d", file("3D model", "Download it to open it in a 3D viewer (Blender, or any glTF / OBJ viewer)."));
+const modelFile = file("3D model", "Download it to open it in a 3D viewer (Blender, or any glTF / OBJ viewer).");
+
+/** A 3D model: a wireframe that turns when dragged (OBJ, STL, glTF), else a download. */
+registerViewer("model3d", (box, ctx) => {
+  ctx.media
+    .fetch(ctx.target)
+    .then((f) => {
+      if (!ctx.still()) return;
+      const mesh = readModel(f.bytes, f.name || ctx.preview?.name || "");
+      if (!mesh) return modelFile(box, ctx); // fetched once: the media client keeps it
+      const url = ctx.media.urlFor(ctx.slot, ctx.target, f);
+      const name = fileName(f, ctx.label);
+      box.replaceChildren(meshView(mesh, name), h("div", { class: "daggr-hint" }, `3D model: ${name} (${formatBytes(f.bytes.byteLength)}); drag to turn it`));
+      addActions(box, { download: { url, name } });
+    })
+    .catch(failed(box, ctx));
+});
 
 /** A chart: a picture (matplotlib, altair) or a self-contained interactive page (plotly),
  * run in a sandboxed frame with scripts but no access to the notebook or the app. */

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MediaClient, parseJson } from "../src/fetcher";
 import { createField } from "../src/fields";
 import { closeLightbox, openLightbox } from "../src/lightbox";
+import { readModel } from "../src/model3d";
 import { renderPreview, showOutput, viewerFor } from "../src/outputs";
 import { jsonTree, renderChat } from "../src/renderers";
 import type { OutPort } from "../src/types";
@@ -98,5 +99,35 @@ describe("values on the canvas", () => {
     const view = createField({ key: "n__photo", port: "photo", component }, component.value, () => undefined, { upload: () => undefined, media });
     expect(view.el.querySelector("img")?.getAttribute("src")).toBe("https://example.org/cat.png");
     expect(asked).toHaveLength(0); // nothing fetched from the kernel
+  });
+
+  it("reads 3D models as meshes: OBJ faces and a binary glTF's positions", () => {
+    const obj = new TextEncoder().encode("v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 2 3 4\n");
+    const mesh = readModel(obj, "tetra.obj")!;
+    expect(mesh.positions).toHaveLength(12);
+    expect(Array.from(mesh.indices)).toEqual([0, 1, 2, 0, 2, 3]); // a quad is two triangles
+    const positions = new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]);
+    const json = new TextEncoder().encode(JSON.stringify({
+      meshes: [{ primitives: [{ attributes: { POSITION: 0 } }] }],
+      accessors: [{ bufferView: 0, count: 3, componentType: 5126 }],
+      bufferViews: [{ buffer: 0, byteLength: 36 }],
+      buffers: [{ byteLength: 36 }],
+    }).padEnd(Math.ceil(200 / 4) * 4, " "));
+    const bin = new Uint8Array(positions.buffer);
+    const glb = new Uint8Array(12 + 8 + json.length + 8 + bin.length);
+    const view = new DataView(glb.buffer);
+    view.setUint32(0, 0x46546c67, true);
+    view.setUint32(4, 2, true);
+    view.setUint32(8, glb.length, true);
+    view.setUint32(12, json.length, true);
+    view.setUint32(16, 0x4e4f534a, true);
+    glb.set(json, 20);
+    view.setUint32(20 + json.length, bin.length, true);
+    view.setUint32(24 + json.length, 0x004e4942, true);
+    glb.set(bin, 28 + json.length);
+    const read = readModel(glb, "tri.glb")!;
+    expect(Array.from(read.positions)).toEqual(Array.from(positions));
+    expect(Array.from(read.indices)).toEqual([0, 1, 2]);
+    expect(readModel(new Uint8Array([1, 2, 3]), "x.fbx")).toBeNull();
   });
 });

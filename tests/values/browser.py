@@ -47,6 +47,15 @@ PROBE = """
     if (!a || !a.href) return null;
     found.link = a.getAttribute("download");
   }
+  if ("mesh" in expect) {
+    const c = box.querySelector("canvas.daggr-model3d");
+    if (!c) return null;
+    const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let drawn = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] > 0) drawn++;
+    if (!drawn) return null;
+    found.mesh = drawn;
+  }
   if ("frame" in expect) {
     if (!box.querySelector("iframe")) return null;
     found.frame = true;

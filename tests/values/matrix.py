@@ -6,8 +6,8 @@ person must see of each on the canvas and get from REST.
 ``{"img": (w, h)}`` a picture decoded at that natural size, ``{"img": None}`` any picture;
 ``{"media": "audio" | "video"}`` a player whose duration is known and > 0; ``{"cells":
 [...]}`` table cells; ``{"messages": n}`` chat bubbles; ``{"gallery": n}`` pictures;
-``{"text": s}`` text in the box; ``{"link": name}`` a download link; ``{"frame": True}`` a
-sandboxed frame. ``Case.rest`` is the content type every file URL of the REST answer has.
+``{"text": s}`` text in the box; ``{"link": name}`` a download link; ``{"mesh": True}`` a
+3D model drawn; ``{"frame": True}`` a sandboxed frame. ``Case.rest`` is the content type every file URL of the REST answer has.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ CASES = [
         "image/png",
     ),
     Case("file", gr.File, _path("txt"), {"link": "notes.txt"}, "text/plain"),
-    Case("model3d", gr.Model3D, _path("obj"), {"link": "tetra.obj"}, "model/obj"),
+    Case("model3d", gr.Model3D, _path("obj"), {"link": "tetra.obj", "mesh": True}, "model/obj"),
     Case(
         "chat",
         gr.Chatbot,
