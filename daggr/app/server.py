@@ -37,6 +37,7 @@ from daggr.app.oauth import OAuthConfig
 from daggr.app.state import AppState
 from daggr.app.visitors import Visitors, cookie_options
 from daggr.errors import DaggrError
+from daggr.values.files import mime_of
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
@@ -232,7 +233,11 @@ def create_app(
                 {"error": "No such file. Files are served by the content id an API call returned."},
                 404,
             )
-        return FileResponse(path, headers={"Cache-Control": "private, max-age=31536000, immutable"})
+        return FileResponse(
+            path,
+            media_type=mime_of(str(path)),
+            headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        )
 
     async def socket(websocket: WebSocket) -> None:
         await serve_socket(websocket, state, identify)

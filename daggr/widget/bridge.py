@@ -555,11 +555,20 @@ def fetch_result(
 def fetch_input(
     session: Session, key: str, item: int | None, kind: str | None
 ) -> tuple[bytes, str, str]:
-    """Bytes of the current value of a file input (what was uploaded or set from code)."""
-    slot = session.plan().aliases.get(key)
-    if slot is None or slot not in session.inputs:
+    """Bytes of the current value of a file input: what was uploaded or set from code,
+    else the component's own value (``gr.Image(value=...)``), as runs use it."""
+    from daggr.runtime.plan import UNSET, component_default
+
+    plan = session.plan()
+    slot = plan.aliases.get(key)
+    value = None
+    if slot in session.inputs:
+        value = session.inputs[slot]
+    elif slot is not None:
+        value = component_default(plan.slots[slot].component)
+    if value is None or value is UNSET:
         raise values.DisplayError(f"Input {key!r} has no value to show.")
-    return values.encode(session.inputs[slot], kind, item)
+    return values.encode(value, kind, item)
 
 
 def upload(session: Session, key: str, data: bytes, filename: str) -> None:
@@ -580,7 +589,7 @@ def thumbnails(
         if record is None or not record.ok:
             continue
         for port, p in shown.items():
-            if p.get("type") in ("image", "file") and port in record.outputs:
+            if p.get("type") in ("image", "file", "gallery", "plot") and port in record.outputs:
                 png = values.thumbnail(record.outputs[port], kinds.get((nid, port)))
                 if png is not None:
                     out.setdefault(nid, {})[port] = png

@@ -90,6 +90,11 @@ export class MediaClient {
     return entry.url;
   }
 
+  /** Releases `slot` and the slots of its items (`slot#0`, `slot#1`, ...). */
+  releaseAll(slot: string): void {
+    for (const owned of [...this.slots.keys()]) if (owned === slot || owned.startsWith(`${slot}#`)) this.release(owned);
+  }
+
   release(slot: string): void {
     const key = this.slots.get(slot);
     if (key === undefined) return;
@@ -117,5 +122,33 @@ export class MediaClient {
 }
 
 export function decodeJson(f: Fetched): unknown {
-  return JSON.parse(new TextDecoder().decode(f.bytes));
+  return parseJson(new TextDecoder().decode(f.bytes));
+}
+
+const MARK = "__daggr_number__";
+// A string, or a number JSON cannot say (NaN, ±Infinity, written bare as Python's json
+// module does), or an integer too long for a float (16+ digits, not part of a decimal).
+const SPECIAL = /"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)|(?<![\w.+-])(-?\d{16,})(?![\w.])/g;
+const MAYBE_SPECIAL = /NaN|Infinity|\d{16}/;
+
+function revive(_key: string, value: unknown): unknown {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === MARK) {
+      const text = (value as Record<string, string>)[MARK];
+      if (/^-?\d+$/.test(text)) {
+        const n = Number(text);
+        return Number.isSafeInteger(n) ? n : BigInt(text);
+      }
+      return Number(text);
+    }
+  }
+  return value;
+}
+
+/** JSON.parse that keeps big integers exact (as BigInt) and reads NaN and ±Infinity. */
+export function parseJson(text: string): unknown {
+  if (!MAYBE_SPECIAL.test(text)) return JSON.parse(text);
+  const marked = text.replace(SPECIAL, (m, bare?: string, big?: string) => (bare || big ? `{"${MARK}":"${bare ?? big}"}` : m));
+  return JSON.parse(marked, revive);
 }

@@ -78,13 +78,23 @@ export type Status =
   | "skipped"
   | "cancelled";
 
+/** What a card shows of a value at once (from node state, bounded), and how to show the
+ * rest: `type` names the value's kind in daggr's value registry. */
 export interface Preview {
-  type: "none" | "text" | "number" | "json" | "file" | "binary" | "object";
+  type:
+    | "none" | "text" | "number" | "json" | "file" | "binary" | "object" | "image" | "audio"
+    | "url" | "gallery" | "chat" | "table" | "label" | "highlight" | "plot";
   mime?: string;
   text?: string;
   truncated?: boolean;
   name?: string;
   size?: number;
+  url?: string; // a link shown from where it is
+  hint?: string; // how to see a value daggr cannot show
+  labels?: string[]; // an annotated image's labels
+  count?: number; // a gallery's pictures
+  duration?: number; // seconds of audio
+  missing?: boolean; // a file gone from disk
 }
 
 export type Freshness = "fresh" | "stale" | "never run";

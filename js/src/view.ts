@@ -20,6 +20,7 @@ import * as P from "./protocol";
 import { Requests } from "./requests";
 import type { Layout, LayoutPatch } from "./sheetLayout";
 import { willRun } from "./stale";
+import "./viewers"; // registers the viewer of every value kind
 import { Toolbar } from "./toolbar";
 import type { NodeStates, SheetsInfo, Topology } from "./types";
 import { ViewportSync } from "./viewportSync";

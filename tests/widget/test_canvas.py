@@ -259,7 +259,8 @@ def test_no_media_or_large_values_in_traits_or_messages(tmp_path):
     preview = c.node_state["big"]["preview"]
     assert preview["text"]["truncated"] is True and len(preview["text"]["text"]) == 300
     assert preview["blob"] == {"type": "binary", "size": 100_000}
-    assert preview["image"] == {"type": "file", "name": "cat.png", "mime": "image/png"}
+    image = preview["image"]
+    assert image == {"type": "file", "name": "cat.png", "mime": "image/png", "size": image["size"]}
     assert preview["num"] == {"type": "number", "text": "1.5"}
     assert "… 99980 more" in preview["numbers"]["text"]
     assert len(json.dumps(c.node_state)) < 2_000
