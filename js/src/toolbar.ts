@@ -37,6 +37,8 @@ export class Toolbar {
   private groupBtn: HTMLButtonElement;
   private zoomLabel: HTMLElement;
   private mapBtn: HTMLButtonElement;
+  private notice: HTMLElement;
+  private readOnly = false;
 
   constructor(a: ToolbarActions) {
     this.title = h("span", { class: "daggr-title" });
@@ -58,10 +60,11 @@ export class Toolbar {
       button("daggr-fit", "Fit", "Fit to view", "Show the whole graph at a legible zoom (0)", () => a.fit()),
       this.mapBtn,
     );
+    this.notice = h("span", { class: "daggr-static-notice", role: "status", hidden: true });
     this.el = h(
       "div",
       { class: "daggr-toolbar", role: "toolbar", "aria-label": "Canvas" },
-      h("div", { class: "daggr-titlebar" }, this.title, this.sheets.el),
+      h("div", { class: "daggr-titlebar" }, this.title, this.sheets.el, this.notice),
       this.find.el,
       h("div", { class: "daggr-tool-group" }, this.runAll, this.stopAll),
       h("div", { class: "daggr-tool-group" }, this.undoBtn, this.redoBtn, this.groupBtn),
@@ -78,9 +81,18 @@ export class Toolbar {
 
   /** `stale`: nodes a "Run all" would execute; `busy`: something is queued or running. */
   setRuns(stale: number, busy: boolean): void {
-    this.runAll.disabled = stale === 0 || busy;
+    this.runAll.disabled = stale === 0 || busy || this.readOnly;
     this.runAll.title = stale ? `Run the ${stale} node${stale === 1 ? "" : "s"} that are stale or never ran (fresh results are reused)` : "Every node is fresh";
-    this.stopAll.disabled = !busy;
+    this.stopAll.disabled = !busy || this.readOnly;
+  }
+
+  /** A static copy: says so (`notice`), and Run all, Stop and the sheet menu are off. */
+  setReadOnly(notice: string | null): void {
+    this.readOnly = notice !== null;
+    this.notice.hidden = !this.readOnly;
+    this.notice.textContent = notice ?? "";
+    for (const b of this.sheets.el.querySelectorAll<HTMLButtonElement>("button")) b.disabled = this.readOnly;
+    if (this.readOnly) this.runAll.disabled = this.stopAll.disabled = true;
   }
 
   /** Labels of what undo / redo would do, or undefined when there is nothing. */

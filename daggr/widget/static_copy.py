@@ -1,0 +1,168 @@
+"""What a notebook keeps of a canvas when it is saved: a read-only copy, small and bounded.
+
+A saved notebook is opened without a kernel in many places (an HTML export, nbviewer-style
+renderers, a notebook viewer on a Hub page, a JupyterLab whose kernel is gone). Two parts
+of it show the graph there, and both are built here from the same facts:
+
+- the canvas's synced traits (widget state in the notebook's metadata), from which the
+  canvas itself renders read-only, with the small thumbnails of :func:`thumbnail_set`
+  standing in for the media it cannot fetch;
+- the display's ``text/html``: an SVG drawing (:func:`drawing`) marked as a static copy,
+  for renderers that do not run widgets. :func:`drawing_from_widget_state` rebuilds it
+  from a saved notebook's widget state (what ``daggr.widget.nbconvert`` does).
+
+Media beyond a small size stay out: a thumbnail is at most :data:`THUMB_PX` pixels on its
+longest side and :data:`MAX_THUMB_BYTES` bytes, and one canvas keeps at most
+:data:`MAX_THUMBS_BYTES` of them, whatever the size of the images behind them.
+
+Example:
+    >>> import io
+    >>> from PIL import Image
+    >>> big = io.BytesIO()
+    >>> Image.new("RGB", (4000, 3000), "red").save(big, format="PNG")
+    >>> small = compact_thumbnail(big.getvalue())
+    >>> Image.open(io.BytesIO(small)).size, len(small) <= MAX_THUMB_BYTES
+    ((96, 72), True)
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from daggr.widget.svg import render_svg
+
+NOTICE = "static copy — run the notebook to work with it"
+THUMB_PX = 96  # longest side of a thumbnail kept in a notebook
+MAX_THUMB_BYTES = 8_000  # one thumbnail, after encoding
+MAX_THUMBS_BYTES = 64_000  # every thumbnail of one canvas
+_ATTEMPTS = ((THUMB_PX, 72), (THUMB_PX, 50), (64, 50), (48, 40))  # (pixels, JPEG quality)
+CANVAS_MARKERS = ("topology", "node_state")  # traits that make a widget a daggr canvas
+
+
+def compact_thumbnail(picture: bytes) -> bytes | None:
+    """A small PNG or JPEG (whichever is smaller) of an encoded picture, at most
+    :data:`THUMB_PX` pixels on its longest side and :data:`MAX_THUMB_BYTES` bytes; None if
+    the picture cannot be read or made that small."""
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(picture)) as opened:
+            opened.load()
+            image = opened.copy()
+    except Exception:  # not a picture PIL reads, or no PIL: the card keeps its text preview
+        return None
+    for px, quality in _ATTEMPTS:
+        small = image.copy()
+        small.thumbnail((px, px))
+        best = min(_encodings(small, quality), key=len)
+        if len(best) <= MAX_THUMB_BYTES:
+            return best
+    return None
+
+
+def _encodings(image: Any, quality: int) -> list[bytes]:
+    from PIL import Image
+
+    out = []
+    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    out.append(buf.getvalue())
+    # JPEG keeps photographs small; a transparent picture is put on white first.
+    flat = image.convert("RGBA")
+    background = Image.new("RGB", flat.size, "white")
+    background.paste(flat, mask=flat.getchannel("A"))
+    buf = io.BytesIO()
+    background.save(buf, format="JPEG", quality=quality, optimize=True)
+    out.append(buf.getvalue())
+    return out
+
+
+def thumbnail_set(
+    shown: Iterable[tuple[str, str, str]],
+    make: Any,
+    cache: dict[tuple[str, str], bytes | None],
+) -> dict[str, dict[str, bytes]]:
+    """The thumbnails a canvas keeps: result id -> port -> bytes, within
+    :data:`MAX_THUMBS_BYTES` (pictures past the budget keep their text preview).
+
+    Args:
+        shown: (node id, result id, port) of every picture the cards show, in card order.
+        make: ``make(node_id, result_id, port)`` -> an encoded picture (PNG) or None.
+        cache: (result id, port) -> compact thumbnail, kept between calls (a result never
+            changes, so its thumbnail is made once).
+    """
+    out: dict[str, dict[str, bytes]] = {}
+    total = 0
+    for nid, rid, port in shown:
+        key = (rid, port)
+        if key not in cache:
+            picture = make(nid, rid, port)
+            cache[key] = compact_thumbnail(picture) if picture is not None else None
+        thumb = cache[key]
+        if thumb is None or total + len(thumb) > MAX_THUMBS_BYTES:
+            continue
+        total += len(thumb)
+        out.setdefault(rid, {})[port] = thumb
+    return out
+
+
+def drawing(
+    topology: Mapping[str, Any],
+    node_state: Mapping[str, Mapping[str, Any]],
+    inputs: Mapping[str, Any],
+    viewport: Mapping[str, Any] | None,
+    thumbnails: Mapping[str, Mapping[str, bytes]] | None,
+    notice: str | None = NOTICE,
+) -> str:
+    """The static copy's SVG drawing: cards where the canvas put them, each showing its
+    selected result (thumbnails by result id, as :func:`thumbnail_set` gives them)."""
+    thumbnails = thumbnails or {}
+    pictures: dict[str, dict[str, bytes]] = {}
+    for nid, state in node_state.items():
+        by_port = thumbnails.get(str((state or {}).get("rid")))
+        if by_port:
+            pictures[nid] = dict(by_port)
+    positions = (viewport or {}).get("positions")
+    return render_svg(
+        dict(topology),
+        dict(node_state),
+        dict(inputs),
+        positions,
+        pictures,
+        notice=notice,
+    )
+
+
+def is_canvas_state(state: Mapping[str, Any]) -> bool:
+    """Whether a saved widget's state is a daggr canvas's."""
+    return all(k in state for k in CANVAS_MARKERS) and isinstance(state.get("topology"), dict)
+
+
+def drawing_from_widget_state(entry: Mapping[str, Any]) -> str | None:
+    """The drawing of a canvas from one model entry of a notebook's saved widget state
+    (``{"state": {...}, "buffers": [{"path": [...], "data": base64}]}``); None when the
+    entry is not a daggr canvas."""
+    state = dict(entry.get("state") or {})
+    if not is_canvas_state(state):
+        return None
+    thumbnails: dict[str, dict[str, bytes]] = {}
+    for buffer in entry.get("buffers") or ():
+        path = buffer.get("path") or []
+        if len(path) == 3 and path[0] == "thumbnails" and buffer.get("encoding") == "base64":
+            try:
+                data = base64.b64decode(buffer.get("data") or "")
+            except ValueError:
+                continue
+            thumbnails.setdefault(str(path[1]), {})[str(path[2])] = data
+    return drawing(
+        state["topology"],
+        state.get("node_state") or {},
+        state.get("inputs") or {},
+        state.get("viewport") or {},
+        thumbnails,
+    )
