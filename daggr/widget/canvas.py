@@ -27,7 +27,6 @@ from daggr.records import Status
 from daggr.values import DisplayError
 from daggr.widget import bridge
 from daggr.widget.canvas_actions import CanvasActions
-from daggr.widget.saved_copy import SavedCopy
 from daggr.widget.protocol import (
     MessageError,
     error_message,
@@ -37,6 +36,7 @@ from daggr.widget.protocol import (
     node_state_message,
     parse_request,
 )
+from daggr.widget.saved_copy import SavedCopy
 from daggr.widget.static_copy import drawing
 
 if TYPE_CHECKING:
