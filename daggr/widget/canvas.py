@@ -37,7 +37,7 @@ from daggr.widget.protocol import (
     parse_request,
 )
 from daggr.widget.saved_copy import SavedCopy
-from daggr.widget.static_copy import drawing
+from daggr.widget.static_copy import drawing, drawing_svg
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
@@ -154,12 +154,19 @@ class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
         return data, metadata
 
     def static_html(self) -> str:
-        """The graph as a static SVG drawing, marked as a static copy: what a notebook
-        shows where widgets do not run. It shows the latest results once the canvas has
-        kept its copy up to date (:meth:`checkpoint`, at the end of every cell)."""
+        """What a notebook shows where widgets do not run: the static drawing of the
+        graph as it is now (results and thumbnails), marked as a static copy. Displays
+        of the canvas are brought up to date at the end of every cell (:meth:`checkpoint`)."""
+        return self._drawn_with(drawing)
+
+    def static_svg(self) -> str:
+        """The static drawing alone, as one ``<svg>`` element."""
+        return self._drawn_with(drawing_svg)
+
+    def _drawn_with(self, draw: Any) -> str:
         with self._lock:
             thumbnails = self._current_thumbnails()
-            return drawing(self.topology, self.node_state, self.inputs, self.viewport, thumbnails)
+            return draw(self.topology, self.node_state, self.inputs, self.viewport, thumbnails)
 
     def _pictures_shown(self) -> list[tuple[str, str, str]]:
         return bridge.pictures_shown(self.node_state)

@@ -7,8 +7,8 @@ of it show the graph there, and both are built here from the same facts:
 - the canvas's synced traits (widget state in the notebook's metadata), from which the
   canvas itself renders read-only, with the small thumbnails of :func:`thumbnail_set`
   standing in for the media it cannot fetch;
-- the display's ``text/html``: an SVG drawing (:func:`drawing`) marked as a static copy,
-  for renderers that do not run widgets. :func:`drawing_from_widget_state` rebuilds it
+- the display's ``text/html`` (:func:`drawing`): the SVG drawing as an image under a
+  line saying it is a static copy, for renderers that do not run widgets. :func:`drawing_from_widget_state` rebuilds it
   from a saved notebook's widget state (what ``daggr.widget.nbconvert`` does).
 
 Media beyond a small size stay out: a thumbnail is at most :data:`THUMB_PX` pixels on its
@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Iterable, Mapping
+from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from daggr.widget.svg import render_svg
 
@@ -111,15 +114,14 @@ def thumbnail_set(
     return out
 
 
-def drawing(
+def drawing_svg(
     topology: Mapping[str, Any],
     node_state: Mapping[str, Mapping[str, Any]],
     inputs: Mapping[str, Any],
     viewport: Mapping[str, Any] | None,
     thumbnails: Mapping[str, Mapping[str, bytes]] | None,
-    notice: str | None = NOTICE,
 ) -> str:
-    """The static copy's SVG drawing: cards where the canvas put them, each showing its
+    """The graph as one SVG element: cards where the canvas put them, each showing its
     selected result (thumbnails by result id, as :func:`thumbnail_set` gives them)."""
     thumbnails = thumbnails or {}
     pictures: dict[str, dict[str, bytes]] = {}
@@ -128,14 +130,58 @@ def drawing(
         if by_port:
             pictures[nid] = dict(by_port)
     positions = (viewport or {}).get("positions")
-    return render_svg(
-        dict(topology),
-        dict(node_state),
-        dict(inputs),
-        positions,
-        pictures,
-        notice=notice,
+    return render_svg(dict(topology), dict(node_state), dict(inputs), positions, pictures)
+
+
+def drawing(
+    topology: Mapping[str, Any],
+    node_state: Mapping[str, Mapping[str, Any]],
+    inputs: Mapping[str, Any],
+    viewport: Mapping[str, Any] | None,
+    thumbnails: Mapping[str, Mapping[str, bytes]] | None,
+) -> str:
+    """The static copy as HTML: the notice, then the SVG drawing as an image.
+
+    An image, not inline SVG: renderers that sanitise HTML (JupyterLab with an untrusted
+    notebook, notebook viewers) drop ``<svg>`` and keep ``<img>`` with a ``data:`` URL.
+    Its ``alt`` text says what each card shows, for readers and searches."""
+    svg = drawing_svg(topology, node_state, inputs, viewport, thumbnails)
+    width, height = _size(svg)
+    name = str(topology.get("name", ""))
+    return (
+        '<div class="daggr-static-copy">'
+        '<div style="margin:2px 0 6px;font-size:12px;font-style:italic;color:#92400e">'
+        f"daggr · {escape(name)} · {escape(NOTICE)}</div>"
+        f'<img src="data:image/svg+xml,{quote(svg, safe=_URL_SAFE)}" width="{width}" '
+        f'height="{height}" style="max-width:100%;height:auto" '
+        f'alt="{escape(summary(topology, node_state), quote=True)}"/></div>'
     )
+
+
+_URL_SAFE = " =/:;,.+-_()!*'@?&$~"  # left as they are inside a double-quoted attribute
+MAX_SUMMARY = 2_000
+
+
+def summary(topology: Mapping[str, Any], node_state: Mapping[str, Mapping[str, Any]]) -> str:
+    """One line per card (name, status, what its outputs show), bounded."""
+    lines = [f"{topology.get('name', '')} (daggr graph, {NOTICE})"]
+    for node in topology.get("nodes", ()):
+        state = node_state.get(node["id"]) or {}
+        shown = []
+        for port, preview in (state.get("preview") or {}).items():
+            if isinstance(preview, dict):
+                text = preview.get("text") or preview.get("name") or preview.get("type")
+                shown.append(f"{port}: {str(text)[:80]}")
+        lines.append(
+            f"{node['name']}: {state.get('status', 'idle')}" + "".join(f"; {s}" for s in shown)
+        )
+    text = "\n".join(lines)
+    return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
+
+
+def _size(svg: str) -> tuple[str, str]:
+    found = re.match(r'<svg [^>]*?width="(\d+)" height="(\d+)"', svg)
+    return found.groups() if found else ("320", "80")  # type: ignore[return-value]
 
 
 def is_canvas_state(state: Mapping[str, Any]) -> bool:

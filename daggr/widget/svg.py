@@ -38,7 +38,6 @@ STATUS_COLOURS = {
     Status.SKIPPED: "#6b7280",
     Status.CANCELLED: "#a16207",
 }
-NOTICE_MIN_W = 600
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 MARGIN = 20
 
@@ -49,11 +48,10 @@ def render_svg(
     inputs: dict[str, Any] | None = None,
     positions: dict[str, Any] | None = None,
     pictures: dict[str, dict[str, bytes]] | None = None,
-    notice: str | None = None,
 ) -> str:
     """The graph as one ``<svg>`` element (cards, ports, edges, last status and previews).
     ``pictures``: node id -> port -> PNG or JPEG thumbnail of the picture that output
-    shows; ``notice``: a line in the title bar (what a static copy says it is)."""
+    shows."""
     node_state = node_state or {}
     inputs = inputs or {}
     pictures = pictures or {}
@@ -72,8 +70,6 @@ def render_svg(
         y1 = max(pos[i][1] + heights[i] for i in pos) + MARGIN
     else:
         x0, y0, x1, y1 = 0, 0, 320, 80
-    if notice:
-        x1 = max(x1, x0 + NOTICE_MIN_W)  # room for the title and the notice side by side
     w, h = x1 - x0, y1 - y0
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="daggr-static" width="{w:.0f}" '
@@ -84,12 +80,6 @@ def render_svg(
         f'<text x="{x0 + MARGIN:.0f}" y="{y0 + 20:.0f}" font-weight="600" font-size="13" '
         f'fill="#1f2937">{escape(topology.get("name", ""))}</text>',
     ]
-    if notice:
-        out.append(
-            f'<text class="daggr-static-notice" x="{x1 - MARGIN:.0f}" y="{y0 + 20:.0f}" '
-            f'text-anchor="end" font-size="12" font-style="italic" fill="#92400e">'
-            f"{escape(notice)}</text>"
-        )
     out += _edges(topology, pos)
     for n in topology["nodes"]:
         state = node_state.get(n["id"])

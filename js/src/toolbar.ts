@@ -37,7 +37,6 @@ export class Toolbar {
   private groupBtn: HTMLButtonElement;
   private zoomLabel: HTMLElement;
   private mapBtn: HTMLButtonElement;
-  private notice: HTMLElement;
   private readOnly = false;
 
   constructor(a: ToolbarActions) {
@@ -60,11 +59,10 @@ export class Toolbar {
       button("daggr-fit", "Fit", "Fit to view", "Show the whole graph at a legible zoom (0)", () => a.fit()),
       this.mapBtn,
     );
-    this.notice = h("span", { class: "daggr-static-notice", role: "status", hidden: true });
     this.el = h(
       "div",
       { class: "daggr-toolbar", role: "toolbar", "aria-label": "Canvas" },
-      h("div", { class: "daggr-titlebar" }, this.title, this.sheets.el, this.notice),
+      h("div", { class: "daggr-titlebar" }, this.title, this.sheets.el),
       this.find.el,
       h("div", { class: "daggr-tool-group" }, this.runAll, this.stopAll),
       h("div", { class: "daggr-tool-group" }, this.undoBtn, this.redoBtn, this.groupBtn),
@@ -86,11 +84,9 @@ export class Toolbar {
     this.stopAll.disabled = !busy || this.readOnly;
   }
 
-  /** A static copy: says so (`notice`), and Run all, Stop and the sheet menu are off. */
-  setReadOnly(notice: string | null): void {
-    this.readOnly = notice !== null;
-    this.notice.hidden = !this.readOnly;
-    this.notice.textContent = notice ?? "";
+  /** A static copy: Run all, Stop and the sheet menu are off. */
+  setReadOnly(on: boolean): void {
+    this.readOnly = on;
     for (const b of this.sheets.el.querySelectorAll<HTMLButtonElement>("button")) b.disabled = this.readOnly;
     if (this.readOnly) this.runAll.disabled = this.stopAll.disabled = true;
   }

@@ -63,6 +63,7 @@ export class CanvasView {
   private lastInputs: Record<string, unknown> = {};
   private sheet = "";
   private liveness: Liveness;
+  private notice = h("div", { class: "daggr-static-notice", role: "status", hidden: true }, STATIC_NOTICE);
 
   private lastFocus: HTMLElement | null = null;
 
@@ -137,7 +138,7 @@ export class CanvasView {
     });
     this.overview = new Overview(this.board, this.camera, () => this.sync.minimapChoice());
     this.sync = new ViewportSync(model, (req) => this.requests.send(req), this.board, this.camera, this.overview, this.cleanups);
-    this.stage = h("div", { class: "daggr-stage" }, viewportEl, band, this.overview.minimap.el, this.tip.el, this.capture.el, this.toast.el);
+    this.stage = h("div", { class: "daggr-stage" }, viewportEl, band, this.overview.minimap.el, this.tip.el, this.capture.el, this.toast.el, this.notice);
     this.root.append(this.stage);
     const gestures = new Gestures(viewportEl, band, this.board, this.camera, this.arrange, (on) => (this.dragging = on));
     host.append(this.root);
@@ -190,7 +191,8 @@ export class CanvasView {
     this.root.classList.toggle("daggr-static-copy", still);
     this.requests.enabled = !still;
     this.media.setOffline(still ? thumbnailLookup(() => this.model.get("thumbnails")) : null, STATIC_NOTICE);
-    this.toolbar.setReadOnly(still ? STATIC_NOTICE : null);
+    this.toolbar.setReadOnly(still);
+    this.notice.hidden = !still;
     // Cards are rebuilt: their boxes fetch again (thumbnails, or the kernel's values), and
     // their controls follow the mode.
     if (rerender) this.renderAll();

@@ -80,7 +80,7 @@ def test_every_picture_previews_as_an_image_the_card_fetches(shown, port):
 
 def test_the_static_drawing_shows_every_picture(shown):
     _, canvas = shown
-    svg = canvas._repr_mimebundle_()[0]["text/html"]
+    svg = canvas.static_svg()
     hrefs = re.findall(r'<image [^>]*href="data:image/(?:png|jpeg);base64,([^"]+)"', svg)
     assert len(hrefs) == len(PORTS)
     for href in hrefs:
@@ -108,7 +108,7 @@ def test_an_image_file_output_is_drawn_too(tmp_path):
     canvas = Canvas(g)
     g.run(progress=False)
     wait_for(lambda: canvas.node_state["f"].get("rid"))
-    assert re.search("data:image/(png|jpeg);base64,", canvas.static_html())
+    assert re.search("data:image/(png|jpeg);base64,", canvas.static_svg())
 
 
 def test_a_matrix_stays_numbers_where_no_image_is_declared():
