@@ -175,6 +175,10 @@ def _fields(node: Node, key: str, variant: int | None) -> list[dict[str, Any]]:
 
 def _describe(component: Any) -> dict[str, Any]:
     desc = component.to_dict()
+    # Topology is saved into notebooks: unset properties (None) are left out.
+    props = desc.get("props")
+    if isinstance(props, dict):
+        desc = {**desc, "props": {k: v for k, v in props.items() if v is not None}}
     try:
         size = len(json.dumps(desc["value"]))
     except (TypeError, ValueError):

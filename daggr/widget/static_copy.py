@@ -152,13 +152,22 @@ def drawing(
         '<div class="daggr-static-copy">'
         '<div style="margin:2px 0 6px;font-size:12px;font-style:italic;color:#92400e">'
         f"daggr · {escape(name)} · {escape(NOTICE)}</div>"
-        f'<img src="data:image/svg+xml,{quote(svg, safe=_URL_SAFE)}" width="{width}" '
+        f'<img src="data:image/svg+xml,{_url_encoded(svg)}" width="{width}" '
         f'height="{height}" style="max-width:100%;height:auto" '
         f'alt="{escape(summary(topology, node_state), quote=True)}"/></div>'
     )
 
 
 _URL_SAFE = " =/:;,.+-_()!*'@?&$~"  # left as they are inside a double-quoted attribute
+
+
+def _url_encoded(svg: str) -> str:
+    """The SVG in a ``data:`` URL, percent-encoded where it must be. Its attributes are
+    quoted with ``'`` (never escaped by ``html.escape``, which writes ``&#x27;`` for a
+    quote in a value), so the URL stays about the SVG's own size."""
+    return quote(svg.replace('"', "'"), safe=_URL_SAFE)
+
+
 MAX_SUMMARY = 2_000
 
 
