@@ -54,7 +54,7 @@ def compact_thumbnail(picture: bytes) -> bytes | None:
 
         with Image.open(io.BytesIO(picture)) as opened:
             opened.load()
-            image = opened.copy()
+            image = _eight_bit(opened)
     except Exception:  # not a picture PIL reads, or no PIL: the card keeps its text preview
         return None
     for px, quality in _ATTEMPTS:
@@ -66,12 +66,19 @@ def compact_thumbnail(picture: bytes) -> bytes | None:
     return None
 
 
+def _eight_bit(image: Any) -> Any:
+    """The picture in a mode both resizing and JPEG/PNG take (16-bit grey scaled down)."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return image.convert("I").point(lambda v: v / 257).convert("L")
+    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+        return image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    return image.copy()
+
+
 def _encodings(image: Any, quality: int) -> list[bytes]:
     from PIL import Image
 
     out = []
-    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
-        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=True)
     out.append(buf.getvalue())
