@@ -134,6 +134,8 @@ class SavedCopy:
 
 
 def _update_displays(canvas: Any, display_ids: list[str]) -> None:
+    # From a cell, or from a thread after a run started on the canvas: front ends route
+    # an update by its display id, whichever request it answers.
     if "IPython" not in sys.modules:
         return
     from IPython.display import update_display
