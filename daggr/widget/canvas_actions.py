@@ -54,10 +54,15 @@ class CanvasActions:
         return failure_patch(outcome, nid, self._traces, self.node_state.get(nid))
 
     def _on_hello(self: Any, req: dict[str, Any]) -> None:
-        # A live view merges node-state deltas into its model, which is what a notebook
-        # saved from it keeps (saved_copy.py), and learns from the answer that the kernel
-        # is there (a view that hears nothing is a kernel-less copy: read-only).
+        # A view says hello once it listens. Deltas sent before (a page still loading its
+        # code while a later cell runs the graph) would be lost: it gets the whole state
+        # once, then merges deltas into its model, which is what a notebook saved from it
+        # keeps (saved_copy.py). The answer tells it the kernel is there (a view that
+        # hears nothing is a kernel-less copy: read-only).
         self._note_front_end()
+        with self._lock:
+            self._flush_states()
+            self.send_state(["node_state", "inputs"])
         self.send({"type": "hello"})
 
     def _on_traceback(self: Any, req: dict[str, Any]) -> None:

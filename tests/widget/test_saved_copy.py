@@ -108,11 +108,16 @@ def test_without_a_front_end_a_checkpoint_sends_the_latest_state_once():
 def test_a_live_view_says_hello_and_then_merges_deltas_itself():
     g = pictures_graph(1, 64)
     canvas = Canvas(g)
+    g.run(progress=False)  # before the view listens: its deltas may be lost on the way
+    wait_for(lambda: canvas.node_state["note"].get("status") == "ok")
+    clear(canvas)
     from_front(canvas, {"type": "hello"})
     assert custom(canvas, "hello") == [{"type": "hello"}]
+    (whole,) = [u for u in updates(canvas) if "node_state" in u]  # it starts from all of it
+    assert whole["node_state"]["note"]["status"] == "ok"
     clear(canvas)
-    g.run(progress=False)
-    wait_for(lambda: canvas.node_state["note"].get("status") == "ok")
+    g.run(progress=False, force=True)
+    wait_for(lambda: canvas.node_state["note"].get("count") == 2)
     canvas.checkpoint()
     # the view has every delta: no whole node state, only the new thumbnail
     assert [sorted(u) for u in updates(canvas)] == [["thumbnails"]]
