@@ -14,7 +14,10 @@ A notebook keeps two things of a canvas, and both used to be frozen at display t
 
 Both happen at a *checkpoint*: at the end of every notebook cell (the kernel is still in
 that cell, so whoever records the cell's messages records these too), and shortly after
-changes made outside cells (a run started from the canvas, a selection).
+changes made outside cells (a run started from the canvas, a selection). A display update
+makes a front end render the output again (JupyterLab empties it and builds a new view,
+into which the canvas moves its old one: index.ts), so while a view is live the drawing
+waits for the end of the next cell rather than disturb someone working on the canvas.
 
 Example:
     >>> from daggr import FnNode, Graph
@@ -91,7 +94,9 @@ class SavedCopy:
 
     def _settled(self) -> None:
         self._settle = None
-        self.checkpoint()
+        # A display update makes a front end render the output again: never while
+        # someone may be working on the canvas, only at the end of a cell.
+        self.checkpoint(displays=not self._front_end_seen)
 
     def _note_front_end(self) -> None:
         self._front_end_seen = True
@@ -111,10 +116,10 @@ class SavedCopy:
         )
 
     # -- checkpoint ------------------------------------------------------------------------------
-    def checkpoint(self) -> None:
+    def checkpoint(self, displays: bool = True) -> None:
         """Bring the saved copy up to date now (nothing happens when nothing changed):
-        thumbnails, the whole node state where no front end merges deltas, and the drawing
-        of every display of this canvas."""
+        thumbnails, the whole node state where no front end merges deltas, and (with
+        ``displays``) the drawing of every display of this canvas."""
         if not self._keep_copy or not self._changed or self.comm is None:  # type: ignore[attr-defined]
             return
         with self._lock:  # type: ignore[attr-defined]
@@ -125,8 +130,13 @@ class SavedCopy:
                     self.thumbnails = thumbnails
                 if not self._front_end_seen:
                     self.send_state(["node_state", "inputs"])  # type: ignore[attr-defined]
+            if not self._display_ids:
+                return
+            if not displays:
+                self._changed = True  # the drawing waits for the next cell's end
+                return
             html = self.static_html()  # type: ignore[attr-defined]
-            if html == self._drawn or not self._display_ids:
+            if html == self._drawn:
                 return
             self._drawn = html
             ids = list(self._display_ids)
