@@ -104,10 +104,13 @@ def thumbnail_set(
         shown: (node id, result id, port) of every picture the cards show, in card order.
         make: ``make(node_id, result_id, port)`` -> an encoded picture (PNG) or None.
         cache: (result id, port) -> compact thumbnail, kept between calls (a result never
-            changes, so its thumbnail is made once).
+            changes, so its thumbnail is made once while a card shows it).
     """
     out: dict[str, dict[str, bytes]] = {}
     total = 0
+    shown = list(shown)
+    for stale in set(cache) - {(rid, port) for _, rid, port in shown}:
+        del cache[stale]  # results no card shows any more: the cache stays the cards' size
     for nid, rid, port in shown:
         key = (rid, port)
         if key not in cache:

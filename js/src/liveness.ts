@@ -26,6 +26,18 @@ export function hostHasNoKernel(model: ModelLike): boolean {
   }
 }
 
+/** True while the host says its kernel is working (a cell running): a hello waits in
+ * its queue then, and silence proves nothing. */
+export function hostKernelBusy(model: ModelLike): boolean {
+  try {
+    const manager = (model as { widget_manager?: Record<string, unknown> }).widget_manager;
+    const status = (manager?.kernel as { status?: string } | null | undefined)?.status;
+    return status === "busy" || status === "starting" || status === "restarting" || status === "autorestarting";
+  } catch {
+    return false;
+  }
+}
+
 export class Liveness {
   mode: Mode = "live";
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -43,15 +55,21 @@ export class Liveness {
     model.on("msg:custom", this.listener);
     // Optimistic: a live kernel answers within milliseconds when idle; until then the
     // canvas works as usual and requests wait in the kernel's queue.
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (!this.heard) this.set("static");
-    }, HELLO_WAIT_MS);
+    this.wait();
     try {
       model.send({ type: "hello" });
     } catch {
       // no comm to send on: the timer decides
     }
+  }
+
+  private wait(): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.heard) return;
+      if (hostKernelBusy(this.model)) this.wait();
+      else this.set("static");
+    }, HELLO_WAIT_MS);
   }
 
   /** Any message from the kernel: it is there (again). */

@@ -106,6 +106,19 @@ describe("a saved notebook's static copy", () => {
     m.cleanup();
   });
 
+  it("waits while the host's kernel is busy (a running cell holds the hello)", () => {
+    const model = savedModel();
+    const kernel = { status: "busy" };
+    (model as unknown as { widget_manager: unknown }).widget_manager = { kernel };
+    const m = mount(model);
+    vi.advanceTimersByTime(HELLO_WAIT_MS * 5);
+    expect(q(m.el, ".daggr-static-notice").hidden).toBe(true);
+    kernel.status = "idle";
+    vi.advanceTimersByTime(HELLO_WAIT_MS);
+    expect(q(m.el, ".daggr-static-notice").hidden).toBe(false);
+    m.cleanup();
+  });
+
   it("a live canvas answered by its kernel never shows the notice", () => {
     const model = createMockModel(traits()); // the mock kernel answers the hello
     const m = mount(model);

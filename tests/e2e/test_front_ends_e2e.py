@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 import textwrap
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,42 +17,40 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.jupyter_harness import free_port, launch_chromium
-from tests.widget.saved_notebooks import BUILD, RED, RUN, SHOUTED, notebook
+from tests.e2e.jupyter_harness import free_port, launch_chromium, serving
+from tests.widget.saved_notebooks import BUILD, RED, SHOUTED, notebook, red_pixels
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
+def answers(url: str) -> None:
+    """Raises OSError until ``url`` gives any HTTP answer."""
+    try:
+        urllib.request.urlopen(url, timeout=5).close()
+    except urllib.error.HTTPError:
+        pass  # it answers
+
+
 @contextlib.contextmanager
-def server(cmd: list[str], url: str, log: Path, env: dict[str, str]) -> Iterator[None]:
-    """Run ``cmd`` until ``url`` answers; stop it (and its kernels) by its own pid."""
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+def offline_page(
+    tmp_path: Path, e2e_out: Path, name: str, origin: str
+) -> Iterator[tuple[Any, list[str]]]:
+    """A Chromium page that reaches ``origin`` alone, and the requests it refused
+    elsewhere; a screenshot afterwards (``<name>-FAILED.png`` when the block fails)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        ctx = launch_chromium(p, tmp_path / "profile")
+        page = ctx.pages[0] if ctx.pages else ctx.new_page()
+        elsewhere = offline(page, origin)
         try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{cmd[2]} exited ({proc.returncode}); see {log}")
-                try:
-                    urllib.request.urlopen(url, timeout=5).close()
-                    break
-                except urllib.error.HTTPError:
-                    break  # it answers
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{url} did not answer; see {log}") from None
-                    time.sleep(0.3)
-            yield
+            yield page, elsewhere
+            page.screenshot(path=str(e2e_out / f"{name}.png"))
+        except Exception:
+            page.screenshot(path=str(e2e_out / f"{name}-FAILED.png"))
+            raise
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, 15)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, 9)
-                    proc.wait()
+            ctx.close()
 
 
 def offline(page: Any, origin: str) -> list[str]:
@@ -70,19 +66,6 @@ def offline(page: Any, origin: str) -> list[str]:
 
     page.route("**/*", route)
     return elsewhere
-
-
-def red_share(png: bytes) -> float:
-    from PIL import Image
-
-    image = Image.open(__import__("io").BytesIO(png)).convert("RGB")
-    pixels = image.tobytes()
-    red = sum(
-        1
-        for i in range(0, len(pixels), 3)
-        if all(abs(pixels[i + k] - RED[k]) <= 40 for k in range(3))
-    )
-    return red / (image.width * image.height)
 
 
 def run_from_a_click(canvas: Any, text: str) -> None:
@@ -101,7 +84,8 @@ def picture_shows(canvas: Any) -> None:
     picture = canvas.locator('[data-port="picture"] img')
     expect(picture).to_be_visible(timeout=30_000)
     assert picture.evaluate("i => i.complete && i.naturalWidth") == 640
-    assert red_share(picture.screenshot()) > 0.3
+    near, total = red_pixels(picture.screenshot())
+    assert near > 0.3 * total
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:
@@ -154,7 +138,7 @@ def _(graph, mo, word):
 
 def test_marimo_run_renders_runs_and_follows_a_later_cell(tmp_path, e2e_out):
     pytest.importorskip("marimo")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     app = tmp_path / "app.py"
     app.write_text(MARIMO_APP.format(build=textwrap.indent(BUILD, "    ")))
@@ -162,69 +146,49 @@ def test_marimo_run_renders_runs_and_follows_a_later_cell(tmp_path, e2e_out):
     origin = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "marimo", "run", str(app), "--headless", "--no-token"]
     cmd += ["--host", "127.0.0.1", "--port", str(port)]
-    with server(cmd, origin, e2e_out / "marimo-server.log", env_for(tmp_path)):
-        with sync_playwright() as p:
-            ctx = launch_chromium(p, tmp_path / "profile")
-            page = ctx.pages[0] if ctx.pages else ctx.new_page()
-            elsewhere = offline(page, origin)
-            try:
-                page.goto(origin)
-                canvas = page.locator(".daggr-root")
-                # the last cell ran the graph after the one that shows it
-                expect(canvas.locator('[data-port="output"]')).to_contain_text(
-                    "FROM A CELL!", timeout=90_000
-                )
-                picture_shows(canvas)
-                run_from_a_click(canvas, "clicked in marimo")
-                # a new value for the later cell: marimo runs it again, the canvas follows
-                word = page.get_by_role("textbox", name="word")
-                word.fill("second word")
-                word.press("Enter")
-                expect(page.get_by_text("ran: SECOND WORD!")).to_be_visible(timeout=30_000)
-                expect(canvas.locator('[data-port="output"]')).to_contain_text("SECOND WORD!")
-                expect(canvas.locator(".daggr-static-notice")).to_be_hidden()
-                page.screenshot(path=str(e2e_out / "marimo.png"))
-            except Exception:
-                page.screenshot(path=str(e2e_out / "marimo-FAILED.png"))
-                raise
-            finally:
-                ctx.close()
-    assert not elsewhere, elsewhere
+    log = e2e_out / "marimo-server.log"
+    with serving(cmd, lambda: answers(origin), log, env_for(tmp_path), "marimo run"):
+        with offline_page(tmp_path, e2e_out, "marimo", origin) as (page, elsewhere):
+            page.goto(origin)
+            canvas = page.locator(".daggr-root")
+            # the last cell ran the graph after the one that shows it
+            expect(canvas.locator('[data-port="output"]')).to_contain_text(
+                "FROM A CELL!", timeout=90_000
+            )
+            picture_shows(canvas)
+            run_from_a_click(canvas, "clicked in marimo")
+            # a new value for the later cell: marimo runs it again, the canvas follows
+            word = page.get_by_role("textbox", name="word")
+            word.fill("second word")
+            word.press("Enter")
+            expect(page.get_by_text("ran: SECOND WORD!")).to_be_visible(timeout=30_000)
+            expect(canvas.locator('[data-port="output"]')).to_contain_text("SECOND WORD!")
+            expect(canvas.locator(".daggr-static-notice")).to_be_hidden()
+            assert not elsewhere, elsewhere
 
 
 # -- Voilà -------------------------------------------------------------------------------------------
 def test_voila_renders_runs_and_follows_a_later_cell(tmp_path, e2e_out):
     pytest.importorskip("voila")
     import nbformat
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     nbformat.write(notebook(), tmp_path / "app.ipynb")
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "voila", str(tmp_path / "app.ipynb"), "--no-browser"]
     cmd += [f"--port={port}", "--Voila.ip=127.0.0.1", "--ServerApp.port_retries=0"]
-    with server(cmd, origin + "/voila/static/", e2e_out / "voila-server.log", env_for(tmp_path)):
-        with sync_playwright() as p:
-            ctx = launch_chromium(p, tmp_path / "profile")
-            page = ctx.pages[0] if ctx.pages else ctx.new_page()
-            offline(page, origin)  # Voilà itself asks a CDN for icon fonts: refused
-            try:
-                page.goto(origin)
-                canvas = page.locator(".daggr-root")
-                # RUN, the cell after the one showing the graph, ran it
-                expect(canvas.locator('[data-port="output"]')).to_contain_text(
-                    SHOUTED, timeout=90_000
-                )
-                picture_shows(canvas)
-                run_from_a_click(canvas, "clicked in voila")
-                expect(canvas.locator(".daggr-static-notice")).to_be_hidden()
-                page.screenshot(path=str(e2e_out / "voila.png"))
-            except Exception:
-                page.screenshot(path=str(e2e_out / "voila-FAILED.png"))
-                raise
-            finally:
-                ctx.close()
-    assert RUN  # the notebook's last cell is the run the canvas followed
+    log = e2e_out / "voila-server.log"
+    with serving(cmd, lambda: answers(origin + "/voila/static/"), log, env_for(tmp_path), "voila"):
+        # (Voilà itself asks a CDN for icon fonts: refused, as offline)
+        with offline_page(tmp_path, e2e_out, "voila", origin) as (page, _):
+            page.goto(origin)
+            canvas = page.locator(".daggr-root")
+            # the notebook's last cell (RUN), after the one showing the graph, ran it
+            expect(canvas.locator('[data-port="output"]')).to_contain_text(SHOUTED, timeout=90_000)
+            picture_shows(canvas)
+            run_from_a_click(canvas, "clicked in voila")
+            expect(canvas.locator(".daggr-static-notice")).to_be_hidden()
 
 
 # -- a strict content security policy -----------------------------------------------------------

@@ -5,7 +5,6 @@ drawing too."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -24,7 +23,13 @@ from tests.e2e.jupyter_harness import (
     open_and_run_all,
     wait_kernels_idle,
 )
-from tests.widget.saved_notebooks import RED, SHOUTED, execute, nbconvert, notebook
+from tests.widget.saved_notebooks import (
+    SHOUTED,
+    executed_notebook,
+    nbconvert,
+    notebook,
+    red_pixels,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -32,28 +37,10 @@ NOTICE = "static copy — run the notebook to work with it"
 LIVE = "EDITED LIVE!"
 
 
-def red_pixels(png: bytes) -> int:
-    """Pixels of a screenshot close to the painted red (JPEG thumbnails blur a little)."""
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    pixels = image.tobytes()
-    return sum(
-        1
-        for i in range(0, len(pixels), 3)
-        if all(abs(pixels[i + k] - RED[k]) <= 40 for k in range(3))
-    )
-
-
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The notebook run top to bottom without a front end, as nbconvert --execute does."""
-    import nbformat
-
-    home = tmp_path_factory.mktemp("home")
-    path = tmp_path_factory.mktemp("nb") / "saved.ipynb"
-    nbformat.write(execute(notebook(), home), path)
-    return path, home
+    return executed_notebook(tmp_path_factory)
 
 
 def offline_page(playwright: Any, profile: Path) -> tuple[Any, Any]:
@@ -89,7 +76,7 @@ def test_an_exported_notebook_shows_the_latest_drawing_offline(executed, tmp_pat
                 svg = urllib.parse.unquote(drawing.get_attribute("src").split(",", 1)[1])
                 assert SHOUTED in svg
                 shot = drawing.screenshot(path=str(e2e_out / f"offline-{name}.png"))
-                assert red_pixels(shot) > 2000, f"no red thumbnail in the {name} export"
+                assert red_pixels(shot)[0] > 2000, f"no red thumbnail in the {name} export"
         finally:
             ctx.close()
 
@@ -137,7 +124,7 @@ def test_jupyterlab_without_the_kernel_shows_a_read_only_copy(executed, tmp_path
                 thumb = canvas.locator('[data-port="picture"] img')
                 expect(thumb).to_be_visible()
                 assert thumb.evaluate("i => i.naturalWidth") > 0
-                assert red_pixels(thumb.screenshot()) > 1000
+                assert red_pixels(thumb.screenshot())[0] > 1000
                 page.screenshot(path=str(e2e_out / "lab-kernel-gone.png"))
 
                 page.goto(f"http://127.0.0.1:{port}/lab/tree/untrusted.ipynb?reset&token={TOKEN}")
@@ -146,7 +133,7 @@ def test_jupyterlab_without_the_kernel_shows_a_read_only_copy(executed, tmp_path
                 dialog.locator("button", has_text="No Kernel").click()
                 copy = page.locator(".jp-OutputArea-output .daggr-static-copy")
                 expect(copy).to_contain_text(NOTICE, timeout=30_000)
-                assert red_pixels(copy.locator("img").screenshot()) > 2000
+                assert red_pixels(copy.locator("img").screenshot())[0] > 2000
                 page.screenshot(path=str(e2e_out / "lab-no-kernel-untrusted.png"))
             finally:
                 ctx.close()

@@ -70,3 +70,28 @@ def nbconvert(path: Path, *args: str, home: Path) -> Path:
 def canvas_outputs(nb: Any) -> list[dict[str, Any]]:
     """Every display data of the notebook."""
     return [o["data"] for c in nb.cells for o in c.get("outputs", ()) if "data" in o]
+
+
+def executed_notebook(tmp_path_factory: Any) -> tuple[Path, Path]:
+    """The notebook run top to bottom without a front end and saved: (path, DAGGR_HOME)."""
+    import nbformat
+
+    home = tmp_path_factory.mktemp("home")
+    path = tmp_path_factory.mktemp("nb") / "saved.ipynb"
+    nbformat.write(execute(notebook(), home), path)
+    return path, home
+
+
+def red_pixels(png: bytes) -> tuple[int, int]:
+    """(pixels close to the painted red, all pixels) of a screenshot: thumbnails are JPEG
+    or scaled, so close, not equal."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    data = image.tobytes()
+    near = sum(
+        1 for i in range(0, len(data), 3) if all(abs(data[i + k] - RED[k]) <= 40 for k in range(3))
+    )
+    return near, image.width * image.height

@@ -67,7 +67,19 @@ def test_static_svg_uses_positions_moved_on_the_canvas():
 
 @pytest.mark.parametrize(
     "module",
-    ["bridge", "canvas", "failures", "layout", "protocol", "sheet_layout", "svg", "__init__"],
+    [
+        "bridge",
+        "canvas",
+        "failures",
+        "layout",
+        "protocol",
+        "sheet_layout",
+        "svg",
+        "static_copy",
+        "saved_copy",
+        "nbconvert",
+        "__init__",
+    ],
 )
 def test_docstring_examples_run(module):
     import doctest

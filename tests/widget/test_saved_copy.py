@@ -66,6 +66,24 @@ def test_a_thumbnail_is_small_whatever_the_picture(mode):
     assert max(Image.open(io.BytesIO(thumb)).size) <= THUMB_PX
 
 
+def test_thumbnails_are_made_once_per_result_and_forgotten_when_no_card_shows_it():
+    from daggr.widget.static_copy import thumbnail_set
+
+    made: list[str] = []
+    picture = png_bytes(photo(200))
+
+    def make(nid, rid, port):
+        made.append(rid)
+        return picture
+
+    cache: dict = {}
+    first = thumbnail_set([("a", "r1", "out"), ("b", "r2", "out")], make, cache)
+    again = thumbnail_set([("a", "r1", "out"), ("b", "r3", "out")], make, cache)
+    assert sorted(first) == ["r1", "r2"] and sorted(again) == ["r1", "r3"]
+    assert made == ["r1", "r2", "r3"]  # r1 is not made twice
+    assert sorted(cache) == [("r1", "out"), ("r3", "out")]  # r2 is shown nowhere now
+
+
 def test_what_is_not_a_picture_has_no_thumbnail():
     assert compact_thumbnail(b"not a picture at all") is None
 

@@ -13,7 +13,7 @@ from tests.widget.saved_notebooks import (
     SHOUTED,
     WIDGET_STATE,
     canvas_outputs,
-    execute,
+    executed_notebook,
     nbconvert,
     notebook,
 )
@@ -25,12 +25,7 @@ WIDGET_CDN = ("@jupyter-widgets/html-manager", WIDGET_STATE)  # the widget code 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    import nbformat
-
-    home = tmp_path_factory.mktemp("home")
-    path = tmp_path_factory.mktemp("nb") / "saved.ipynb"
-    nbformat.write(execute(notebook(), home), path)
-    return path, home
+    return executed_notebook(tmp_path_factory)
 
 
 def test_the_saved_state_and_drawing_show_the_run_of_a_later_cell(executed):
