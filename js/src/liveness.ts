@@ -48,16 +48,31 @@ export class Liveness {
     private model: ModelLike,
     private changed: (mode: Mode) => void,
   ) {
-    if (hostHasNoKernel(model)) {
-      this.mode = "static";
-      return;
-    }
     model.on("msg:custom", this.listener);
-    // Optimistic: a live kernel answers within milliseconds when idle; until then the
-    // canvas works as usual and requests wait in the kernel's queue.
+    // ipywidgets says when a model's connection to its kernel changes (the kernel died,
+    // restarted, came back): ask again.
+    model.on("comm_live_update", this.recheck);
+    if (hostHasNoKernel(model)) this.mode = "static";
+    else this.probe();
+  }
+
+  private recheck = () => {
+    if (hostHasNoKernel(this.model)) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.set("static");
+    } else this.probe();
+  };
+
+  /** Says hello; silence while the kernel is not busy makes this a static copy.
+   * Optimistic: a live kernel answers within milliseconds when idle; until then the
+   * canvas works as usual and requests wait in the kernel's queue. */
+  private probe(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.heard = false;
     this.wait();
     try {
-      model.send({ type: "hello" });
+      this.model.send({ type: "hello" });
     } catch {
       // no comm to send on: the timer decides
     }
@@ -84,6 +99,7 @@ export class Liveness {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.model.off("msg:custom", this.listener);
+    this.model.off("comm_live_update", this.recheck);
   }
 
   private set(mode: Mode): void {

@@ -119,6 +119,18 @@ describe("a saved notebook's static copy", () => {
     m.cleanup();
   });
 
+  it("asks again when the widget manager says the kernel connection changed", () => {
+    const model = createMockModel(traits()); // answered: live
+    const manager: { kernel: unknown } = { kernel: { status: "idle" } };
+    (model as unknown as { widget_manager: unknown }).widget_manager = manager;
+    const m = mount(model);
+    expect(q(m.el, ".daggr-static-notice").hidden).toBe(true);
+    manager.kernel = { status: "dead" }; // the kernel died under a live canvas
+    model.emit("comm_live_update");
+    expect(q(m.el, ".daggr-static-notice").hidden).toBe(false);
+    m.cleanup();
+  });
+
   it("a live canvas answered by its kernel never shows the notice", () => {
     const model = createMockModel(traits()); // the mock kernel answers the hello
     const m = mount(model);
