@@ -679,6 +679,12 @@ class Graph:
 
         return mimebundle(self, include=include, exclude=exclude, **kwargs)
 
+    def _ipython_display_(self) -> None:
+        # Shown with a display id: the canvas keeps that output's drawing current.
+        from daggr.widget import show
+
+        show(self)
+
     def show(self) -> None:
         """Display the interactive canvas in the current cell."""
         from daggr.widget import show

@@ -175,6 +175,10 @@ def _fields(node: Node, key: str, variant: int | None) -> list[dict[str, Any]]:
 
 def _describe(component: Any) -> dict[str, Any]:
     desc = component.to_dict()
+    # Topology is saved into notebooks: unset properties (None) are left out.
+    props = desc.get("props")
+    if isinstance(props, dict):
+        desc = {**desc, "props": {k: v for k, v in props.items() if v is not None}}
     try:
         size = len(json.dumps(desc["value"]))
     except (TypeError, ValueError):
@@ -577,23 +581,27 @@ def upload(session: Session, key: str, data: bytes, filename: str) -> None:
     session.apply_inputs({key: Upload(data, filename)}, source=WIRE)
 
 
-def thumbnails(
-    session: Session, states: dict[str, dict[str, Any]], kinds: dict[tuple[str, str], Any]
-) -> dict[str, dict[str, bytes]]:
-    """Small PNGs of the pictures the cards show (node id -> port -> PNG), for the static
-    drawing. ``kinds``: (node id, port) -> the output's component kind."""
-    out: dict[str, dict[str, bytes]] = {}
+def pictures_shown(states: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(node id, result id, port) of every output whose card shows a picture (an image,
+    or a file that may be one), in card order."""
+    out = []
     for nid, state in states.items():
-        shown = state.get("preview") or {}
-        record = session.results.by_id(state["rid"]) if state.get("rid") and shown else None
-        if record is None or not record.ok:
+        rid = state.get("rid")
+        if not rid or state.get("status") == Status.ERROR:
             continue
-        for port, p in shown.items():
-            if p.get("type") in ("image", "file", "gallery", "plot") and port in record.outputs:
-                png = values.thumbnail(record.outputs[port], kinds.get((nid, port)))
-                if png is not None:
-                    out.setdefault(nid, {})[port] = png
+        for port, p in (state.get("preview") or {}).items():
+            if isinstance(p, dict) and p.get("type") in ("image", "file", "gallery", "plot"):
+                out.append((nid, rid, port))
     return out
+
+
+def picture(session: Session, result_id: str, port: str, kind: Any) -> bytes | None:
+    """A small PNG of one output of a result if it is a picture (the value registry's
+    thumbnail), else None. ``kind``: the output's component kind."""
+    record = session.results.by_id(result_id)
+    if record is None or port not in record.outputs:
+        return None
+    return values.thumbnail(record.outputs[port], kind)
 
 
 def _previews(outputs: dict[str, Any], node: Node | None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ often they change (``topology`` when the graph changes, ``node_state`` on every 
 sheets change) and turns the front end's requests into session calls that return at once.
 After runs, edits, selections and sheet switches the canvas recomputes every node's
 state from the session (staleness included) and sends only the fields that changed.
-Media are fetched on request as binary buffers (never kept in a trait).
+Media are fetched on request as binary buffers; only small thumbnails, for the read-only
+copy a saved notebook shows without a kernel, are kept in a trait (``saved_copy.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from daggr.widget.protocol import (
     node_state_message,
     parse_request,
 )
-from daggr.widget.svg import render_svg
+from daggr.widget.saved_copy import SavedCopy
+from daggr.widget.static_copy import drawing, drawing_svg
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
@@ -60,7 +62,7 @@ def _asset(name: str, fallback: str) -> Path | str:
     return path if path.is_file() else fallback
 
 
-class Canvas(CanvasActions, anywidget.AnyWidget):
+class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
     """An interactive canvas for a graph: cards with inputs, run buttons and results.
 
     Runs started from the canvas happen on daggr's own loop thread (cells keep working);
@@ -70,6 +72,8 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         source: the session to show (one web visitor's, say), or a graph: its own
             session (``graph.session``) is shown.
         height: the canvas height in pixels.
+        static_copy: keep the notebook's saved copy current (thumbnails in the widget
+            state, the drawing of its displays); off for canvases no notebook saves.
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -89,8 +93,18 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
     viewport = traitlets.Dict().tag(sync=True)
     sheets = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(520).tag(sync=True)
+    # result id -> port -> a small PNG/JPEG (static_copy.py): what a saved notebook shows
+    # in place of the media a kernel-less copy cannot fetch. Bounded in size.
+    thumbnails = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, source: Graph | Session, *, height: int = 520, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: Graph | Session,
+        *,
+        height: int = 520,
+        static_copy: bool = True,
+        **kwargs: Any,
+    ) -> None:
         from daggr.graph import Graph
 
         self.session = source.session if isinstance(source, Graph) else source
@@ -117,6 +131,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         )
         self.on_msg(self._on_message)
         self._unsubscribe = bridge.subscribe(self.session, self._on_event)
+        self._init_saved_copy(static_copy)
 
     def __repr__(self) -> str:
         return f"Canvas({self.graph.name!r}: {len(self.graph.nodes)} nodes)"
@@ -124,6 +139,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
     def close(self) -> None:
         """Stop following the session and close the widget (runs keep going)."""
         self._unsubscribe()
+        self._stop_saved_copy()
         self._flush_states()
         super().close()
 
@@ -138,11 +154,25 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         return data, metadata
 
     def static_html(self) -> str:
-        """The graph as static SVG (what a notebook shows where widgets cannot render)."""
-        pictures = bridge.thumbnails(self.session, self.node_state, self._kinds)
-        return render_svg(
-            self.topology, self.node_state, self.inputs, self.viewport.get("positions"), pictures
-        )
+        """What a notebook shows where widgets do not run: the static drawing of the
+        graph as it is now (results and thumbnails), marked as a static copy. Displays
+        of the canvas are brought up to date at the end of every cell (:meth:`checkpoint`)."""
+        return self._drawn_with(drawing)
+
+    def static_svg(self) -> str:
+        """The static drawing alone, as one ``<svg>`` element."""
+        return self._drawn_with(drawing_svg)
+
+    def _drawn_with(self, draw: Any) -> str:
+        with self._lock:
+            thumbnails = self._current_thumbnails()
+            return draw(self.topology, self.node_state, self.inputs, self.viewport, thumbnails)
+
+    def _pictures_shown(self) -> list[tuple[str, str, str]]:
+        return bridge.pictures_shown(self.node_state)
+
+    def _picture(self, nid: str, result_id: str, port: str) -> bytes | None:
+        return bridge.picture(self.session, result_id, port, self._kinds.get((nid, port)))
 
     # -- quiet trait updates -----------------------------------------------------------------
     # The front end applies deltas to its own copy of these traits (js/src/index.ts), so the
@@ -166,6 +196,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
             # Patched in place: assigning a new dict would make traitlets compare the
             # whole old and new value on every event (O(nodes) per status change).
             bridge.merge_states_into(self.node_state, patches)
+            self._note_change()
             if self._pending is not None:
                 bridge.merge_states_into(self._pending, patches)
                 return
@@ -193,6 +224,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         with self._lock:
             with self._quietly("inputs"):
                 self.inputs = {**self.inputs, **values}
+            self._note_change()
             self.send(inputs_message(values))
 
     # -- graph changes ----------------------------------------------------------------------
@@ -255,6 +287,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
             if self._needs_reconcile(payload):
                 self._reconcile()
             self._flush_states()  # the run's last deltas need not wait for the interval
+            self._note_change(settle=True)
         elif kind == "state_changed" and not getattr(self._handling, "active", False):
             # Changed from a cell (graph.select(), graph.sheet = ..., inputs): show it now.
             # Changes the canvas makes itself are refreshed by its own handlers.
@@ -263,6 +296,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
             else:
                 self._sync_inputs()
                 self._reconcile()
+            self._note_change(settle=True)
 
     def _reconcile(self, reload: bool = False) -> None:
         """Bring every card in line with the session (selections, history, staleness),
@@ -304,6 +338,8 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         self._handling.active = True
         try:
             handler(req)
+            if self._changed or req["type"] in ("move", "layout"):  # the drawing changes
+                self._note_change(settle=True)
         except DaggrError as exc:
             self.send(error_message(str(exc), req["type"]))
             if req["type"] in ("select", "variant", "sheet"):

@@ -27,6 +27,8 @@ input keys and values are checked by the session (:mod:`daggr.inputs`), as for
     {"type": "stop_all"}            # stop every run started from this canvas
     {"type": "traceback", "id": str, "node": id, "result": rid | null}
                                     # a failure's traceback, answered as "fetched" text
+    {"type": "hello"}               # a view is showing the canvas; answered by "hello"
+                                    # (a view that hears nothing is a kernel-less copy)
 
 Kernel -> front end (deltas; their size does not depend on the graph's)::
 
@@ -35,6 +37,7 @@ Kernel -> front end (deltas; their size does not depend on the graph's)::
     {"type": "error", "message": str, "request": type}
     {"type": "fetched", "id": str, "mime": str, "name": str} + one binary buffer
     {"type": "fetched", "id": str, "error": str}
+    {"type": "hello"}                               # the kernel is there
 
 Example:
     >>> parse_request({"type": "run", "node": "b", "mode": "step"}, {"b": "b"})
@@ -68,6 +71,7 @@ REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
     "run_all": (),
     "stop_all": (),
     "traceback": ("id", "node"),
+    "hello": (),
 }
 SHEET_ACTIONS = ("new", "switch", "rename", "delete")
 MAX_ID = 64

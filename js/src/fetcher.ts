@@ -17,6 +17,9 @@ export interface Fetched {
 
 type Send = (content: unknown, buffers?: ArrayBuffer[]) => void;
 
+/** Where a kernel-less copy finds values: the thumbnails a saved notebook kept. */
+export type OfflineLookup = (t: FetchTarget) => Fetched | undefined;
+
 let counter = 0;
 
 export function targetKey(t: FetchTarget): string {
@@ -28,12 +31,27 @@ export class MediaClient {
   private cache = new Map<string, Promise<Fetched>>();
   private urls = new Map<string, { url: string; refs: number }>();
   private slots = new Map<string, string>(); // element slot -> value key holding a URL
+  private offline: OfflineLookup | null = null;
+  private offlineMessage = "";
 
   constructor(private send: Send) {}
+
+  /** Without a kernel (a saved notebook's static copy) values come from `lookup`; a value
+   * it does not have is never answered, so its box keeps the preview. `null`: the kernel
+   * answers again. Either way, what was fetched before is forgotten. */
+  setOffline(lookup: OfflineLookup | null, message = ""): void {
+    this.offline = lookup;
+    this.offlineMessage = message;
+    this.cache.clear();
+  }
 
   /** The value's bytes; a value asked for twice is fetched once. Input values change
    * under the same key, so they are fetched afresh each time. */
   fetch(t: FetchTarget): Promise<Fetched> {
+    if (this.offline) {
+      const kept = this.offline(t);
+      return kept ? Promise.resolve(kept) : new Promise<Fetched>(() => undefined);
+    }
     const key = targetKey(t);
     const cached = t.key === undefined ? this.cache.get(key) : undefined;
     if (cached) return cached;
@@ -48,6 +66,7 @@ export class MediaClient {
   /** Sends a request that the kernel answers with a "fetched" message (a value, a
    * traceback): `content` gets a fresh id. */
   ask(content: Record<string, unknown>): Promise<Fetched> {
+    if (this.offline) return Promise.reject(new Error(this.offlineMessage));
     const id = `f${++counter}-${Date.now().toString(36)}`;
     const p = new Promise<Fetched>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.send({ ...content, id });

@@ -14,6 +14,7 @@ import { MediaClient } from "./fetcher";
 import { groupSummary } from "./groups";
 import { Gestures } from "./interactions";
 import { handleKey } from "./keyboard";
+import { Liveness, type Mode, STATIC_NOTICE } from "./liveness";
 import { visibleBox } from "./minimap";
 import { Overview } from "./overview";
 import * as P from "./protocol";
@@ -21,6 +22,7 @@ import { Requests } from "./requests";
 import type { Layout, LayoutPatch } from "./sheetLayout";
 import { willRun } from "./stale";
 import "./viewers"; // registers the viewer of every value kind
+import { lockCard, thumbnailLookup } from "./staticCopy";
 import { Toolbar } from "./toolbar";
 import type { NodeStates, SheetsInfo, Topology } from "./types";
 import { ViewportSync } from "./viewportSync";
@@ -61,8 +63,12 @@ export class CanvasView {
   private dragging = false;
   private lastInputs: Record<string, unknown> = {};
   private sheet = "";
+  private liveness: Liveness;
+  private notice = h("div", { class: "daggr-static-notice", role: "status", hidden: true }, STATIC_NOTICE);
 
-  constructor(private model: ModelLike, host: HTMLElement) {
+  private lastFocus: HTMLElement | null = null;
+
+  constructor(readonly model: ModelLike, host: HTMLElement) {
     this.media = new MediaClient((content) => model.send(content));
     this.requests = new Requests(model, (m) => this.showError(m));
     this.capture = new CapturePanel((key, file) => this.requests.upload(key, file));
@@ -133,11 +139,12 @@ export class CanvasView {
     });
     this.overview = new Overview(this.board, this.camera, () => this.sync.minimapChoice());
     this.sync = new ViewportSync(model, (req) => this.requests.send(req), this.board, this.camera, this.overview, this.cleanups);
-    this.stage = h("div", { class: "daggr-stage" }, viewportEl, band, this.overview.minimap.el, this.tip.el, this.capture.el, this.toast.el);
+    this.stage = h("div", { class: "daggr-stage" }, viewportEl, band, this.overview.minimap.el, this.tip.el, this.capture.el, this.toast.el, this.notice);
     this.root.append(this.stage);
     const gestures = new Gestures(viewportEl, band, this.board, this.camera, this.arrange, (on) => (this.dragging = on));
     host.append(this.root);
     this.applyHeight();
+    this.listen(this.root, "focusin", (e) => (this.lastFocus = e.target as HTMLElement));
 
     this.listen(this.root, "keydown", (e) =>
       handleKey(e as KeyboardEvent, {
@@ -170,10 +177,41 @@ export class CanvasView {
       if (u?.type === "error") this.showError(u.message);
     });
     this.updateSheets(this.model.get("sheets"));
+    this.liveness = new Liveness(model, (mode) => this.setMode(mode));
+    if (this.liveness.mode === "static") this.setMode("static", false);
     this.renderAll();
   }
 
+  /** Live (a kernel answers) or a static copy of a saved notebook (read-only). */
+  get mode(): Mode {
+    return this.liveness.mode;
+  }
+
+  private setMode(mode: Mode, rerender = true): void {
+    const still = mode === "static";
+    this.root.classList.toggle("daggr-static-copy", still);
+    this.requests.enabled = !still;
+    this.media.setOffline(still ? thumbnailLookup(() => this.model.get("thumbnails")) : null, STATIC_NOTICE);
+    this.toolbar.setReadOnly(still);
+    this.notice.hidden = !still;
+    // Cards are rebuilt: their boxes fetch again (thumbnails, or the kernel's values), and
+    // their controls follow the mode.
+    if (rerender) this.renderAll();
+  }
+
+  /** Moves the whole view into another host element (a re-render of the same output);
+   * the field that had the focus gets it back. */
+  moveTo(host: HTMLElement): void {
+    host.append(this.root);
+    const focus = this.lastFocus;
+    if (focus && this.root.contains(focus) && (document.activeElement === document.body || !document.activeElement)) {
+      focus.focus({ preventScroll: true });
+    }
+    this.schedule(true);
+  }
+
   destroy(): void {
+    this.liveness?.destroy();
     this.requests.flush();
     this.arrange.destroy();
     this.camera.destroy();
@@ -255,6 +293,7 @@ export class CanvasView {
       retry: (c) => this.requests.run(c, "step"),
     });
     card.el.classList.toggle("daggr-selected", this.arrange?.selection.has(card.node.id) ?? false);
+    if (this.liveness?.mode === "static") lockCard(card);
   }
 
   private updateInputs(): void {

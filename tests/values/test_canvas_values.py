@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -56,7 +57,8 @@ def test_the_canvas_fetches_every_case_and_draws_its_pictures(matrix):
     svg = canvas.static_html()
     # pictures, the gallery, the plot and the annotated image are drawn as thumbnails
     pictures = sum(1 for c in CASES if "img" in c.expect and c.name != "chat")
-    assert svg.count("data:image/png;base64,") >= pictures + 1
+    thumbnails = len(re.findall(r"data:image/(?:png|jpeg);base64,", svg))
+    assert thumbnails >= pictures + 1
     # no media in the synced state (the canvas's own code, _esm, is not state)
     traits = {k: v for k, v in canvas.get_state().items() if k not in ("_esm", "_css")}
     assert "base64" not in json.dumps(traits, default=str)
