@@ -18,7 +18,9 @@ from daggr.interaction import InteractionNode
 from daggr.nodes import ChoiceNode, FnNode, GradioNode, InferenceNode, InputNode, Node
 from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort
 from daggr.records import FileValue, Status
+from daggr.runtime.live import NodeProgress, progress
 from daggr.runtime.result import NodeOutcome, RunHandle, RunResult
+from daggr.streaming import RunStream, Update
 
 __version__ = "0.1.0"
 
@@ -41,14 +43,18 @@ __all__ = [
     "Node",
     "NodeError",
     "NodeOutcome",
+    "NodeProgress",
     "Port",
     "RunCancelled",
     "RunHandle",
     "RunResult",
+    "RunStream",
     "ScatteredPort",
     "Status",
+    "Update",
     "__version__",
     "components",
+    "progress",
 ]
 
 
