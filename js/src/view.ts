@@ -7,7 +7,7 @@ import { Arrangement, SAVE_DEBOUNCE_MS } from "./arrange";
 import { Board } from "./board";
 import { Camera } from "./camera";
 import type { Card } from "./card";
-import { applyCardState, BUSY, setRunMode, Ticker } from "./cardState";
+import { applyCardState, BUSY, renderOutputs, setRunMode, Ticker } from "./cardState";
 import { CapturePanel } from "./capture";
 import { h, Toast } from "./dom";
 import { MediaClient } from "./fetcher";
@@ -16,6 +16,7 @@ import { Gestures } from "./interactions";
 import { handleKey } from "./keyboard";
 import { visibleBox } from "./minimap";
 import { Overview } from "./overview";
+import { Partials, type PartialOp } from "./partials";
 import * as P from "./protocol";
 import { Requests } from "./requests";
 import type { Layout, LayoutPatch } from "./sheetLayout";
@@ -54,6 +55,8 @@ export class CanvasView {
   private tip: WireTip;
   private capture: CapturePanel;
   private ticker = new Ticker();
+  private partials = new Partials();
+  private resyncs = 0;
   private states: NodeStates = {};
   private cleanups: (() => void)[] = [];
   private frame: ReturnType<typeof setTimeout> | null = null;
@@ -167,6 +170,7 @@ export class CanvasView {
       if (this.media.onMessage(msg, buffers)) return;
       const u = P.parseUpdate(msg);
       if (u?.type === "error") this.showError(u.message);
+      else if (u?.type === "partial") this.applyPartial(u.nodes);
     });
     this.updateSheets(this.model.get("sheets"));
     this.renderAll();
@@ -227,6 +231,7 @@ export class CanvasView {
   private updateStates(): void {
     const states: NodeStates = this.model.get("node_state") ?? {};
     this.states = states;
+    for (const [id, st] of Object.entries(states)) this.partials.follow(id, st?.stream);
     for (const [id, card] of this.board.cards) {
       const st = states[id];
       if (st === card.state) continue;
@@ -245,11 +250,35 @@ export class CanvasView {
     this.schedule(false);
   }
 
+  /** A running node's values so far: only its output boxes change. */
+  private applyPartial(nodes: Record<string, Record<string, PartialOp>>): void {
+    const ctx = { media: this.media, partials: this.partials };
+    const applied = this.partials.apply(nodes);
+    for (const id of applied.changed) {
+      const card = this.board.cards.get(id);
+      if (card) renderOutputs(card, this.states[id], ctx);
+    }
+    for (const [id, port] of applied.resync) {
+      const stream = this.states[id]?.stream;
+      if (!stream) continue;
+      // The whole text so far (this view missed the start): named by the node's stream.
+      this.media
+        .ask({ type: "fetch", result: `${stream}.r${++this.resyncs}`, port })
+        .then((f) => {
+          const value = f.mime.includes("json") ? JSON.parse(new TextDecoder().decode(f.bytes)) : new TextDecoder().decode(f.bytes);
+          const card = this.board.cards.get(id);
+          if (this.partials.resynced(id, port, typeof value === "string" ? value : JSON.stringify(value)) && card) renderOutputs(card, this.states[id], ctx);
+        })
+        .catch(() => undefined);
+    }
+  }
+
   private applyState(card: Card): void {
     applyCardState(card, this.states[card.node.id], {
       topology: this.board.topology,
       states: this.states,
       media: this.media,
+      partials: this.partials,
       pendingItems: (n, p) => this.requests.pendingItems(n, p),
       retry: (c) => this.requests.run(c, "step"),
     });
