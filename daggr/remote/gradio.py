@@ -398,10 +398,10 @@ def _final_error(
 ) -> Exception:
     error = _plain_final_error(node, src, exc, token, attempts)
     if streamed and isinstance(error, RemoteError) and not isinstance(error, RemoteAppError):
-        # The app went away while streaming: say so, the card still shows what came.
-        return type(error)(
+        # The app went away while streaming: say so (the card still shows what came).
+        return RemoteUnreachable(
             f"The stream from endpoint '{node.api_name}' of {src} broke after {streamed} "
-            f"partial result(s); the partial output is not kept. {error}"
+            f"partial result(s), which are not kept as a result: {error}"
         )
     return error
 

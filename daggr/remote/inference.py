@@ -424,9 +424,9 @@ def _final_error(
     error = _plain_final_error(node, task, exc, token, attempts)
     if streamed or isinstance(exc, StreamCut):
         # The server went away mid-answer: say so (the card still shows what came).
-        return type(error)(
+        return RemoteUnreachable(
             f"The token stream of InferenceNode '{node.name}' ({node.model}) broke after "
-            f"{streamed} partial result(s); the partial text is not kept. {error}"
+            f"{streamed} partial result(s), which are not kept as a result: {error}"
         )
     return error
 
