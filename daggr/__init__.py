@@ -18,9 +18,7 @@ from daggr.interaction import InteractionNode
 from daggr.nodes import ChoiceNode, FnNode, GradioNode, InferenceNode, InputNode, Node
 from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort
 from daggr.records import FileValue, Status
-from daggr.runtime.live import NodeProgress, progress
 from daggr.runtime.result import NodeOutcome, RunHandle, RunResult
-from daggr.streaming import RunStream, Update
 
 __version__ = "0.1.0"
 
@@ -58,10 +56,23 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The server needs the app extra (starlette, uvicorn); `import daggr` must not.
-    if name == "DaggrServer":
-        from daggr.app.daggr_server import DaggrServer
+# Imported on first use: the server needs the app extra (starlette, uvicorn), and live
+# feedback is not needed to build a graph, so `import daggr` stays light.
+_LAZY = {
+    "DaggrServer": "daggr.app.daggr_server",
+    "NodeProgress": "daggr.runtime.live",
+    "progress": "daggr.runtime.live",
+    "RunStream": "daggr.streaming",
+    "Update": "daggr.streaming",
+}
 
-        return DaggrServer
-    raise AttributeError(f"module 'daggr' has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'daggr' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

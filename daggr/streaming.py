@@ -24,22 +24,21 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from daggr.runtime.live import PARTIAL, PROGRESS, NodeProgress, Partial
 
 if TYPE_CHECKING:
+    import asyncio
+
     from daggr.runtime.result import RunHandle, RunResult
 
 
-@dataclass(frozen=True)
-class Update:
+class Update(NamedTuple):
     """One thing that happened in a run, for code that follows it.
 
     ``kind`` is one of:
@@ -115,7 +114,7 @@ def merge(earlier: Update, later: Update) -> Update:
                 appended[port] = text + appended[port]
             elif before.get(port) is outputs.get(port):
                 appended[port] = text
-    return replace(later, appended=appended)
+    return later._replace(appended=appended)
 
 
 def callback_listener(on_update: Callable[[Update], Any]) -> Callable[[str, Any], None]:
@@ -237,6 +236,8 @@ class RunStream:
         return self._aiter()
 
     async def _aiter(self) -> AsyncIterator[Update]:
+        import asyncio  # only for readers on an event loop: `import daggr` stays light
+
         event = asyncio.Event()
         self._waiter = (asyncio.get_running_loop(), event)
         try:

@@ -31,9 +31,8 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import CodeType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from daggr.runtime.call import CallContext
@@ -41,8 +40,9 @@ if TYPE_CHECKING:
 PARTIAL, PROGRESS = "node_partial", "node_progress"
 
 
-@dataclass(frozen=True, slots=True)
-class Partial:
+# Events are NamedTuples: as cheap to make as a tuple, and their classes cost nothing to
+# define (a dataclass costs a millisecond at import, before any run needs one).
+class Partial(NamedTuple):
     """The values so far of a running node (``item``: of one scattered item).
 
     ``outputs`` holds every port's value so far; ``appended`` the text each grown text
@@ -53,12 +53,11 @@ class Partial:
     node: str
     item: int | None
     outputs: dict[str, Any]
-    appended: dict[str, str] = field(default_factory=dict)
+    appended: dict[str, str]
     replaced: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class NodeProgress:
+class NodeProgress(NamedTuple):
     """Where a running node stands, as its code or its remote app reports it.
 
     A remote app's queue: ``queue_position`` (1 = next) of ``queue_size``, ``eta`` in

@@ -27,7 +27,7 @@ class Deltas:
     """Pending deltas and their per-frame sending (see the module's doc)."""
 
     _pending: dict[str, dict[str, Any]] | None = None
-    _pending_partial: dict[str, dict[str, dict[str, Any]]] | None = None
+    _pending_partial: dict[str, dict[str, Any]] | None = None
     _armed = False  # a flush of pending deltas is due
     _last_push = 0.0
 
@@ -56,7 +56,7 @@ class Deltas:
                 pending[nid] = {**pending.get(nid, {}), **patch}
             self._schedule()
 
-    def _push_partial(self: Any, nid: str, ops: dict[str, dict[str, Any]]) -> None:
+    def _push_partial(self: Any, nid: str, ops: dict[str, Any]) -> None:
         with self._lock:
             if self._pending_partial is None:
                 self._pending_partial = {}

@@ -4,8 +4,9 @@ The engine reports a node's values so far (:class:`~daggr.runtime.live.Partial`)
 canvas turns each into per-port operations for the front end, kept out of the synced
 traits (they are saved into notebooks) and sent as ``partial`` messages:
 
-- ``{"at": n, "add": text}``: text that grew, ``add`` appended at character ``n`` (a
-  view whose text is not ``n`` long asks for the whole value again);
+- ``[n, text]``: text that grew, ``text`` appended at character ``n`` (a view whose
+  text is not ``n`` long asks for the whole value again). The most frequent message of
+  all (a token stream), hence its terse shape;
 - ``{"set": preview, "rid": "~<stream>.<version>"}``: a value replaced (an image, an
   audio clip, text that changed). The preview comes from the value registry; media and
   long text are fetched by that ``rid``, which names the value so far, never a result.
@@ -21,7 +22,7 @@ Example:
     >>> from daggr.runtime.live import Partial
     >>> streams = PartialStreams()
     >>> streams.ops("n1", Partial("story", None, {"text": "Once"}, {"text": "Once"}), {})
-    {'text': {'at': 0, 'add': 'Once'}}
+    {'text': [0, 'Once']}
 """
 
 from __future__ import annotations
@@ -51,9 +52,7 @@ class PartialStreams:
         self._by_sid: dict[str, _Stream] = {}
         self._count = 0
 
-    def ops(
-        self, nid: str, partial: Partial, components: dict[str, Any]
-    ) -> dict[str, dict[str, Any]]:
+    def ops(self, nid: str, partial: Partial, components: dict[str, Any]) -> dict[str, Any]:
         """The front-end operations for a node's new values so far (``components``: its
         output components, for previews)."""
         stream = self._streams.get(nid)
@@ -63,9 +62,9 @@ class PartialStreams:
             self._streams[nid] = stream
             self._by_sid[stream.sid] = stream
         stream.outputs = partial.outputs
-        ops: dict[str, dict[str, Any]] = {}
+        ops: dict[str, Any] = {}
         for port, text in partial.appended.items():
-            ops[port] = {"at": len(partial.outputs[port]) - len(text), "add": text}
+            ops[port] = [len(partial.outputs[port]) - len(text), text]
         if partial.replaced:
             stream.version += 1
             rid = f"{stream.sid}.{stream.version}"
@@ -76,19 +75,19 @@ class PartialStreams:
 
     def merge(
         self,
-        pending: dict[str, dict[str, dict[str, Any]]],
+        pending: dict[str, dict[str, Any]],
         nid: str,
-        ops: dict[str, dict[str, Any]],
+        ops: dict[str, Any],
         components: dict[str, Any],
     ) -> None:
         """Add ``ops`` to those waiting for the next frame (in place)."""
         waiting = pending.setdefault(nid, {})
         for port, op in ops.items():
             before = waiting.get(port)
-            if before is None or "set" in op:
+            if before is None or isinstance(op, dict):
                 waiting[port] = op
-            elif "add" in before and before["at"] + len(before["add"]) == op["at"]:
-                waiting[port] = {"at": before["at"], "add": before["add"] + op["add"]}
+            elif isinstance(before, list) and before[0] + len(before[1]) == op[0]:
+                waiting[port] = [before[0], before[1] + op[1]]
             else:  # text grown after a replacement: send the whole value so far instead
                 waiting[port] = self._set(nid, port, components)
 

@@ -36,7 +36,7 @@ Kernel -> front end (deltas; their size does not depend on the graph's)::
                                                     # ("progress": {"text", "share"} while
                                                     # a node reports queue or progress)
     {"type": "partial", "nodes": {id: {port: op}}}  # a running node's values so far:
-        op = {"at": int, "add": str}                # text appended at character "at"
+        op = [at: int, text: str]                   # text appended at character `at`
            | {"set": preview, "rid": str}           # a value replaced (fetch it by rid)
     {"type": "inputs", "values": {key: value}}      # input values changed from code
     {"type": "error", "message": str, "request": type}
@@ -329,7 +329,7 @@ def node_state_message(states: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"type": "node_state", "states": states}
 
 
-def partial_message(nodes: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+def partial_message(nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"type": "partial", "nodes": nodes}
 
 

@@ -102,6 +102,19 @@ export function renderOutputs(card: Card, state: NodeState | undefined, ctx: Pic
   }
 }
 
+/** Text on display that grows with its value so far (a long answer is not laid out
+ * again for every few tokens). */
+const growing = new WeakMap<HTMLElement, { value: PartialValue; gen: number; length: number; text: Text }>();
+
+function grow(box: HTMLElement, value: PartialValue): boolean {
+  const shown = growing.get(box);
+  const text = value.text;
+  if (!shown || text === undefined || shown.value !== value || shown.gen !== (value.gen ?? 0) || !box.contains(shown.text) || text.length < shown.length) return false;
+  if (text.length > shown.length) shown.text.appendData(text.slice(shown.length));
+  shown.length = text.length;
+  return true;
+}
+
 /** A value so far in an output box: text as it grows (kept scrolled to its end when it
  * was), a replaced value once its bytes are here (no flash of its preview between
  * frames); the frame it replaces is forgotten. */
@@ -109,7 +122,11 @@ function showPartial(box: HTMLElement, out: OutPort | undefined, value: PartialV
   const preview = partialPreview(value);
   if (value.text !== undefined || !value.rid || !out) {
     const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
-    showOutput(box, out, preview, null, media, slot);
+    if (!grow(box, value)) {
+      showOutput(box, out, preview, null, media, slot);
+      const text = box.firstElementChild?.firstChild;
+      if (value.text !== undefined && text instanceof Text) growing.set(box, { value, gen: value.gen ?? 0, length: value.text.length, text });
+    }
     if (atEnd) box.scrollTop = box.scrollHeight;
     return;
   }

@@ -5,14 +5,16 @@
 // carries on from there. Only values: cards show them with showOutput (cardState.ts).
 import type { Preview } from "./types";
 
-export type PartialOp = { at: number; add: string } | { set: Preview; rid: string };
+/** `[at, text]`: text appended at character `at`; or a value replaced, fetched by `rid`. */
+export type PartialOp = [number, string] | { set: Preview; rid: string };
 
 export interface PartialValue {
   text?: string; // the whole text so far, when known
   preview?: Preview; // a replaced value's preview
   rid?: string; // ... and the id to fetch it by
   resyncing?: boolean; // the whole text was asked for; deltas wait in `held`
-  held?: { at: number; add: string }[];
+  held?: [number, string][];
+  gen?: number; // bumped when the value is replaced rather than grown
 }
 
 /** What `apply` found: cards to refresh, and texts to fetch whole ([node, port]). */
@@ -47,13 +49,13 @@ export class Partials {
       for (const [port, op] of Object.entries(ports)) {
         const v = values.get(port) ?? {};
         values.set(port, v);
-        if ("set" in op) {
+        if (!Array.isArray(op)) {
           const whole = op.set.type === "text" && !op.set.truncated;
-          Object.assign(v, { preview: op.set, rid: op.rid, text: whole ? op.set.text ?? "" : undefined, resyncing: false, held: undefined });
+          Object.assign(v, { preview: op.set, rid: op.rid, text: whole ? op.set.text ?? "" : undefined, resyncing: false, held: undefined, gen: (v.gen ?? 0) + 1 });
         } else if (v.resyncing) {
           (v.held ??= []).push(op);
           continue;
-        } else if (!append(v, op.at, op.add)) {
+        } else if (!append(v, op[0], op[1])) {
           v.resyncing = true;
           v.held = [op];
           out.resync.push([node, port]);
@@ -73,7 +75,8 @@ export class Partials {
     v.preview = undefined;
     v.rid = undefined;
     v.resyncing = false;
-    for (const op of v.held ?? []) append(v, op.at, op.add);
+    v.gen = (v.gen ?? 0) + 1;
+    for (const [at, add] of v.held ?? []) append(v, at, add);
     v.held = undefined;
     return true;
   }

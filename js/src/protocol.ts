@@ -118,9 +118,8 @@ export function parseUpdate(msg: unknown): Update | null {
 }
 
 function isPartialOp(op: unknown): op is PartialOp {
-  if (!isObject(op)) return false;
-  if ("set" in op) return isObject(op.set) && typeof op.rid === "string";
-  return typeof op.at === "number" && Number.isInteger(op.at) && op.at >= 0 && typeof op.add === "string";
+  if (Array.isArray(op)) return op.length === 2 && Number.isInteger(op[0]) && op[0] >= 0 && typeof op[1] === "string";
+  return isObject(op) && isObject(op.set) && typeof op.rid === "string";
 }
 
 /** Node states with patches applied; untouched nodes keep their identity so views can

@@ -56,6 +56,8 @@ export class CanvasView {
   private capture: CapturePanel;
   private ticker = new Ticker();
   private partials = new Partials();
+  private streaming = new Set<string>(); // cards whose values so far changed since the last frame
+  private drawing: number | null = null;
   private resyncs = 0;
   private states: NodeStates = {};
   private cleanups: (() => void)[] = [];
@@ -183,6 +185,7 @@ export class CanvasView {
     for (const c of this.cleanups) c();
     this.cleanups = [];
     this.ticker.stop();
+    if (this.drawing !== null) cancelAnimationFrame(this.drawing);
     this.toast.destroy();
     if (this.frame) clearTimeout(this.frame);
     this.capture.close();
@@ -250,13 +253,20 @@ export class CanvasView {
     this.schedule(false);
   }
 
-  /** A running node's values so far: only its output boxes change. */
+  /** A running node's values so far: only its output boxes change, once per frame. */
   private applyPartial(nodes: Record<string, Record<string, PartialOp>>): void {
     const ctx = { media: this.media, partials: this.partials };
     const applied = this.partials.apply(nodes);
-    for (const id of applied.changed) {
-      const card = this.board.cards.get(id);
-      if (card) renderOutputs(card, this.states[id], ctx);
+    for (const id of applied.changed) this.streaming.add(id);
+    if (applied.changed.size && this.drawing === null) {
+      this.drawing = requestAnimationFrame(() => {
+        this.drawing = null;
+        for (const id of this.streaming) {
+          const card = this.board.cards.get(id);
+          if (card) renderOutputs(card, this.states[id], ctx);
+        }
+        this.streaming.clear();
+      });
     }
     for (const [id, port] of applied.resync) {
       const stream = this.states[id]?.stream;

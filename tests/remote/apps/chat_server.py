@@ -4,10 +4,12 @@ It speaks ``POST /v1/chat/completions`` (and ``/models/<model>/v1/chat/completio
 and without ``"stream": true``, as the real ``huggingface_hub`` ``InferenceClient`` calls
 it. What it says is set in the last user message, as ``key=value`` words:
 
-- ``n=40``: how many tokens (default 10); ``delay=0.01``: seconds between them;
+- ``n=40``: how many tokens (default 10); ``delay=0.01``: seconds between them, or
+  ``rate=1000``: tokens per second, paced by the clock (a late token goes out at once);
 - ``size=4``: characters per token (default: ``w<i> ``);
 - ``stamp=1``: each token carries the time it was sent (``<i>@<epoch ms>;``), so that a
-  reader can measure how long it took to arrive.
+  reader can measure how long it took to arrive; ``stamp=10``: every tenth token does,
+  the others are ``size`` characters (4 by default), as a long answer's would be.
 
 ``GET /events`` lists what happened (``start``, ``sent <i>``, ``client-gone <i>``,
 ``done``), so a test can see a stopped client close the stream. Run as ``python
@@ -38,7 +40,7 @@ def settings(messages: list[dict[str, Any]]) -> dict[str, float]:
         if m.get("role") == "user":
             text = str(m.get("content") or "")
             break
-    found = {"n": 10.0, "delay": 0.01, "size": 0.0, "stamp": 0.0}
+    found = {"n": 10.0, "delay": 0.01, "rate": 0.0, "size": 0.0, "stamp": 0.0}
     for word in text.split():
         key, _, value = word.partition("=")
         if key in found:
@@ -50,8 +52,10 @@ def settings(messages: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def token(i: int, s: dict[str, float]) -> str:
-    if s["stamp"]:
+    if s["stamp"] and i % int(s["stamp"]) == 0:
         return f"{i}@{time.time() * 1000:.1f};"
+    if s["stamp"]:
+        return "abcd"[: int(s["size"]) or 4]
     if s["size"]:
         return (f"{i % 10}" * int(s["size"]))[: int(s["size"])]
     return f"w{i} "
@@ -131,9 +135,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        start = time.perf_counter()
         try:
             for i in range(n):
-                if s["delay"]:
+                if s["rate"]:
+                    wait = start + i / s["rate"] - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(wait)
+                elif s["delay"]:
                     time.sleep(s["delay"])
                 self._chunk(chunk(token(i, s)))
                 note(f"sent {i}")

@@ -59,6 +59,17 @@ def endless(x: str) -> object:
         EVENTS.append(f"endless-closed {x}")
 
 
+def stamped(n: float, rate: float) -> object:
+    """Tokens carrying the time they were sent ("<i>@<epoch ms>;"), ``rate`` a second."""
+    text, start = "", time.perf_counter()
+    for i in range(int(n)):
+        wait = start + i / rate - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        text += f"{i}@{time.time() * 1000:.1f};"
+        yield text
+
+
 def events() -> list[str]:
     return list(EVENTS)
 
@@ -74,6 +85,8 @@ with gr.Blocks() as demo:
     btn.click(steps, n, t_out, api_name="steps", concurrency_limit=None)
     btn.click(endless, t_in, t_out, api_name="endless", concurrency_limit=None)
     btn.click(events, None, js, api_name="events", concurrency_limit=None)
+    rate = gr.Number(value=50)
+    btn.click(stamped, [n, rate], t_out, api_name="stamped", concurrency_limit=None)
 
 if __name__ == "__main__":
     demo.queue(default_concurrency_limit=8).launch(
