@@ -30,9 +30,9 @@ def rebuild(c: Canvas, nid: str, port: str) -> str:
         op = message["nodes"].get(nid, {}).get(port)
         if op is None:
             continue
-        assert "add" in op, op
-        assert op["at"] == len(text), (op, len(text))  # no gap, no overlap
-        text += op["add"]
+        at, added = op  # an append: [offset, text]
+        assert at == len(text), (op, len(text))  # no gap, no overlap
+        text += added
     return text
 
 
@@ -87,7 +87,7 @@ def test_a_card_opened_mid_stream_fetches_the_text_so_far():
     c = Canvas(g)  # opened after the first words went out
     go_on.set()
     op = wait_for(lambda: [m["nodes"]["slow"]["output"] for m in custom(c, "partial")])[0]
-    assert op == {"at": 9, "add": " a time"}  # its front end lacks the first 9 characters
+    assert op == [9, " a time"]  # its front end lacks the first 9 characters
     stream = c.node_state["slow"]["stream"]
     from_front(c, {"type": "fetch", "id": "q1", "result": f"{stream}.r1", "port": "output"})
     answer = [(m, b) for kind, m, b in c.comm.log if kind == "comm_msg"][-1]
