@@ -266,9 +266,11 @@ class Session:
         inputs: dict[str, Any] | None = None,
         force: bool = False,
         only: bool = False,
+        progress: bool | None = None,
         **kwargs: Any,
     ) -> RunStream:
-        """Start a run and return a :class:`~daggr.streaming.RunStream` of its updates."""
+        """Start a run and return a :class:`~daggr.streaming.RunStream` of its updates
+        (``progress`` is accepted as for :meth:`run`: a followed run draws no bar)."""
         stream = RunStream()
         run = self._prepare_run(targets, inputs, force, only, kwargs, None, stream._listen)
         stream._start(RunHandle(run, run.future))

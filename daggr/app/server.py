@@ -159,18 +159,20 @@ def create_app(
         data = await run_in_threadpool(rest.schema, state.graph)
         return answer(request, JSONResponse(data), fresh)
 
+    async def json_body(request: Request) -> Any:
+        try:
+            return await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise rest.ApiError(
+                400, 'The body must be JSON: {"inputs": {"node__port": value}}.'
+            ) from None
+
     async def call(request: Request) -> Response:
         user, fresh = identify(request)
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return answer(
-                request,
-                error(
-                    rest.ApiError(400, 'The body must be JSON: {"inputs": {"node__port": value}}.')
-                ),
-                fresh,
-            )
+            body = await json_body(request)
+        except rest.ApiError as exc:
+            return answer(request, error(exc), fresh)
         base = str(request.base_url).rstrip("/")
         try:
             data = await run_in_threadpool(
@@ -190,11 +192,7 @@ def create_app(
     async def stream_call(request: Request) -> Response:
         user, fresh = identify(request)
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            bad = rest.ApiError(400, 'The body must be JSON: {"inputs": {"node__port": value}}.')
-            return answer(request, error(bad), fresh)
-        try:
+            body = await json_body(request)
             session, stream, targets = await run_in_threadpool(
                 _start_stream,
                 state,

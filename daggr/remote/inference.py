@@ -288,7 +288,12 @@ async def call(node: InferenceNode, kwargs: dict[str, Any], ctx: CallContext | N
         task = await run_blocking(resolve_task, node)
         node._resolved_task = task
     token = await run_blocking(get_token)
-    streaming = ctx is not None and ctx.emit is not None and method_for(task) in _STREAMED
+    streaming = (
+        ctx is not None
+        and ctx.emit is not None
+        and method_for(task) in _STREAMED
+        and _target(node, task) not in _answers_whole
+    )
     stop = threading.Event()  # the pool thread reading a stream cannot be cancelled
     attempt = 0
     while True:
@@ -341,6 +346,9 @@ def _invoke(node: InferenceNode, task: str, kwargs: dict[str, Any], token: str |
 
 
 _STREAMED = (CHAT, "text_generation")
+# Endpoints that answered a streamed request with a whole answer (a small server that
+# ignores "stream": true): asked without streaming from then on.
+_answers_whole: set[tuple[str, str | None]] = set()
 
 
 class StreamCut(RemoteError):
@@ -360,9 +368,10 @@ def _invoke_streaming(
     args = _arguments(node, task, kwargs)
     method = method_for(task)
     client = _client(node, task, token)
-    text, finished = "", False
+    text, finished, chunks = "", False, 0
     try:
         for chunk in getattr(client, method)(**args, stream=True):
+            chunks += 1
             if stop.is_set():
                 break
             if method == CHAT:
@@ -377,6 +386,10 @@ def _invoke_streaming(
                 ctx.partial(map_remote_outputs(node, apply_postprocess(node, text)))
     finally:
         client.close()  # closes the response: a stopped stream's server sees it go
+    if not chunks and not stop.is_set():
+        # Not a single event: the server answered whole (it does not stream). Ask it so.
+        _answers_whole.add(_target(node, task))
+        return _invoke(node, task, kwargs, token)
     if not finished and not stop.is_set():
         raise StreamCut(
             f"the token stream ended before the model finished ({len(text)} characters "

@@ -93,11 +93,14 @@ def own_app(_own_app: AppProcess) -> AppProcess:
     return _own_app.ensure_running()
 
 
+def _started(script: Path, out: Path) -> AppProcess:
+    return AppProcess(free_port(), out, out / "app.log", script).start()
+
+
 @pytest.fixture(scope="session")
 def stream_app(tmp_path_factory) -> AppProcess:
     """The app whose endpoints stream, queue and report progress (never stopped by tests)."""
-    out = tmp_path_factory.mktemp("stream-app-out")
-    app = AppProcess(free_port(), out, out / "app.log", STREAM_APP).start()
+    app = _started(STREAM_APP, tmp_path_factory.mktemp("stream-app-out"))
     yield app
     app.stop()
 
@@ -105,7 +108,7 @@ def stream_app(tmp_path_factory) -> AppProcess:
 @pytest.fixture
 def doomed_stream_app(tmp_path) -> AppProcess:
     """A stream app of this test's own, to kill mid-stream."""
-    app = AppProcess(free_port(), tmp_path, tmp_path / "app.log", STREAM_APP).start()
+    app = _started(STREAM_APP, tmp_path)
     yield app
     app.stop()
 
@@ -113,15 +116,15 @@ def doomed_stream_app(tmp_path) -> AppProcess:
 @pytest.fixture(scope="session")
 def chat_server(tmp_path_factory) -> AppProcess:
     """The loopback OpenAI-compatible chat server that streams tokens."""
-    out = tmp_path_factory.mktemp("chat-server")
-    server = AppProcess(free_port(), out, out / "server.log", CHAT_SERVER).start()
+    server = _started(CHAT_SERVER, tmp_path_factory.mktemp("chat-server"))
     yield server
     server.stop()
 
 
 @pytest.fixture
 def doomed_chat_server(tmp_path) -> AppProcess:
-    server = AppProcess(free_port(), tmp_path, tmp_path / "server.log", CHAT_SERVER).start()
+    """A chat server of this test's own, to kill mid-answer."""
+    server = _started(CHAT_SERVER, tmp_path)
     yield server
     server.stop()
 

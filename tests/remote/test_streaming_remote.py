@@ -6,7 +6,6 @@ real ``huggingface_hub`` client. Stop and a dying app mid-stream too."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 
 import pytest
@@ -15,6 +14,7 @@ from PIL import Image
 
 from daggr import FnNode, GradioNode, Graph, InferenceNode, Update
 from daggr import components as gr
+from tests.widget.widget_helpers import wait_for
 
 
 def follow(*nodes, **inputs) -> tuple[list[Update], object, Graph]:
@@ -30,15 +30,6 @@ def partials(updates: list[Update], node: str) -> list[Update]:
 
 def reports(updates: list[Update], node: str) -> list[str]:
     return [u.progress.text for u in updates if u.kind == "progress" and u.node == node]
-
-
-def wait_for(predicate, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 # -- Gradio ------------------------------------------------------------------------------------
@@ -114,7 +105,7 @@ def test_stop_mid_stream_cancels_the_job_in_the_app_and_keeps_nothing(stream_app
     assert stream.result.status["endless"] == "cancelled"
     assert len(g.history("endless")) == 0
     client = Client(stream_app.url, verbose=False)
-    assert wait_for(lambda: "endless-closed stop-me" in client.predict(api_name="/events"))
+    wait_for(lambda: "endless-closed stop-me" in client.predict(api_name="/events"), 15)
 
 
 def test_an_app_dying_mid_stream_fails_with_a_clear_error(doomed_stream_app, monkeypatch):
@@ -175,7 +166,7 @@ def test_stop_closes_the_chat_stream_and_the_server_sees_it(chat_server, hub_onl
         if update.kind == "partial" and len(update.outputs["reply"]) > 30:
             stream.cancel()
     assert stream.result.status["chat"] == "cancelled" and len(g.history("chat")) == 0
-    assert wait_for(lambda: any(e.startswith("client-gone") for e in server_events(chat_server)))
+    wait_for(lambda: any(e.startswith("client-gone") for e in server_events(chat_server)), 15)
 
 
 def test_a_chat_server_killed_mid_answer_fails_clearly(doomed_chat_server, hub_online, monkeypatch):
@@ -193,3 +184,14 @@ def test_a_chat_server_killed_mid_answer_fails_clearly(doomed_chat_server, hub_o
     message = str(stream.result.errors["doomed"])
     assert "token stream" in message and "broke after" in message, message
     assert g.history("doomed")[0].outputs == {}
+
+
+def test_a_server_that_does_not_stream_answers_whole_and_is_asked_so_after(chat_server, hub_online):
+    node = chat_node(chat_server, "n=4 delay=0 whole=1", name="whole")
+    before = len(server_events(chat_server))
+    g = Graph("whole", nodes=[node], persist_key=False)
+    assert g.run(progress=False)["whole"]["reply"] == "w0 w1 w2 w3 "
+    assert g.run(force=True, progress=False)["whole"]["reply"] == "w0 w1 w2 w3 "
+    starts = [e for e in server_events(chat_server)[before:] if e.startswith("start")]
+    # asked to stream once, answered whole; from then on asked for a whole answer
+    assert starts == ["start stream", "start whole", "start whole"]

@@ -7,12 +7,13 @@ it. What it says is set in the last user message, as ``key=value`` words:
 - ``n=40``: how many tokens (default 10); ``delay=0.01``: seconds between them, or
   ``rate=1000``: tokens per second, paced by the clock (a late token goes out at once);
 - ``size=4``: characters per token (default: ``w<i> ``);
+- ``whole=1``: answer whole even when asked to stream (as small servers do);
 - ``stamp=1``: each token carries the time it was sent (``<i>@<epoch ms>;``), so that a
   reader can measure how long it took to arrive; ``stamp=10``: every tenth token does,
   the others are ``size`` characters (4 by default), as a long answer's would be.
 
-``GET /events`` lists what happened (``start``, ``sent <i>``, ``client-gone <i>``,
-``done``), so a test can see a stopped client close the stream. Run as ``python
+``GET /events`` lists what happened (``start stream`` or ``start whole``, as asked;
+``sent <i>``, ``client-gone <i>``, ``done``), so a test can see a stopped client close the stream. Run as ``python
 chat_server.py PORT``; serves until killed.
 """
 
@@ -40,7 +41,7 @@ def settings(messages: list[dict[str, Any]]) -> dict[str, float]:
         if m.get("role") == "user":
             text = str(m.get("content") or "")
             break
-    found = {"n": 10.0, "delay": 0.01, "rate": 0.0, "size": 0.0, "stamp": 0.0}
+    found = {"n": 10.0, "delay": 0.01, "rate": 0.0, "size": 0.0, "stamp": 0.0, "whole": 0.0}
     for word in text.split():
         key, _, value = word.partition("=")
         if key in found:
@@ -108,8 +109,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         s = settings(body.get("messages") or [])
         n = int(s["n"])
-        note("start")
-        if not body.get("stream"):
+        streamed = bool(body.get("stream")) and not s["whole"]
+        note("start stream" if body.get("stream") else "start whole")  # as asked
+        if not streamed:
             text = "".join(token(i, s) for i in range(n))
             note("done")
             self._json(
