@@ -42,6 +42,9 @@ class NodeTimeout(TimeoutError):
     """A call took longer than the node's ``timeout``."""
 
 
+_NONE_YET: dict[str, Any] = {}  # the values so far of a call that reported none
+
+
 class CallContext:
     """One call of a node's code: which node (its name in the graph), which item of a
     scattered node (None for a whole node), where the run's events go (None outside a
@@ -63,7 +66,7 @@ class CallContext:
         self.run = run
         self.abandoned = False  # past its timeout: whatever it still produces is dropped
         self.partials = 0  # partial values reported so far
-        self._last: dict[str, Any] = {}
+        self._last: dict[str, Any] = _NONE_YET  # replaced, never changed in place
 
     @property
     def stopped(self) -> bool:
