@@ -159,8 +159,8 @@ def _same(a: Any, b: Any) -> bool:
 
 # -- finding the call that node code runs in ------------------------------------------------
 # Code objects of daggr's functions that run node code, each with how to read the
-# CallContext from its frame. Looked up only when node code reports progress (a few times
-# a second at most), never on a plain call.
+# CallContext from its frame. Looked up only when node code reports progress (a walk up
+# a few frames), never on a plain call.
 _FRAMES: dict[CodeType, Callable[[Any], CallContext | None]] = {}
 
 
@@ -190,8 +190,9 @@ def progress(
     unit: str | None = None,
 ) -> None:
     """Report the progress of the node whose code calls it: its card, ``graph.stream()``,
-    the REST stream and the progress bar of ``graph.run()`` show it. Outside a run (in
-    ``node.test()``, or in plain Python) it does nothing.
+    the REST stream and the progress bar of ``graph.run()`` show it. Call it from the
+    thread (or task) that runs the node's code; outside a run (in ``node.test()``, in
+    plain Python, in a thread the node started) it does nothing.
 
     Args:
         value: a fraction from 0 to 1, or ``(done, total)``, or a count of ``total``.
@@ -287,6 +288,10 @@ def _report_bar(bar: Any) -> None:
     if ctx is None or ctx.emit is None:
         return
     try:
+        told = (bar.n, bar.total, bar.desc)
+        if getattr(bar, "_daggr_told", None) == told:  # closing a bar says nothing new
+            return
+        bar._daggr_told = told
         ctx.progress(
             done=bar.n,
             total=bar.total,

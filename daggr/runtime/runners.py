@@ -1,8 +1,8 @@
 """Runners: how the engine calls each kind of node and maps what it returns onto ports.
 
 A node declares its kind with ``_runner`` (``"fn"``, ``"generator"``, ``"input"``,
-``"gradio"``, ``"inference"``); :func:`runner_for` finds the runner for it. Remote runners import
-``daggr.remote`` on first call, so that ``import daggr`` stays light.
+``"gradio"``, ``"inference"``); :func:`runner_for` finds the runner for it. Remote
+runners import ``daggr.remote`` on first call, so that ``import daggr`` stays light.
 
 Runners only call code. Where the call runs, its timeout and its executor are decided
 in one place, :mod:`daggr.runtime.call`. A runner that streams (a generator function, a
@@ -146,6 +146,7 @@ class GeneratorRunner(FnRunner):
 
     def call(self, node: Any, kwargs: dict[str, Any], ctx: CallContext | None) -> Any:
         values = node.fn(**kwargs)
+        watched = ctx is not None and ctx.emit is not None  # not in node.test()
         last = None
         try:
             while True:
@@ -153,7 +154,7 @@ class GeneratorRunner(FnRunner):
                     value = next(values)
                 except StopIteration as end:
                     return last if end.value is None else end.value
-                if ctx is not None:
+                if watched:
                     if ctx.stopped:
                         raise RunStopped(node.name)
                     ctx.partial(self.outputs(node, value))
