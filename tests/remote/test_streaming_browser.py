@@ -64,11 +64,18 @@ def test_tokens_grow_on_the_card_and_queue_and_progress_show(
         outputs={"reply": gr.Textbox(label="Reply")},
     )
     steps = GradioNode(stream_app.url, api_name="/steps", name="steps", inputs={"n": 4})
+    frames = GradioNode(
+        stream_app.url,
+        api_name="/frames",
+        name="frames",
+        inputs={"n": 4, "delay": 0.4},
+        outputs={"picture": gr.Image(label="Picture")},
+    )
     busy = [
         GradioNode(stream_app.url, api_name="/busy", name=f"busy{i}", inputs={"x": str(i)})
         for i in range(3)
     ]
-    g = Graph("Live", nodes=[chat, steps, *busy], persist_key="browser-streaming")
+    g = Graph("Live", nodes=[chat, steps, frames, *busy], persist_key="browser-streaming")
     app = serve(g)
     with sync_api.sync_playwright() as p:
         browser, page, errors = open_page(p, app.url)
@@ -78,6 +85,17 @@ def test_tokens_grow_on_the_card_and_queue_and_progress_show(
             statuses = {f"busy{i}": f"busy{i}Said" for i in range(3)} | {"steps": "stepsSaid"}
             for nid, into in statuses.items():
                 page.evaluate(RECORD, [f".daggr-node[data-id='{nid}'] .daggr-status", into])
+            # Every picture the frames card shows, as it changes.
+            page.evaluate(
+                """() => {
+                  const box = document.querySelector(".daggr-node[data-id='frames'] .daggr-preview");
+                  window.pictures = [];
+                  new MutationObserver(() => {
+                    const img = box.querySelector("img");
+                    if (img && !window.pictures.includes(img.src)) window.pictures.push(img.src);
+                  }).observe(box, { childList: true, subtree: true, attributes: true });
+                }"""
+            )
             page.locator(".daggr-run-all").click()
             expect(card(page, "chat").locator(".daggr-status")).to_have_text("done", timeout=60_000)
             page.screenshot(path=str(e2e_dir / "streaming-done.png"))
@@ -97,6 +115,12 @@ def test_tokens_grow_on_the_card_and_queue_and_progress_show(
             )
             assert growing[-1] == final == "".join(f"w{i} " for i in range(40))
             assert len(session.history("chat")) == 1
+
+            expect(card(page, "frames").locator(".daggr-status")).to_have_text(
+                "done", timeout=60_000
+            )
+            # frames while it ran (each replaced in place), then the final picture
+            assert len(page.evaluate("window.pictures")) >= 3
 
             said_steps = page.evaluate("window.stepsSaid")
             assert any(re.fullmatch(r"\d/4 steps · denoising", s) for s in said_steps), said_steps
