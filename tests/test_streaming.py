@@ -283,6 +283,18 @@ def test_the_run_progress_bar_shows_what_running_nodes_report():
     bar.close()
 
 
+def test_a_run_from_code_shows_what_its_node_reports_in_the_progress_bar(capfd):
+    def render(frames: int) -> str:
+        for i in range(frames):
+            progress((i + 1, frames), "rendering", unit="frames")
+            time.sleep(0.4)  # past the half second after which the bar shows
+        return "done"
+
+    graph(FnNode(render), name="Bar").run(render__frames=3)  # progress bar on
+    drawn = capfd.readouterr().err
+    assert "Bar" in drawn and "render: 3/3 frames · rendering" in drawn
+
+
 def test_a_failing_on_update_callback_never_breaks_the_run():
     def boom(update: Update) -> None:
         raise RuntimeError("callback bug")
