@@ -85,6 +85,7 @@ class Run:
         "started",
         "_async_jobs",
         "_orphans",
+        "watched",
     )
 
     def __init__(
@@ -124,6 +125,7 @@ class Run:
         self.started = time.perf_counter()
         self._async_jobs: set[Any] = set()
         self._orphans: list[str] | None = None  # nodes with results, no longer in the graph
+        self.watched = False  # someone follows this run alone: it hears "node_started" too
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(self) -> None:
@@ -273,7 +275,7 @@ class Run:
             if self.cancelled or name in self.outcomes:
                 return False
             self.running.add(name)
-        if self.emit and self.ctx.listeners:
+        if self.emit and (self.ctx.listeners or self.watched):
             self.emit("node_started", name)
         return True
 

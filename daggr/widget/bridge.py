@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from daggr.nodes.base import Node
     from daggr.provenance import Staleness
     from daggr.records import ResultRecord
+    from daggr.runtime.live import NodeProgress
     from daggr.runtime.result import NodeOutcome, RunHandle
     from daggr.session import Session
 
@@ -344,6 +345,8 @@ def diff_states(
         if have.get("status") not in _BUSY and moved:
             patch.update({k: want.get(k) for k in RECORD_KEYS})
             patch["started"] = None
+            if have.get("stream"):  # a failed run's values so far give way to the result
+                patch["stream"] = None
         for k in DERIVED_KEYS:
             if k in want and have.get(k) != want[k]:
                 patch[k] = want[k]
@@ -354,6 +357,15 @@ def diff_states(
 
 def started_patch(session: Session, name: str) -> dict[str, Any]:
     return {"status": "running", "started": round(time.time(), 3), "error": None}
+
+
+def progress_patch(report: NodeProgress) -> dict[str, Any]:
+    """Where a running node stands ("queue 3/7 · ~12 s", "40% · denoising"), for its
+    card: the words and how much is done (0..1, None when unknown); None when it has
+    nothing more to say than that it runs."""
+    text = report.text
+    share = report.share
+    return {"progress": {"text": text, "share": share} if text or share is not None else None}
 
 
 def items_patch(done: int, failed: int, total: int) -> dict[str, Any]:

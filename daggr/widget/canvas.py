@@ -7,15 +7,14 @@ sheets change) and turns the front end's requests into session calls that return
 After runs, edits, selections and sheet switches the canvas recomputes every node's
 state from the session (staleness included) and sends only the fields that changed.
 Media are fetched on request as binary buffers; only small thumbnails, for the read-only
-copy a saved notebook shows without a kernel, are kept in a trait (``saved_copy.py``).
+copy a saved notebook shows without a kernel, are kept in a trait (``saved_copy.py``). A
+running node's progress is a field of its state; its values so far go out as ``partial``
+deltas (:mod:`daggr.widget.partials`), in the same per-frame messages as state changes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,16 +23,17 @@ import traitlets
 
 from daggr.errors import DaggrError
 from daggr.records import Status
-from daggr.values import DisplayError
+from daggr.runtime.live import PARTIAL, PROGRESS
+from daggr.values import DisplayError, encode
 from daggr.widget import bridge
 from daggr.widget.canvas_actions import CanvasActions
+from daggr.widget.deltas import Deltas
+from daggr.widget.partials import PartialStreams
 from daggr.widget.protocol import (
     MessageError,
     error_message,
     fetch_error_message,
     fetched_message,
-    inputs_message,
-    node_state_message,
     parse_request,
 )
 from daggr.widget.saved_copy import SavedCopy
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from daggr.session import Session
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-COALESCE_S = 0.016  # node-state deltas closer together than this go out as one message
 
 # Shown instead of the canvas when the package was installed without its built front end
 # (a source checkout installed with SKIP_JUPYTER_BUILDER=1, say).
@@ -62,7 +61,7 @@ def _asset(name: str, fallback: str) -> Path | str:
     return path if path.is_file() else fallback
 
 
-class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
+class Canvas(CanvasActions, SavedCopy, Deltas, anywidget.AnyWidget):
     """An interactive canvas for a graph: cards with inputs, run buttons and results.
 
     Runs started from the canvas happen on daggr's own loop thread (cells keep working);
@@ -115,8 +114,7 @@ class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
         self._item_progress: dict[str, tuple[int, int]] = {}  # node -> (done, failed) this run
         self._handles: list[RunHandle] = []
         self._seen_inputs: dict[str, Any] | None = None
-        self._pending: dict[str, dict[str, Any]] | None = None
-        self._last_push = 0.0
+        self._partials = PartialStreams()
         self._burst: list[dict[str, Any]] = []  # edit_items marked "more", not yet applied
         topo = bridge.topology(self.session)
         self._adopt(topo)
@@ -174,59 +172,6 @@ class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
     def _picture(self, nid: str, result_id: str, port: str) -> bytes | None:
         return bridge.picture(self.session, result_id, port, self._kinds.get((nid, port)))
 
-    # -- quiet trait updates -----------------------------------------------------------------
-    # The front end applies deltas to its own copy of these traits (js/src/index.ts), so the
-    # kernel updates its copy without re-sending the whole value: what crosses the wire is
-    # the delta alone, whatever the graph's size.
-    def _should_send_property(self, key: str, value: Any) -> bool:
-        if key in getattr(self._quiet, "keys", ()):
-            return False
-        return super()._should_send_property(key, value)
-
-    @contextlib.contextmanager
-    def _quietly(self, *keys: str) -> Iterator[None]:
-        self._quiet.keys = keys
-        try:
-            yield
-        finally:
-            self._quiet.keys = ()
-
-    def _push_states(self, patches: dict[str, dict[str, Any]]) -> None:
-        with self._lock:
-            # Patched in place: assigning a new dict would make traitlets compare the
-            # whole old and new value on every event (O(nodes) per status change).
-            bridge.merge_states_into(self.node_state, patches)
-            self._note_change()
-            if self._pending is not None:
-                bridge.merge_states_into(self._pending, patches)
-                return
-            wait = COALESCE_S - (time.monotonic() - self._last_push)
-            if wait <= 0:
-                self._last_push = time.monotonic()
-                self.send(node_state_message(patches))
-                return
-            # Events faster than a screen refresh (a chain of quick nodes): merge them
-            # into one message sent when the interval is up. A slow node's events still
-            # go out at once.
-            self._pending = {nid: dict(p) for nid, p in patches.items()}
-            timer = threading.Timer(wait, self._flush_states)
-            timer.daemon = True
-            timer.start()
-
-    def _flush_states(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, None
-            if pending:
-                self._last_push = time.monotonic()
-                self.send(node_state_message(pending))
-
-    def _push_inputs(self, values: dict[str, Any]) -> None:
-        with self._lock:
-            with self._quietly("inputs"):
-                self.inputs = {**self.inputs, **values}
-            self._note_change()
-            self.send(inputs_message(values))
-
     # -- graph changes ----------------------------------------------------------------------
     def _adopt(self, topo: dict[str, Any]) -> None:
         self._version = topo["version"]
@@ -239,6 +184,9 @@ class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
             (n["id"], o["name"]): (o.get("component") or {}).get("kind")
             for n in topo["nodes"]
             for o in n["outputs"]
+        }
+        self._components = {
+            self._ids[name]: node._output_components for name, node in self.graph.nodes.items()
         }
 
     def _refresh_topology(self) -> None:
@@ -265,7 +213,24 @@ class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
                 patch = bridge.started_patch(self.session, payload)
                 if counted is not None:  # clear the last run's item count from the card
                     patch["items_total"] = None
+                with self._lock:
+                    if self._partials.has(nid):  # the last run's values so far go
+                        self._partials.forget(nid)
+                        patch["stream"] = None
                 self._push_states({nid: patch})
+        elif kind == PARTIAL:
+            nid = self._ids.get(payload.node)
+            if nid is not None and payload.item is None:  # items show as rows, not values
+                with self._lock:
+                    new = not self._partials.has(nid)
+                    ops = self._partials.ops(nid, payload, self._components.get(nid, {}))
+                if new:  # the card follows this stream's deltas (and fetches by its id)
+                    self._push_states({nid: {"stream": self._partials.stream_id(nid)}})
+                self._push_partial(nid, ops)
+        elif kind == PROGRESS:
+            nid = self._ids.get(payload.node)
+            if nid is not None and payload.item is None:
+                self._push_states({nid: bridge.progress_patch(payload)})
         elif kind == "item_finished":
             name, _index, status, total = payload
             nid = self._ids.get(name)
@@ -280,6 +245,16 @@ class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
             if nid is not None:
                 patch = bridge.finished_patch(self.session, payload)
                 patch.update(self._failure_patch(nid, payload))
+                if self.node_state.get(nid, {}).get("progress"):
+                    patch["progress"] = None
+                with self._lock:
+                    if self._partials.has(nid):
+                        # Its last values so far go out before the outcome that ends them;
+                        # a failed node keeps showing them, next to its error.
+                        self._send_pending()
+                        if payload.status != "error":
+                            self._partials.forget(nid)
+                            patch["stream"] = None
                 self._push_states({nid: patch})
         elif kind == "run_finished":
             with self._lock:
@@ -463,7 +438,11 @@ class Canvas(CanvasActions, SavedCopy, anywidget.AnyWidget):
     def _on_fetch(self, req: dict[str, Any]) -> None:
         rid = req["id"]
         try:
-            if "key" in req:
+            if "result" in req and self._partials.names(req["result"]):
+                node = self._partials.node_of(req["result"])
+                value = self._partials.value(req["result"], req["port"])
+                data, mime, name = encode(value, self._kinds.get((node, req["port"])), req["item"])
+            elif "key" in req:
                 kind = self._media[req["key"]].get("kind")
                 data, mime, name = bridge.fetch_input(self.session, req["key"], req["item"], kind)
             else:

@@ -63,6 +63,11 @@ export class MediaClient {
     return p;
   }
 
+  /** Drops a fetched value from the cache (a running node's frame that was replaced). */
+  forget(t: FetchTarget): void {
+    this.cache.delete(targetKey(t));
+  }
+
   /** Sends a request that the kernel answers with a "fetched" message (a value, a
    * traceback): `content` gets a fresh id. */
   ask(content: Record<string, unknown>): Promise<Fetched> {

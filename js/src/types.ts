@@ -128,6 +128,14 @@ export interface NodeState {
   variant?: number;
   preview?: Record<string, Preview> | null;
   trace?: { rid: string | null; size: number } | null; // a failure's traceback exists (fetched on demand)
+  progress?: NodeProgress | null; // while running: the app's queue position, or progress reported
+  stream?: string | null; // values so far of the last run come as `partial` deltas of this stream
+}
+
+/** Where a running node stands, as its card shows it. */
+export interface NodeProgress {
+  text: string; // "queue 3/7 · ~12 s", "40% · denoising", "12/50 steps"
+  share: number | null; // how much is done, 0..1, when known
 }
 
 export type NodeStates = Record<string, NodeState>;

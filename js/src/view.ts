@@ -7,7 +7,7 @@ import { Arrangement, SAVE_DEBOUNCE_MS } from "./arrange";
 import { Board } from "./board";
 import { Camera } from "./camera";
 import type { Card } from "./card";
-import { applyCardState, BUSY, setRunMode, Ticker } from "./cardState";
+import { applyCardState, BUSY, renderOutputs, setRunMode, Ticker } from "./cardState";
 import { CapturePanel } from "./capture";
 import { h, Toast } from "./dom";
 import { MediaClient } from "./fetcher";
@@ -17,6 +17,7 @@ import { handleKey } from "./keyboard";
 import { Liveness, type Mode, STATIC_NOTICE } from "./liveness";
 import { visibleBox } from "./minimap";
 import { Overview } from "./overview";
+import { Partials, type PartialOp } from "./partials";
 import * as P from "./protocol";
 import { Requests } from "./requests";
 import type { Layout, LayoutPatch } from "./sheetLayout";
@@ -57,6 +58,10 @@ export class CanvasView {
   private tip: WireTip;
   private capture: CapturePanel;
   private ticker = new Ticker();
+  private partials = new Partials();
+  private streaming = new Set<string>(); // cards whose values so far changed since the last frame
+  private drawing: number | null = null;
+  private resyncs = 0;
   private states: NodeStates = {};
   private cleanups: (() => void)[] = [];
   private frame: ReturnType<typeof setTimeout> | null = null;
@@ -175,6 +180,7 @@ export class CanvasView {
       if (this.media.onMessage(msg, buffers)) return;
       const u = P.parseUpdate(msg);
       if (u?.type === "error") this.showError(u.message);
+      else if (u?.type === "partial") this.applyPartial(u.nodes);
     });
     this.updateSheets(this.model.get("sheets"));
     this.liveness = new Liveness(model, (mode) => this.setMode(mode));
@@ -218,6 +224,7 @@ export class CanvasView {
     for (const c of this.cleanups) c();
     this.cleanups = [];
     this.ticker.stop();
+    if (this.drawing !== null) cancelAnimationFrame(this.drawing);
     this.toast.destroy();
     if (this.frame) clearTimeout(this.frame);
     this.capture.close();
@@ -266,6 +273,7 @@ export class CanvasView {
   private updateStates(): void {
     const states: NodeStates = this.model.get("node_state") ?? {};
     this.states = states;
+    for (const [id, st] of Object.entries(states)) this.partials.follow(id, st?.stream);
     for (const [id, card] of this.board.cards) {
       const st = states[id];
       if (st === card.state) continue;
@@ -284,11 +292,42 @@ export class CanvasView {
     this.schedule(false);
   }
 
+  /** A running node's values so far: only its output boxes change, once per frame. */
+  private applyPartial(nodes: Record<string, Record<string, PartialOp>>): void {
+    const ctx = { media: this.media, partials: this.partials };
+    const applied = this.partials.apply(nodes);
+    for (const id of applied.changed) this.streaming.add(id);
+    if (applied.changed.size && this.drawing === null) {
+      this.drawing = requestAnimationFrame(() => {
+        this.drawing = null;
+        for (const id of this.streaming) {
+          const card = this.board.cards.get(id);
+          if (card) renderOutputs(card, this.states[id], ctx);
+        }
+        this.streaming.clear();
+      });
+    }
+    for (const [id, port] of applied.resync) {
+      const stream = this.states[id]?.stream;
+      if (!stream) continue;
+      // The whole text so far (this view missed the start): named by the node's stream.
+      this.media
+        .ask({ type: "fetch", result: `${stream}.r${++this.resyncs}`, port })
+        .then((f) => {
+          const value = f.mime.includes("json") ? JSON.parse(new TextDecoder().decode(f.bytes)) : new TextDecoder().decode(f.bytes);
+          const card = this.board.cards.get(id);
+          if (this.partials.resynced(id, port, typeof value === "string" ? value : JSON.stringify(value)) && card) renderOutputs(card, this.states[id], ctx);
+        })
+        .catch(() => undefined);
+    }
+  }
+
   private applyState(card: Card): void {
     applyCardState(card, this.states[card.node.id], {
       topology: this.board.topology,
       states: this.states,
       media: this.media,
+      partials: this.partials,
       pendingItems: (n, p) => this.requests.pendingItems(n, p),
       retry: (c) => this.requests.run(c, "step"),
     });
