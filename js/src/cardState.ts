@@ -124,7 +124,8 @@ function showPartial(box: HTMLElement, out: OutPort | undefined, value: PartialV
     const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
     if (!grow(box, value)) {
       showOutput(box, out, preview, null, media, slot);
-      const text = box.firstElementChild?.firstChild;
+      // The value's own element, not the Copy / Download bar that outputs.ts puts first.
+      const text = box.querySelector(":scope > :not(.daggr-out-actions)")?.firstChild;
       if (value.text !== undefined && text instanceof Text) growing.set(box, { value, gen: value.gen ?? 0, length: value.text.length, text });
     }
     if (atEnd) box.scrollTop = box.scrollHeight;
