@@ -172,7 +172,11 @@ def launch(
     from daggr.remote import check_dependencies
 
     check_dependencies(graph if isinstance(graph, GraphType) else graph.graph)
-    app = create_app(graph, api_server=api_server, identity=identity)
+    from daggr.app.trust import Policy
+
+    # Requests must name this address (or a configured public host): see daggr.app.trust.
+    policy = Policy.for_address(host, port)
+    app = create_app(graph, api_server=api_server, identity=identity, policy=policy)
     state = app.state.daggr
     sock = bind(host, port, tries=1 if port == 0 else PORT_TRIES)
     actual = sock.getsockname()[1]

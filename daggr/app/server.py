@@ -11,14 +11,18 @@ Routes::
     POST /api/call[/{id}]       {"inputs": {...}} -> {"outputs": {node: {port: value}}}
     GET  /api/user              {"user": id}
     GET  /api/sheets[/{id}]     the visitor's own sheets; another user's sheet id -> 404
-    GET  /file/{content id}     an output file, by content id only
+    GET  /file/{content id}     an output file, by content id only (a download unless
+                                it is an image, audio or video)
+
+Every route and websocket frame passes the checks of :mod:`daggr.app.trust` first (Host,
+same origin, JSON bodies, security headers, per-visitor limits).
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import inspect
-import json
 import os
 import threading
 from pathlib import Path
@@ -26,13 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from daggr import values
-from daggr.app import rest
+from daggr.app import rest, trust
 from daggr.app.canvas_socket import serve_socket
 from daggr.app.files import AppFiles
 from daggr.app.identity import COOKIE, COOKIE_MAX_AGE, Identity
@@ -41,6 +46,7 @@ from daggr.errors import DaggrError
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
+    from daggr.runtime.result import RunHandle
     from daggr.session import Session
 
 _PARTITIONED = "partitioned" in inspect.signature(Response.set_cookie).parameters
@@ -68,8 +74,12 @@ def create_app(
     *,
     api_server: bool = True,
     identity: Identity | None = None,
+    policy: trust.Policy | None = None,
 ) -> Starlette:
     """The ASGI app serving ``graph`` (or an :class:`AppState`, to swap graphs later).
+
+    ``policy``: what the edge accepts (:class:`daggr.app.trust.Policy`; ``launch()`` makes
+    it for the address it binds; by default only configured hosts, or any).
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -79,6 +89,8 @@ def create_app(
     """
     state = graph if isinstance(graph, AppState) else AppState(graph)
     who = identity or Identity()
+    policy = policy or trust.Policy.for_address(None)
+    limits = trust.VisitorLimits(policy.max_calls, policy.max_sockets)
     files = AppFiles(store_root=state.store.files_dir)
     locks: dict[str, threading.Lock] = {}
     locks_guard = threading.Lock()
@@ -111,8 +123,10 @@ def create_app(
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    def error(exc: rest.ApiError) -> JSONResponse:
-        return JSONResponse(exc.payload, status_code=exc.status)
+    def error(exc: rest.ApiError | trust.EdgeRefusal) -> JSONResponse:
+        if isinstance(exc, rest.ApiError):
+            return trust.VisitorJSON(exc.payload, status_code=exc.status)
+        return trust.VisitorJSON({"error": str(exc)}, exc.status, headers=exc.headers)
 
     async def page(request: Request) -> Response:
         _, fresh = identify(request)
@@ -141,35 +155,29 @@ def create_app(
     async def schema(request: Request) -> Response:
         _, fresh = identify(request)
         data = await run_in_threadpool(rest.schema, state.graph)
-        return answer(request, JSONResponse(data), fresh)
+        return answer(request, trust.VisitorJSON(data), fresh)
 
     async def call(request: Request) -> Response:
         user, fresh = identify(request)
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return answer(
-                request,
-                error(
-                    rest.ApiError(400, 'The body must be JSON: {"inputs": {"node__port": value}}.')
-                ),
-                fresh,
-            )
         base = str(request.base_url).rstrip("/")
         try:
-            data = await run_in_threadpool(
-                _run_call,
-                state,
-                user,
-                user_lock(user),
-                request.path_params.get("subgraph"),
-                body,
-                files,
-                base,
-            )
-        except rest.ApiError as exc:
+            body = await trust.read_json(request)
+            with limits.hold(user, "calls"), state.hold(user):
+                session, targets, handle = await run_in_threadpool(
+                    _start_call,
+                    state,
+                    user,
+                    user_lock(user),
+                    request.path_params.get("subgraph"),
+                    body,
+                    files,
+                )
+                # The run goes on in daggr's engine: no server thread waits for it.
+                result = await asyncio.wrap_future(handle._future)
+                data = await run_in_threadpool(_call_answer, session, targets, result, files, base)
+        except (rest.ApiError, trust.EdgeRefusal) as exc:
             return answer(request, error(exc), fresh)
-        return answer(request, JSONResponse(data), fresh)
+        return answer(request, trust.VisitorJSON(data), fresh)
 
     async def user_info(request: Request) -> Response:
         user, fresh = identify(request)
@@ -177,25 +185,31 @@ def create_app(
 
     async def sheets(request: Request) -> Response:
         user, fresh = identify(request)
-        session = state.session(user)
+        if fresh:  # a first visit has no sheets yet; listing them must not make one
+            return answer(
+                request, JSONResponse({"user": user, "current": None, "sheets": []}), fresh
+            )
+        session = await run_in_threadpool(state.session, user)
         rows = await run_in_threadpool(session.sheet_store.list)
         data = {
             "user": user,
             "current": session.results.sheet_id,
             "sheets": [_sheet_json(r) for r in rows],
         }
-        return answer(request, JSONResponse(data), fresh)
+        return answer(request, trust.VisitorJSON(data), fresh)
 
     async def sheet(request: Request) -> Response:
         user, fresh = identify(request)
-        session = state.session(user)
+        if fresh:
+            return answer(request, error(_no_sheet(request.path_params["sheet_id"])), fresh)
+        session = await run_in_threadpool(state.session, user)
         try:
             data = await run_in_threadpool(
                 _sheet_state, session, request.path_params["sheet_id"], files, str(request.base_url)
             )
         except rest.ApiError as exc:
             return answer(request, error(exc), fresh)
-        return answer(request, JSONResponse(data), fresh)
+        return answer(request, trust.VisitorJSON(data), fresh)
 
     async def file(request: Request) -> Response:
         path = files.lookup(request.path_params["cid"])
@@ -204,10 +218,10 @@ def create_app(
                 {"error": "No such file. Files are served by the content id an API call returned."},
                 404,
             )
-        return FileResponse(path, headers={"Cache-Control": "private, max-age=31536000, immutable"})
+        return trust.file_response(path)
 
     async def socket(websocket: WebSocket) -> None:
-        await serve_socket(websocket, state, identify)
+        await serve_socket(websocket, state, identify, limits)
 
     routes = [
         Route("/", page),
@@ -226,37 +240,47 @@ def create_app(
             Route("/api/call", call, methods=["POST"]),
             Route("/api/call/{subgraph}", call, methods=["POST"]),
         ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(trust.TrustEdge, policy=policy)])
     app.state.daggr = state
     return app
 
 
 # -- REST helpers (worker threads) -----------------------------------------------------
-def _run_call(
+def _start_call(
     state: AppState,
     user: str,
     lock: threading.Lock,
     subgraph: str | None,
     body: Any,
     files: AppFiles,
-    base: str,
-) -> dict[str, Any]:
+) -> tuple[Session, list[str], RunHandle]:
     session = state.session(user)
-    # One call at a time per visitor: a call's inputs must be the ones its run snapshots.
+    # One call at a time per visitor until its run has snapshotted its inputs.
     with lock:
         call = rest.prepare_call(session, subgraph, body, files.resolve)
         rest.apply_call(session, call)
         try:
-            result = session.run(*call.targets, progress=False)
+            handle = session.start(*call.targets, progress=False)
         except DaggrError as exc:
             raise rest.ApiError(400, str(exc)) from None
+    return session, call.targets, handle
+
+
+def _call_answer(
+    session: Session, targets: list[str], result: Any, files: AppFiles, base: str
+) -> dict[str, Any]:
     failure = rest.node_failure(result)
     if failure is not None:
         raise failure
     urls = files.urls(base)
     nodes = session.graph.nodes
-    outputs = {t: rest.outputs_json(nodes[t], result[t], urls) for t in call.targets}
+    outputs = {t: rest.outputs_json(nodes[t], result[t], urls) for t in targets}
     return {"outputs": outputs, "sheet_id": session.results.sheet_id}
+
+
+def _no_sheet(sheet_id: str) -> rest.ApiError:
+    # Another user's sheet answers like a missing one: ids must not be probeable.
+    return rest.ApiError(404, f"Sheet {sheet_id!r} not found among your sheets.")
 
 
 def _sheet_json(info: Any) -> dict[str, Any]:
@@ -275,8 +299,7 @@ def _sheet_state(session: Session, sheet_id: str, files: AppFiles, base: str) ->
         info = session.sheet_store.get(sheet_id)
         sheet = session.sheet_store.open(info.id)
     except (SheetAccessError, SheetNotFoundError):
-        # Another user's sheet answers like a missing one: ids must not be probeable.
-        raise rest.ApiError(404, f"Sheet {sheet_id!r} not found among your sheets.") from None
+        raise _no_sheet(sheet_id) from None
     urls = files.urls(base)
     results = {}
     for name, node in session.graph.nodes.items():

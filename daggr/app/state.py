@@ -18,8 +18,9 @@ Example:
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ class AppState:
         # visitor must open the same new sheet, not create two.
         self._creating = threading.Lock()
         self._sessions: OrderedDict[str, Session] = OrderedDict()
+        # Visitors with an open canvas or a call in flight: their session is never
+        # dropped, or a canvas would stop seeing the runs of a new session on its sheet.
+        self._held: Counter[str] = Counter()
         self._listeners: list[Callable[[], None]] = []
         self.version = 0
         self.graph = graph
@@ -60,10 +64,33 @@ class AppState:
             session = Session(self.graph, store=self.store, user=user)
             with self._lock:
                 self._sessions[user] = session
-                while len(self._sessions) > MAX_SESSIONS:
-                    _, old = self._sessions.popitem(last=False)
-                    old.results.flush()
+                dropped = self._evict()
+            for old in dropped:
+                old.results.flush()
         return session
+
+    def _evict(self) -> list[Session]:
+        # Least recently used first, never a held one (under self._lock).
+        dropped = []
+        for name in list(self._sessions):
+            if len(self._sessions) <= MAX_SESSIONS:
+                break
+            if not self._held[name]:
+                dropped.append(self._sessions.pop(name))
+        return dropped
+
+    @contextmanager
+    def hold(self, user: str) -> Iterator[None]:
+        """Keep ``user``'s session in memory while their canvas is open or a call runs."""
+        with self._lock:
+            self._held[user] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held[user] -= 1
+                if not self._held[user]:
+                    del self._held[user]
 
     def swap(self, graph: Graph) -> None:
         """Serve ``graph`` from now on (hot reload); open pages are told to reload."""

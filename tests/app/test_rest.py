@@ -7,6 +7,8 @@ import time
 import httpx
 from graphs import mixed_graph, parallel_graph
 
+JSON = {"content-type": "application/json"}
+
 
 def test_schema_and_call_run_independent_nodes_in_parallel(serve):
     app = serve(parallel_graph())
@@ -53,7 +55,7 @@ def test_subgraphs_files_and_every_error_kind(serve):
         assert r.status_code == 500 and r.json()["node"] == "check"
         assert "n must not be negative" in r.json()["error"]
 
-        r = client.post("/api/call/subgraph_1", content=b"{not json")
+        r = client.post("/api/call/subgraph_1", content=b"{not json", headers=JSON)
         assert r.status_code == 400
 
         r = client.post("/api/call/subgraph_0", json={"inputs": {"shout__text": "hey"}})

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from daggr import FnNode, Graph
 from daggr import components as gr
 
+JSON = {"content-type": "application/json"}
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
     lambda inner: (
@@ -59,7 +61,7 @@ def url():
 )
 def test_random_bodies_never_500(url, sub, body):
     # json.dumps writes NaN/Infinity as Python's json.loads (and so the server) reads them
-    r = httpx.post(f"{url}api/call/{sub}", content=json.dumps(body), timeout=30)
+    r = httpx.post(f"{url}api/call/{sub}", content=json.dumps(body), headers=JSON, timeout=30)
     assert r.status_code < 500, (body, r.text)
     data = r.json()
     assert ("outputs" in data) if r.status_code == 200 else data["error"]
