@@ -40,6 +40,8 @@ async def serve_socket(
         with limits.hold(user, "sockets"), state.hold(user):
             await _serve(websocket, state, user)
     except trust.TooBusy as exc:
+        # Accepted first, so the page learns why (a refused handshake is a bare 403).
+        await websocket.accept()
         await websocket.close(code=TRY_AGAIN_LATER, reason=str(exc)[:120])
 
 

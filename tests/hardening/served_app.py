@@ -144,3 +144,23 @@ def custom_frame(message: dict, buffers: int = 0) -> str:
 
 def node_status(frame: dict, node: str) -> str | None:
     return (content(frame).get("states") or {}).get(node, {}).get("status")
+
+
+async def upload_and_run(app: ServedApp, cookie: str, name: str, data: bytes) -> None:
+    """Upload ``data`` as ``name`` through the canvas (as a visitor dropping a file on the
+    ``keep`` node's card) and run that node, which hands the file back as its output."""
+    import websockets
+
+    async with websockets.connect(app.ws_url, additional_headers={"Cookie": cookie}) as ws:
+        await frames_until(ws, lambda f: f["type"] == "open")
+        await ws.send(custom_frame({"type": "upload", "key": "keep__doc", "name": name}, 1))
+        await ws.send(data)
+        await ws.send(custom_frame({"type": "run", "node": "keep", "mode": "to_here"}))
+        await frames_until(ws, lambda f: node_status(f, "keep") == "ok")
+
+
+def stored_file_url(client: httpx.Client) -> str:
+    """The /file/ URL of the ``keep`` node's output on the visitor's current sheet."""
+    current = client.get("api/sheets").json()["current"]
+    state = client.get(f"api/sheets/{current}").json()
+    return state["results"]["keep"]["outputs"]["copy"]

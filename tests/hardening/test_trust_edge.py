@@ -12,9 +12,16 @@ import json
 import select
 import socket
 
-import httpx
 import pytest
-from served_app import ServedApp, content, cookie_header, custom_frame, frames_until, visitor
+from served_app import (
+    ServedApp,
+    content,
+    cookie_header,
+    frames_until,
+    stored_file_url,
+    upload_and_run,
+    visitor,
+)
 
 websockets = pytest.importorskip("websockets")
 pytestmark = pytest.mark.timeout(300)
@@ -43,25 +50,6 @@ PNG = base64.b64decode(
 def app(tmp_path_factory):
     with ServedApp(GRAPH, tmp_path_factory.mktemp("edge-app")) as served:
         yield served
-
-
-async def upload_and_run(app: ServedApp, cookie: str, name: str, data: bytes) -> None:
-    """Upload ``data`` as ``name`` through the canvas (as a visitor dropping a file on the
-    card) and run the node that hands it back; the output's /file/ URL over REST."""
-    async with websockets.connect(app.ws_url, additional_headers={"Cookie": cookie}) as ws:
-        await frames_until(ws, lambda f: f["type"] == "open")
-        await ws.send(custom_frame({"type": "upload", "key": "keep__doc", "name": name}, 1))
-        await ws.send(data)
-        await ws.send(custom_frame({"type": "run", "node": "keep", "mode": "to_here"}))
-        await frames_until(
-            ws, lambda f: (content(f).get("states") or {}).get("keep", {}).get("status") == "ok"
-        )
-
-
-def stored_file_url(client: httpx.Client) -> str:
-    current = client.get("api/sheets").json()["current"]
-    state = client.get(f"api/sheets/{current}").json()
-    return state["results"]["keep"]["outputs"]["copy"]
 
 
 @pytest.mark.parametrize(
