@@ -40,8 +40,8 @@ from daggr import values
 from daggr.app import rest, trust
 from daggr.app.canvas_socket import serve_socket
 from daggr.app.files import AppFiles
-from daggr.app.identity import COOKIE, COOKIE_MAX_AGE, Identity
-from daggr.app.state import AppState
+from daggr.app.identity import COOKIE, Identity
+from daggr.app.state import ANONYMOUS, AppState, anonymous_sheet_days
 from daggr.errors import DaggrError
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def create_app(
             response.set_cookie(
                 COOKIE,
                 fresh,
-                max_age=COOKIE_MAX_AGE,
+                max_age=max(3600, int(anonymous_sheet_days() * 86400)),
                 httponly=True,
                 samesite="none" if https else "lax",
                 secure=https,
@@ -129,9 +129,11 @@ def create_app(
         return trust.VisitorJSON({"error": str(exc)}, exc.status, headers=exc.headers)
 
     async def page(request: Request) -> Response:
-        _, fresh = identify(request)
+        user, fresh = identify(request)
         body = _PAGE.format(title=html.escape(state.graph.name))
-        return answer(request, HTMLResponse(body), fresh)
+        # Each visit moves the cookie's expiry on, as each use keeps the visitor's sheets.
+        keep = fresh or (request.cookies.get(COOKIE) if user.startswith(ANONYMOUS) else None)
+        return answer(request, HTMLResponse(body), keep)
 
     def static_file(root: Path, name: str, media: str) -> Response:
         path = root / name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 
 import httpx
 import pytest
@@ -200,3 +201,59 @@ def test_the_servers_token_never_reaches_a_visitor(tmp_path):
     assert "401 for hf_***" in seen[0] and "the token is hf_***" in seen[1]
     leaks = [text[:300] for text in seen if token in text or token[3:] in text]
     assert not leaks, leaks
+
+
+def test_an_open_canvas_keeps_seeing_its_rest_runs_past_the_session_cap(tmp_path):
+    """Sessions beyond the in-memory cap (512; 16 here) are dropped, least recently used
+    first, but never one whose canvas is open: its REST runs still show on it."""
+    with ServedApp(GRAPH, tmp_path, env={"DAGGR_MAX_SESSIONS": "16"}) as app:
+
+        async def scenario() -> str:
+            mine = httpx.AsyncClient(base_url=app.url, timeout=120)
+            await mine.get("api/user")
+            headers = {"Cookie": cookie_header(mine)}
+            async with websockets.connect(app.ws_url, additional_headers=headers) as ws:
+                await frames_until(ws, lambda f: f["type"] == "open")
+                gate = asyncio.Semaphore(8)
+
+                async def stranger(i: int) -> int:
+                    async with gate, httpx.AsyncClient(base_url=app.url, timeout=120) as c:
+                        return (await call(c, f"stranger {i}")).status_code
+
+                statuses = await asyncio.gather(*(stranger(i) for i in range(40)))
+                assert set(statuses) == {200}
+                assert (await call(mine, "seen on my canvas")).status_code == 200
+                frames = await frames_until(ws, lambda f: node_status(f, "shout") == "ok")
+            await mine.aclose()
+            return json.dumps(content(frames[-1]))
+
+        assert "SEEN ON MY CANVAS" in asyncio.run(scenario())
+
+
+def test_unused_anonymous_sheets_expire(tmp_path):
+    """An anonymous visitor's sheet unused for DAGGR_ANON_SHEET_DAYS is deleted when new
+    visitors arrive (here the keeping time is one second); an open canvas's is kept."""
+    with ServedApp(GRAPH, tmp_path, env={"DAGGR_ANON_SHEET_DAYS": str(1 / 86400)}) as app:
+        gone, kept = visitor(app), visitor(app)
+        assert call(gone, "soon forgotten").status_code == 200
+        assert call(kept, "kept while open").status_code == 200
+        old = gone.get("api/sheets").json()["current"]
+        mine = kept.get("api/sheets").json()["current"]
+
+        async def while_open() -> tuple[int, dict]:
+            headers = {"Cookie": cookie_header(kept)}
+            async with websockets.connect(app.ws_url, additional_headers=headers) as ws:
+                await frames_until(ws, lambda f: f["type"] == "open")
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    call(visitor(app), "new visitor")  # a first call: sweeps when due
+                    status = gone.get(f"api/sheets/{old}").status_code
+                    if status == 404:
+                        break
+                    await asyncio.sleep(0.5)
+                return status, kept.get(f"api/sheets/{mine}").json()
+
+        status, open_sheet = asyncio.run(while_open())
+        assert status == 404
+        assert gone.get("api/sheets").json()["sheets"][0]["sheet_id"] != old  # a new one
+        assert open_sheet["results"]["shout"]["outputs"] == {"loud": "KEPT WHILE OPEN"}
