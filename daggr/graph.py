@@ -116,6 +116,7 @@ class Graph:
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self._ids: dict[str, str] = {}
+        self._input_keys: dict[str, str] = {}  # "node__port" -> "node.port" it stands for
         self._in_edges: dict[str, list[Edge]] = {}
         self._out_edges: dict[str, list[Edge]] = {}
         self._order: list[str] | None = None
@@ -178,6 +179,7 @@ class Graph:
                 f"Node names '{other}' and '{name}' both map to the id '{nid}' used in "
                 "input keys; rename one of them."
             )
+        self._claim_input_keys(name, nid, node, wires)
         self.nodes[name] = node
         node._graph = self
         self._ids[nid] = name
@@ -192,6 +194,37 @@ class Graph:
             edges.append(edge)
             in_edges.append(edge)
             out_edges[edge.source_node].append(edge)
+
+    def _claim_input_keys(self, name: str, nid: str, node: Node, wires: list) -> None:
+        """User inputs are named ``{node id}__{port}`` (``graph.run(node__port=...)``, the
+        REST API, the canvas): two inputs whose names join into one key would share one
+        value without a word, so the second one is refused."""
+        if isinstance(node, ChoiceNode):
+            from daggr.inputs import VARIANT_PORT
+
+            ids = [node_id(v.name) for v in node.variants]
+            steps = [
+                (n if ids.count(n) == 1 else f"{n}_{i}", v, i)
+                for i, (n, v) in enumerate(zip(ids, node.variants, strict=True))
+            ]
+            claims = {f"{nid}__{VARIANT_PORT}": f"{name} (its variant choice)"}
+        else:
+            steps, claims = [(nid, node, None)], {}
+        for prefix, owner, variant in steps:
+            wired = {port for port, _, v in wires if v == variant}
+            for port in owner._input_ports:
+                free = port not in wired and port not in owner._fixed_inputs
+                if free or port in owner._input_components:
+                    claims[f"{prefix}__{port}"] = f"{owner._name}.{port}"
+        for key, what in claims.items():
+            other = self._input_keys.get(key)
+            if other is not None:
+                raise GraphError(
+                    f"Inputs '{other}' and '{what}' are both named '{key}' (node__port), so "
+                    "graph.run() and the REST API could not tell them apart; rename a node "
+                    "or a port (names without '__' never collide)."
+                )
+        self._input_keys.update(claims)
 
     def _free_name(self, base: str) -> str:
         i = 1
