@@ -435,6 +435,7 @@ def test_as_component_and_is_component_on_plain_objects():
         assert dc.as_component(obj) is None and not dc.is_component(obj)
 
 
+@pytest.mark.slow  # imports gradio in this process (seconds)
 def test_gradio_components_convert_with_their_settings(gradio):
     box = dc.as_component(gradio.Textbox("hi", label="Prompt", lines=3, placeholder="Type"))
     assert isinstance(box, dc.Textbox)
@@ -489,6 +490,7 @@ def test_gradio_components_convert_with_their_settings(gradio):
         ("Number", "number"),
     ],
 )
+@pytest.mark.slow  # imports gradio in this process (seconds)
 def test_every_gradio_class_converts_to_a_json_able_spec(gradio, name, kind):
     comp = dc.as_component(getattr(gradio, name)())
     assert comp is not None and comp.kind == kind
@@ -496,6 +498,7 @@ def test_every_gradio_class_converts_to_a_json_able_spec(gradio, name, kind):
     json.dumps(comp.example_value())
 
 
+@pytest.mark.slow  # imports gradio in this process (seconds)
 def test_same_gradio_instance_maps_to_one_spec(gradio):
     shared, other = gradio.Textbox(label="Prompt"), gradio.Textbox(label="Prompt")
     assert dc.as_component(shared) is dc.as_component(shared)
@@ -503,6 +506,7 @@ def test_same_gradio_instance_maps_to_one_spec(gradio):
     assert dc.is_component(shared)
 
 
+@pytest.mark.slow  # imports gradio in this process (seconds)
 def test_gradio_file_values_become_paths(gradio, tmp_path):
     png = tmp_path / "cat.png"
     png.write_bytes(Path(dc.Image().example_value()).read_bytes())
@@ -514,6 +518,7 @@ def test_gradio_file_values_become_paths(gradio, tmp_path):
     assert [os.path.basename(p) for p in gallery.default_value()] == ["cat.png"]
 
 
+@pytest.mark.slow  # imports gradio in this process (seconds)
 def test_gradio_type_warning_only_when_type_was_passed(gradio):
     with pytest.warns(UserWarning, match=r"^daggr ignores the `type` parameter"):
         dc.as_component(gradio.Image(type="numpy"))
@@ -526,6 +531,7 @@ def test_gradio_type_warning_only_when_type_was_passed(gradio):
     assert caught == []
 
 
+@pytest.mark.slow  # imports gradio in this process (seconds)
 def test_unknown_gradio_components_become_generic(gradio):
     button = dc.as_component(gradio.Button("Go"))
     assert type(button) is dc.Component
@@ -536,6 +542,7 @@ def test_unknown_gradio_components_become_generic(gradio):
     assert not dc.Component().is_file  # the instance override stays on that instance
 
 
+@pytest.mark.slow  # imports gradio in this process (seconds)
 def test_gradio_layouts_are_not_components(gradio):
     with gradio.Blocks():
         row = gradio.Row()

@@ -573,6 +573,7 @@ def test_result_ids_are_unique_across_threads_and_batches():
 
 
 # -- progress ----------------------------------------------------------------------------------------------
+@pytest.mark.slow  # runs long enough to show a progress bar
 def test_long_runs_show_a_progress_bar_unless_quiet(capsys):
     node = FnNode(lambda: time.sleep(0.9), name="sleepy")
     g = graph(node)

@@ -97,6 +97,7 @@ def test_files_made_on_workers_reach_the_session(pool, daggr_home):
     assert daggr_home in path.parents
 
 
+@pytest.mark.slow  # the pool finishes the cancelled naps before it shuts down (~18 s)
 def test_cancel_stops_waiting_for_the_pool(pool):
     g, _ = scatter_graph(nap, pool, "pool cancel")
     handle = g.start()
@@ -129,6 +130,7 @@ def dask_client():
     cluster.close()
 
 
+@pytest.mark.slow  # a dask cluster
 def test_dask_runs_items_on_its_workers(dask_client):
     g, _ = scatter_graph(pid_of, dask_client, "dask")
     values = g.run()["each"]["output"]
@@ -137,6 +139,7 @@ def test_dask_runs_items_on_its_workers(dask_client):
     assert {v[1] for v in values} <= worker_pids and os.getpid() not in worker_pids
 
 
+@pytest.mark.slow  # a dask cluster
 def test_dask_ships_lambdas_and_reports_errors(dask_client):
     node = FnNode(lambda x: x + 1, name="lam", inputs={"x": 41}, executor=dask_client)
     assert Graph("dask lambda", nodes=[node], persist_key=False).run()["lam"] == {"output": 42}
@@ -145,6 +148,7 @@ def test_dask_ships_lambdas_and_reports_errors(dask_client):
     assert "ValueError: bad item 0" in str(result.errors["each"])
 
 
+@pytest.mark.slow  # a dask cluster
 def test_dask_files_and_cancel(dask_client, daggr_home):
     node = FnNode(write_file, name="write", inputs={"text": "from dask"}, executor=dask_client)
     path = Path(Graph("dask files", nodes=[node], persist_key=False).run()["write"]["output"])

@@ -136,6 +136,7 @@ def test_a_restarted_kernel_finds_its_results(tmp_path, daggr_home):
     assert "STATUS ['cached']" in second
 
 
+@pytest.mark.slow  # kills a kernel subprocess
 def test_a_killed_kernel_keeps_every_finished_node(tmp_path, daggr_home):
     marker = tmp_path / "slow-started"
     proc = run_script(tmp_path, daggr_home, "60", str(marker), wait=False)
@@ -157,6 +158,7 @@ def test_a_killed_kernel_keeps_every_finished_node(tmp_path, daggr_home):
     assert nodes == ["n0", "n1", "n2", "n3", "n4", "n5"]
 
 
+@pytest.mark.slow  # two kernel processes
 def test_two_kernels_share_one_database(tmp_path, daggr_home):
     script = tmp_path / "writer.py"
     script.write_text(

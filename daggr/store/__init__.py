@@ -18,12 +18,14 @@ engine, the session, the graph or the widget.
 Layout: :mod:`.paths` (where files live), :mod:`.schema` (tables, views, migrations;
 the documentation for SQL users), :mod:`.codec` (values <-> JSON + file store),
 :mod:`.db` (file lease and writer thread), :mod:`.writes` (batched writes),
-:mod:`.sheets` + :mod:`.view` (DuckDB sheets), :mod:`.memory` (in-memory store),
+:mod:`.sheet_catalog` (a graph's DuckDB sheets: list, create, rename, open),
+:mod:`.duck_sheet` (one open DuckDB sheet), :mod:`.memory` (in-memory store),
 :mod:`.query` (read-only SQL), :mod:`.store` (``Store``).
 """
 
 from .base import SheetInfo, SheetNameTakenError, SheetResults
 from .codec import FileStore, UnavailableValue
+from .duck_sheet import DuckSheet
 from .errors import (
     CorruptDatabaseError,
     DatabaseOpenError,
@@ -39,9 +41,8 @@ from .memory import MemorySheet, MemorySheets
 from .paths import daggr_home, default_db_path, default_files_dir
 from .query import QueryResult
 from .schema import SCHEMA_VERSION
-from .sheets import DuckSheets
+from .sheet_catalog import DuckSheets
 from .store import Store
-from .view import DuckSheet
 
 __all__ = [
     "SCHEMA_VERSION",

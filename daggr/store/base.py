@@ -32,7 +32,7 @@ class SheetInfo:
 class SheetResults(Protocol):
     """What the engine and the session need from one open sheet.
 
-    Implemented by :class:`~daggr.store.view.DuckSheet` (DuckDB file) and
+    Implemented by :class:`~daggr.store.duck_sheet.DuckSheet` (DuckDB file) and
     :class:`~daggr.store.memory.MemorySheet` (memory only). Returned records are shared:
     treat them as read-only.
     """

@@ -59,8 +59,8 @@ from .errors import ValueEncodingError
 
 __all__ = [
     "Blob",
+    "EncodedTree",
     "FileStore",
-    "Prepared",
     "UnavailableValue",
     "decode",
     "finalize",
@@ -128,8 +128,9 @@ class Blob:
         return out
 
 
-class Prepared:
-    """The result of :func:`prepare`: a JSON tree whose non-JSON leaves are blobs."""
+class EncodedTree:
+    """An encoded value and its blobs, from :func:`prepare`: a JSON tree whose non-JSON
+    leaves are :class:`Blob` objects, written to the file store by :func:`finalize`."""
 
     __slots__ = ("tree", "blobs")
 
@@ -280,7 +281,7 @@ def _encoding_error(where: str, exc: _Unencodable) -> ValueEncodingError:
     )
 
 
-def prepare(value: Any, where: str = "value") -> Prepared:
+def prepare(value: Any, where: str = "value") -> EncodedTree:
     """Encode ``value`` in memory; raise :class:`ValueEncodingError` if it cannot be stored.
 
     ``where`` names the value in the error, e.g. ``"output 'image' of node 'gen'"``.
@@ -297,10 +298,10 @@ def prepare(value: Any, where: str = "value") -> Prepared:
         raise ValueEncodingError(
             f"Cannot store {where}: it is nested too deeply or contains itself."
         ) from None
-    return Prepared(tree, blobs)
+    return EncodedTree(tree, blobs)
 
 
-def prepare_ports(values: dict[str, Any], what: str, node: str) -> Prepared:
+def prepare_ports(values: dict[str, Any], what: str, node: str) -> EncodedTree:
     """Like :func:`prepare` for a ``{port: value}`` dict; errors name the port."""
     if type(values) is not dict or not all(_plain_key(k) for k in values):
         return prepare(values, f"{what}s of node {node!r}")
@@ -316,7 +317,7 @@ def prepare_ports(values: dict[str, Any], what: str, node: str) -> Prepared:
                 f"Cannot store {what} {port!r} of node {node!r}: it is nested too deeply "
                 f"or contains itself."
             ) from None
-    return Prepared(tree, blobs)
+    return EncodedTree(tree, blobs)
 
 
 # --------------------------------------------------------------------------------------
@@ -337,7 +338,7 @@ def dumps(tree: Any) -> str:
     )
 
 
-def finalize(prepared: Prepared, files: FileStore) -> tuple[str, list[tuple[str, str, int]]]:
+def finalize(prepared: EncodedTree, files: FileStore) -> tuple[str, list[tuple[str, str, int]]]:
     """Store the blobs of ``prepared``; return its JSON text and ``[(sha, ext, size)]``."""
     refs = []
     for blob in prepared.blobs:
@@ -348,7 +349,7 @@ def finalize(prepared: Prepared, files: FileStore) -> tuple[str, list[tuple[str,
     return dumps(prepared.tree), refs
 
 
-def stored_files(prepared: Prepared, files: FileStore) -> dict[str, FileValue]:
+def stored_files(prepared: EncodedTree, files: FileStore) -> dict[str, FileValue]:
     """``{original path: FileValue of the stored copy}`` for the FileValues of ``prepared``."""
     return {
         b.src: FileValue(str(files.path(b.sha, b.ext)))

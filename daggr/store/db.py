@@ -60,10 +60,20 @@ _instance: Any = None
 _instance_lock = threading.Lock()
 
 
+_exit_flush_registered = False
+
+
 def duckdb_module() -> Any:
     """The ``duckdb`` module, imported on first use (it takes ~150 ms to import)."""
     import duckdb
 
+    global _exit_flush_registered
+    if not _exit_flush_registered:
+        # duckdb registers its own exit cleanup when imported, and it interrupts queries
+        # still running; atexit calls the last registered first, so the flush that lets
+        # the writer commit what is queued is registered after duckdb's.
+        _exit_flush_registered = True
+        atexit.register(_flush_all_at_exit)
     return duckdb
 
 
@@ -568,7 +578,6 @@ class Database:
                 del Database._registry[str(self.path)]
 
 
-@atexit.register
 def _flush_all_at_exit() -> None:
     for db in list(Database._registry.values()):
         try:
@@ -587,9 +596,16 @@ def _flush_all_at_exit() -> None:
             _instance = None
 
 
+# The parent's objects as a forked child inherited them. Kept referenced, never used: a
+# DuckDB instance freed in the child joins threads that only the parent has, and the
+# child dies (a process pool reports "BrokenProcessPool").
+_inherited_from_parent: list[Any] = []
+
+
 def _forget_after_fork() -> None:
     # A forked child must not reuse the parent's DuckDB instance, lock or writer thread.
     global _instance, _instance_lock
+    _inherited_from_parent.append((_instance, Database._registry))
     Database._registry = {}
     Database._registry_lock = threading.Lock()
     _instance = None

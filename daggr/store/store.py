@@ -15,7 +15,7 @@ from .memory import MemoryData, MemorySheets
 from .paths import default_db_path, default_files_dir
 from .query import QueryResult, run_read_only
 from .schema import MIGRATIONS
-from .sheets import DuckSheets
+from .sheet_catalog import DuckSheets
 from .writes import to_timestamp
 
 _DEFAULT: Any = object()

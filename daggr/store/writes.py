@@ -18,7 +18,7 @@ from typing import Any
 
 from daggr.records import ResultRecord
 
-from .codec import FileStore, Prepared, finalize
+from .codec import EncodedTree, FileStore, finalize
 
 log = logging.getLogger("daggr.store")
 
@@ -48,6 +48,7 @@ class WriteOp:
     def __init__(self, sheet_id: str, files: FileStore | None) -> None:
         self.sheet_id = sheet_id
         self.files = files
+        self.made_at = time.time()  # when the sheet was used (the commit comes later)
         self.refs: list[tuple[str, str, int, str]] = []  # (sha, ext, size, ref)
         self.dropped = False
         self.on_commit: Callable[[WriteOp], None] | None = None
@@ -62,7 +63,7 @@ class WriteOp:
     def describe(self) -> str:
         return f"{self.kind} of sheet {self.sheet_id}"
 
-    def _text(self, prepared: Prepared | None, ref: str) -> str | None:
+    def _text(self, prepared: EncodedTree | None, ref: str) -> str | None:
         if prepared is None:
             return None
         assert self.files is not None
@@ -81,9 +82,9 @@ class ResultOp(WriteOp):
         sheet_id: str,
         files: FileStore,
         record: ResultRecord,
-        outputs: Prepared,
-        inputs: Prepared,
-        items: Prepared | None = None,
+        outputs: EncodedTree,
+        inputs: EncodedTree,
+        items: EncodedTree | None = None,
     ) -> None:
         super().__init__(sheet_id, files)
         self.record = record
@@ -121,7 +122,7 @@ class ValueOp(WriteOp):
     kind = "value"
 
     def __init__(
-        self, sheet_id: str, files: FileStore, table: str, key: str, value: Prepared
+        self, sheet_id: str, files: FileStore, table: str, key: str, value: EncodedTree
     ) -> None:
         super().__init__(sheet_id, files)
         assert table in ("inputs", "ui_state")
@@ -271,18 +272,21 @@ def apply_batch(con: Any, ops: list[WriteOp], touched: dict[str, float] | None =
         )
 
     clock = time.monotonic()
-    stale = sorted(
-        {
-            op.sheet_id
-            for op in ops
-            if not op.dropped
-            and (touched is None or clock - touched.get(op.sheet_id, -1e9) >= TOUCH_EVERY)
-        }
-    )
+    # Stamped with when the sheet was used, not when the batch lands: a commit that comes
+    # late must not put this sheet above one used after it.
+    used_at: dict[str, float] = {}
+    for op in ops:
+        if not op.dropped and (
+            touched is None or clock - touched.get(op.sheet_id, -1e9) >= TOUCH_EVERY
+        ):
+            used_at[op.sheet_id] = max(op.made_at, used_at.get(op.sheet_id, 0.0))
+    stale = sorted(used_at)
     if stale:
         con.execute(
-            "UPDATE sheets SET updated_at = $1 WHERE sheet_id IN (SELECT unnest($2::VARCHAR[]))",
-            [now, stale],
+            "UPDATE sheets SET updated_at = greatest(sheets.updated_at, t.used_at) "
+            "FROM (SELECT unnest($1::VARCHAR[]) AS sheet_id, "
+            "unnest($2::TIMESTAMP[]) AS used_at) t WHERE sheets.sheet_id = t.sheet_id",
+            [stale, [to_timestamp(used_at[s]) for s in stale]],
         )
         if touched is not None:
             for sheet_id in stale:

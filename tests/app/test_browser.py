@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from daggr import FnNode, Graph
 from daggr import components as gr
-
-E2E = Path(__file__).resolve().parents[1] / "e2e"
-if str(E2E) not in sys.path:
-    sys.path.insert(0, str(E2E))
-
-from jupyter_harness import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.jupyter_harness import CHROMIUM, CHROMIUM_ARGS
 
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}"),
+]
 
 
 def shout_graph() -> Graph:

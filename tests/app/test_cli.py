@@ -52,6 +52,7 @@ def _schema_ids(url: str) -> list[str]:
     return [i["id"] for i in httpx.get(url + "api/schema").json()["subgraphs"][0]["inputs"]]
 
 
+@pytest.mark.slow  # a served app in a subprocess, waiting for a reload
 def test_hot_reload_swaps_the_served_graph(tmp_path):
     script = tmp_path / "app.py"
     script.write_text(SCRIPT.format(port="text"))
@@ -75,6 +76,7 @@ def test_hot_reload_swaps_the_served_graph(tmp_path):
         proc.wait(10)
 
 
+@pytest.mark.slow  # serves from a subprocess
 def test_no_reload_honours_host_port_and_the_main_guard(tmp_path):
     script = tmp_path / "guarded.py"
     script.write_text(SCRIPT.format(port="text"))
@@ -89,6 +91,7 @@ def test_no_reload_honours_host_port_and_the_main_guard(tmp_path):
         proc.wait(10)
 
 
+@pytest.mark.slow  # serves from a subprocess
 def test_demo_serves_the_quickstart_offline(tmp_path):
     proc, url = _start(["demo", "--port", "0", "--no-browser"], tmp_path)
     try:

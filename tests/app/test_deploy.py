@@ -116,6 +116,7 @@ def test_dry_run_prints_the_plan_offline(tmp_path):
     assert "nothing was uploaded" in out
 
 
+@pytest.mark.slow  # the CLI in a subprocess and a fake Hub
 def test_upload_goes_to_the_configured_hub_only(tmp_path):
     FakeHub.calls = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
@@ -164,6 +165,7 @@ def test_upload_goes_to_the_configured_hub_only(tmp_path):
     assert secret == {"key": "API_KEY", "value": "sk-very-secret"} or secret["key"] == "API_KEY"
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_deploy_without_login_explains(tmp_path):
     script = tmp_path / "app.py"
     script.write_text(SCRIPT)

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -15,10 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LAUNCH_APP_PY
 
 from daggr import FnNode, Graph
 from daggr.app.export import ExportError, export_cells, export_source
+from tests.app.app_helpers import LAUNCH_APP_PY, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,14 +139,6 @@ def test_unexportable_nodes_are_named():
         )
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 @pytest.mark.slow
 def test_exported_app_runs_in_a_fresh_venv(tmp_path):
     """Plain venv + our package by path (pip's cache, no internet needed once cached)."""
@@ -176,7 +167,7 @@ def test_exported_app_runs_in_a_fresh_venv(tmp_path):
         (space, {"shout__text": "space"}, {"shout": {"loud": "SPACE!"}}),
         (nb_space, {"greet__name": "venv"}, {"greet": {"output": "Hello, venv!"}}),
     ]:
-        port = _free_port()
+        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGGR_", "PYTHON"))}
         env.update(
             GRADIO_SERVER_NAME="127.0.0.1",

@@ -13,12 +13,12 @@ import time
 
 import httpx
 import pytest
-from conftest import LAUNCH_APP_PY
-from test_export import _free_port
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+from tests.app.app_helpers import LAUNCH_APP_PY, free_port
+
 websockets = pytest.importorskip("websockets")
+
+pytestmark = pytest.mark.slow  # a Jupyter kernel through nbclient
 
 CELLS = [
     "import time\nfrom daggr import FnNode, Graph\nfrom daggr.app import launch, export_space",
@@ -52,6 +52,9 @@ async def _open_frame(url: str) -> dict:
 
 
 def test_launch_and_export_in_a_kernel(tmp_path):
+    # imported here: the Jupyter client stack takes seconds to import, even when deselected
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
     client = nbclient.NotebookClient(
@@ -77,7 +80,7 @@ def test_launch_and_export_in_a_kernel(tmp_path):
 
     app_py = (tmp_path / "space" / "app.py").read_text()
     assert "BASE = 41" in app_py and "launch(g, port=0)" not in app_py
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH_APP_PY, "app.py"], cwd=tmp_path / "space", env=env

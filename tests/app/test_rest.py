@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import httpx
-from graphs import mixed_graph, parallel_graph
+
+from tests.app.graphs import mixed_graph, parallel_graph
 
 JSON = {"content-type": "application/json"}
 

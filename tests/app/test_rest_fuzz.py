@@ -13,6 +13,7 @@ from daggr import FnNode, Graph
 from daggr import components as gr
 
 JSON = {"content-type": "application/json"}
+pytestmark = pytest.mark.slow  # property-based fuzzing
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

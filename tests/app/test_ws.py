@@ -7,7 +7,8 @@ import json
 
 import httpx
 import pytest
-from graphs import parallel_graph
+
+from tests.app.graphs import parallel_graph
 
 websockets = pytest.importorskip("websockets")
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
-from jupyter_harness import CHROMIUM
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "e2e: real-browser tests (need chromium and jupyter)")
+from tests.e2e.jupyter_harness import CHROMIUM
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -19,9 +17,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not Path(CHROMIUM).exists():
         missing.append(f"{CHROMIUM} (apt-get install chromium)")
     for module in ("playwright", "jupyterlab", "notebook"):
-        try:
-            __import__(module)
-        except ImportError:
+        if importlib.util.find_spec(module) is None:  # found, not imported: that takes seconds
             missing.append(f"the '{module}' package (pip install -e '.[test]')")
     if missing:
         skip = pytest.mark.skip(reason="e2e needs " + ", ".join(missing))

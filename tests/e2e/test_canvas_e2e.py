@@ -7,9 +7,9 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
-from jupyter_harness import (
+
+from tests.e2e.jupyter_harness import (
     jupyter_server,
     launch_chromium,
     open_and_run_all,
@@ -36,6 +36,8 @@ MOVED = 'print("MOVED", canvas.viewport.get("positions", {}).get("exclaim"))'
 
 
 def write_notebook(root: Path) -> None:
+    import nbformat  # here, not at the top: it takes seconds to import, even deselected
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in (BUILD, READY, CHECK, MOVED)]
     nb.metadata["kernelspec"] = {

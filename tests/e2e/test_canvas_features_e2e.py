@@ -10,9 +10,9 @@ import re
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from jupyter_harness import (
+
+from tests.e2e.jupyter_harness import (
     jupyter_server,
     launch_chromium,
     open_and_run_all,
@@ -58,6 +58,8 @@ BLUE_PNG = _blue_png()
 
 
 def write_notebook(root: Path, home: Path) -> None:
+    import nbformat  # here, not at the top: it takes seconds to import, even deselected
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(BUILD.format(home=str(home))),
@@ -218,6 +220,7 @@ canvas"""
 
 
 def test_edit_item_list_then_run_downstream(tmp_path: Path, e2e_out: Path) -> None:
+    import nbformat
     from playwright.sync_api import expect, sync_playwright
 
     root = tmp_path / "root"

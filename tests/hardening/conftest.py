@@ -1,19 +1,20 @@
 """Hardening tests: faults, bad input, load and security, on real parts over 127.0.0.1.
 
-Fixtures: a restartable Gradio app in a subprocess (``fault_app``), a served daggr app
-(``serve``), a recording comm for Canvas objects (``fake_comm``), and a guard that fails
-a test if anything tries to leave the machine. Helpers live in hardening_helpers.py.
+Fixtures: a restartable Gradio app in a subprocess (``fault_app``), a recording comm for
+Canvas objects (``fake_comm``), and a guard that fails a test if anything tries to leave
+the machine; ``serve`` (a served daggr app) comes from tests/conftest.py. Helpers live in
+hardening_helpers.py.
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hardening_helpers import AppProcess, RecordingComm, free_port
+
+from tests.hardening.hardening_helpers import AppProcess, RecordingComm, free_port
 
 HERE = Path(__file__).parent
 _LOCAL = {"127.0.0.1", "::1", "localhost", "0.0.0.0", "::"}
@@ -64,24 +65,6 @@ def fault_app(_fault_app: AppProcess, monkeypatch) -> AppProcess:
 
     for key in list(gradio._sources):
         gradio._sources.pop(key, None)
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., Any]]:
-    """``serve(graph)`` launches it on 127.0.0.1 and a free port (stopped after the test)."""
-    from daggr.app.serve import launch
-
-    running: list[Any] = []
-
-    def start(graph, **kwargs):
-        kwargs.setdefault("port", 0)
-        app = launch(graph, block=False, open_browser=False, quiet=True, **kwargs)
-        running.append(app)
-        return app
-
-    yield start
-    for app in running:
-        app.stop()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Helpers for the hardening tests (imported by name, like tests/widget/widget_helpers.py:
-a module called ``conftest`` would clash with the other folders' conftest modules)."""
+"""Helpers for the hardening tests (``from tests.hardening.hardening_helpers import ...``;
+fixtures stay in conftest.py, which tests never import)."""
 
 from __future__ import annotations
 

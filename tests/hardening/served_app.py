@@ -1,7 +1,7 @@
 """A daggr app served by its own Python process, for black-box tests: the test talks to it
 only over HTTP and websockets (or kills it), as a visitor or an attacker would.
 
-Imported by name (like hardening_helpers.py). ``ServedApp(script, tmp_path).start()`` runs
+``ServedApp(script, tmp_path).start()`` runs
 ``script`` (Python text defining ``graph``) with ``graph.launch(port=...)`` appended.
 """
 
@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from hardening_helpers import free_port
+
+from tests.hardening.hardening_helpers import free_port
 
 LAUNCH = """
 if __name__ == "__main__":

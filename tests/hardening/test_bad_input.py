@@ -14,12 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hardening_helpers import RecordingComm, custom, from_front
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from daggr import FileValue, FnNode, Graph, InputNode, ItemList
 from daggr import components as gr
+from tests.hardening.hardening_helpers import RecordingComm, custom, from_front
+
+pytestmark = pytest.mark.slow  # property-based fuzzing
 
 JSON = {"content-type": "application/json"}
 

@@ -13,13 +13,14 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
-from hardening_helpers import custom, from_front, wait_for
 
 from daggr import FileValue, FnNode, GradioNode, Graph
 from daggr import components as gr
+from tests.hardening.hardening_helpers import custom, from_front, wait_for
 
 
 def _rows(graph: Graph, node: str) -> list[tuple]:
@@ -30,6 +31,7 @@ def _rows(graph: Graph, node: str) -> list[tuple]:
 
 
 # -- a Gradio app that dies in the middle of a call ---------------------------------------------
+@pytest.mark.slow  # kills and restarts a Gradio app
 def test_an_app_killed_mid_call_fails_only_its_node_and_works_after_restart(fault_app):
     remote = GradioNode(fault_app.url, api_name="/slow", name="remote", inputs={"text": "x"})
     after = FnNode(lambda s: s + "!", name="after", inputs={"s": remote.output})
@@ -62,6 +64,7 @@ def test_an_app_killed_mid_call_fails_only_its_node_and_works_after_restart(faul
 
 
 # -- a Gradio app that hangs, in a bigger graph -------------------------------------------------
+@pytest.mark.slow  # the fault app; waits for a timeout
 def test_a_hanging_app_times_out_inside_a_bigger_graph(fault_app):
     source = FnNode(lambda: "seed", name="source")
     hang = GradioNode(
@@ -88,6 +91,7 @@ def test_a_hanging_app_times_out_inside_a_bigger_graph(fault_app):
 
 
 # -- a Gradio app that returns something else than declared ------------------------------------
+@pytest.mark.slow  # the fault app (a Gradio app)
 def test_fewer_outputs_than_declared_map_to_none(fault_app):
     node = GradioNode(
         fault_app.url,
@@ -101,6 +105,7 @@ def test_fewer_outputs_than_declared_map_to_none(fault_app):
     assert result["two"] == {"first": "only:a", "second": None}
 
 
+@pytest.mark.slow  # the fault app (a Gradio app)
 def test_a_text_where_a_file_is_declared_is_not_read_from_local_disk(fault_app):
     # The app returns "/etc/passwd" for an output daggr is told is a File: daggr must not
     # copy a file of *this* machine into the results because a remote app named it.
@@ -123,6 +128,7 @@ def test_a_text_where_a_file_is_declared_is_not_read_from_local_disk(fault_app):
     )
 
 
+@pytest.mark.slow  # the fault app (a Gradio app)
 def test_nested_json_from_an_app_round_trips(fault_app):
     node = GradioNode(fault_app.url, api_name="/weird_json", name="js", inputs={"text": "q"})
     graph = Graph("json out", nodes=[node])
@@ -170,9 +176,9 @@ def test_failing_scatter_items_are_named_and_only_they_rerun():
 KERNEL = textwrap.dedent(
     """
     import sys, threading, time
-    sys.path.insert(0, {here!r})
+    sys.path.insert(0, {repo!r})
     import comm
-    from hardening_helpers import RecordingComm, from_front
+    from tests.hardening.hardening_helpers import RecordingComm, from_front
     comm.create_comm = RecordingComm
     from daggr import FnNode, Graph, components as gr
     from daggr.widget import Canvas
@@ -194,10 +200,11 @@ KERNEL = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # kills a kernel subprocess
 def test_a_kernel_killed_during_a_canvas_run_keeps_finished_nodes(daggr_home, fake_comm, tmp_path):
-    here = os.path.dirname(__file__)
+    repo = str(Path(__file__).resolve().parents[2])
     script = tmp_path / "kernel.py"
-    script.write_text(KERNEL.format(here=here))
+    script.write_text(KERNEL.format(repo=repo))
     env = dict(os.environ, DAGGR_HOME=str(daggr_home))
     proc = subprocess.Popen(
         [sys.executable, str(script)],
@@ -236,6 +243,7 @@ def _frame(content: dict) -> str:
     return json.dumps({"type": "comm", "data": {"method": "custom", "content": content}})
 
 
+@pytest.mark.slow  # waits for a reconnect
 def test_a_dropped_socket_reconnects_and_its_run_still_lands(serve):
     websockets = pytest.importorskip("websockets")
 

@@ -6,14 +6,11 @@ thresholds here, only correctness under load.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from bench.bench_load import load_graph, run_load
 
-from bench.bench_load import load_graph, run_load  # noqa: E402
+pytestmark = pytest.mark.slow  # twenty callers for five seconds
 
 
 def test_twenty_callers_for_five_seconds_lose_nothing(daggr_home):

@@ -20,10 +20,11 @@ import traceback
 from pathlib import Path
 
 import httpx
-from hardening_helpers import free_port
+import pytest
 
 from daggr import FnNode, Graph
 from daggr import components as gr
+from tests.hardening.hardening_helpers import free_port
 
 APP_SCRIPT = textwrap.dedent(
     """
@@ -43,6 +44,7 @@ APP_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # the fault app, an export and a served app
 def test_the_token_is_nowhere_in_widget_state_database_export_logs_or_errors(
     fault_app, monkeypatch, caplog, capfd, daggr_home, tmp_path, fake_comm
 ):

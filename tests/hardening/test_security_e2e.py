@@ -3,18 +3,12 @@ links do not run in the notebook page: a real JupyterLab in Debian's Chromium.""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
-E2E = Path(__file__).resolve().parents[1] / "e2e"
-if str(E2E) not in sys.path:
-    sys.path.insert(0, str(E2E))
-
-from jupyter_harness import (  # noqa: E402
+from tests.e2e.jupyter_harness import (
     CHROMIUM,
     jupyter_server,
     launch_chromium,
@@ -22,6 +16,7 @@ from jupyter_harness import (  # noqa: E402
 )
 
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.timeout(240),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}"),
 ]
@@ -58,6 +53,7 @@ RUN = 'r = g.run(progress=False)\nprint("RAN", r.status)'
 
 
 def test_html_markdown_and_errors_do_not_run_script(tmp_path: Path) -> None:
+    import nbformat  # here, not at the top: it takes seconds to import, even deselected
     from playwright.sync_api import expect, sync_playwright
 
     root = tmp_path / "root"

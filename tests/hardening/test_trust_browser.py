@@ -7,24 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from hardening_helpers import free_port
-from served_app import ServedApp, cookie_header, stored_file_url, upload_and_run, visitor
 
-E2E = Path(__file__).resolve().parents[1] / "e2e"
-if str(E2E) not in sys.path:
-    sys.path.insert(0, str(E2E))
-
-from jupyter_harness import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.jupyter_harness import CHROMIUM, CHROMIUM_ARGS
+from tests.hardening.hardening_helpers import free_port
+from tests.hardening.served_app import (
+    ServedApp,
+    cookie_header,
+    stored_file_url,
+    upload_and_run,
+    visitor,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.timeout(300),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM}"),
 ]

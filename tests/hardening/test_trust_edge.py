@@ -13,7 +13,8 @@ import select
 import socket
 
 import pytest
-from served_app import (
+
+from tests.hardening.served_app import (
     ServedApp,
     content,
     cookie_header,
@@ -24,7 +25,7 @@ from served_app import (
 )
 
 websockets = pytest.importorskip("websockets")
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # apps in their own processes
 
 JSON = {"content-type": "application/json"}
 GRAPH = """

@@ -10,7 +10,8 @@ import time
 
 import httpx
 import pytest
-from served_app import (
+
+from tests.hardening.served_app import (
     ServedApp,
     content,
     cookie_header,
@@ -21,7 +22,7 @@ from served_app import (
 )
 
 websockets = pytest.importorskip("websockets")
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # apps in their own processes
 
 GRAPH = """
 import os, pathlib, time

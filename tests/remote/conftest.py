@@ -3,11 +3,15 @@ thread, and a guard that fails the session if anything tries to leave the machin
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
+from pathlib import Path
 
 import pytest
-from fake_hub import FakeHub, start_fake_hub
-from loopback import AppProcess, free_port
+
+from tests.remote.fake_hub import FakeHub, start_fake_hub
+from tests.remote.loopback import AppProcess, free_port
 
 _LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0", "::"}
 OUTSIDE_ATTEMPTS: list[str] = []
@@ -40,11 +44,36 @@ def no_internet():
     assert not OUTSIDE_ATTEMPTS, f"something tried to reach the internet: {OUTSIDE_ATTEMPTS}"
 
 
+_EARLY_APPS: list[AppProcess] = []
+_EARLY_DIRS: list[Path] = []
+
+
+@pytest.hookimpl(trylast=True)  # after -m / -k deselected what will not run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the shared app as soon as a selected test needs it: it spends seconds
+    importing gradio, which the tests running before the remote ones hide."""
+    if config.option.collectonly or not any("gradio_app" in i.fixturenames for i in items):
+        return
+    out = Path(tempfile.mkdtemp(prefix="daggr-gradio-app-"))
+    _EARLY_DIRS.append(out)
+    _EARLY_APPS.append(AppProcess(free_port(), out, out / "app.log").start(wait=False))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for app in _EARLY_APPS:  # selected but never used (a -x stop, a deselection)
+        app.stop()
+    for out in _EARLY_DIRS:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def gradio_app(tmp_path_factory) -> AppProcess:
     """The shared app (never stopped by tests)."""
-    out = tmp_path_factory.mktemp("app-out")
-    app = AppProcess(free_port(), out, out / "app.log").start()
+    if _EARLY_APPS:
+        app = _EARLY_APPS.pop().ensure_running()
+    else:
+        out = tmp_path_factory.mktemp("app-out")
+        app = AppProcess(free_port(), out, out / "app.log").start()
     yield app
     app.stop()
 

@@ -37,6 +37,7 @@ def test_eight_gradio_nodes_run_at_once(gradio_app):
     assert {result[f"b{i}"]["output"] for i in range(8)} == {f"met:{i}" for i in range(8)}
 
 
+@pytest.mark.slow  # eight slow calls, and timing-sensitive
 def test_slow_calls_overlap_as_the_app_records(gradio_app):
     tag = f"ov{time.time_ns()}"
     nodes = [
@@ -67,6 +68,7 @@ def test_cancelling_a_run_cancels_the_remote_job(gradio_app):
     assert _wait_for(lambda: f"hang-cancelled {tag}" in _events(gradio_app.url))
 
 
+@pytest.mark.slow  # waits for a timeout
 def test_a_hanging_app_fails_with_the_timeout_and_the_job_is_cancelled(gradio_app):
     tag = f"t{time.time_ns()}"
     node = GradioNode(gradio_app.url, api_name="/hang", inputs={"x": tag}, timeout=1.0)
@@ -77,6 +79,7 @@ def test_a_hanging_app_fails_with_the_timeout_and_the_job_is_cancelled(gradio_ap
     assert _wait_for(lambda: f"hang-cancelled {tag}" in _events(gradio_app.url))
 
 
+@pytest.mark.slow  # restarts a Gradio app
 def test_retry_reaches_the_app_after_it_restarts(own_app, monkeypatch):
     monkeypatch.setenv("DAGGR_REMOTE_RETRIES", "8")
     monkeypatch.setenv("DAGGR_RETRY_BACKOFF", "0.25")
@@ -90,6 +93,7 @@ def test_retry_reaches_the_app_after_it_restarts(own_app, monkeypatch):
     assert result["echo"]["output"] == "echo:after"
 
 
+@pytest.mark.slow  # a second Gradio app
 def test_retries_are_bounded_and_report_the_last_error(own_app, monkeypatch):
     node = GradioNode(own_app.url, api_name="/echo", inputs={"text": gr.Textbox()})
     graph = Graph("down", nodes=[node], persist_key=False)
@@ -105,6 +109,7 @@ def test_retries_are_bounded_and_report_the_last_error(own_app, monkeypatch):
         own_app.start(wait=False)
 
 
+@pytest.mark.slow  # a queue of slow calls
 def test_calls_to_one_app_are_bounded(gradio_app, monkeypatch):
     monkeypatch.setenv("DAGGR_GRADIO_CONCURRENCY", "2")
     tag = f"bd{time.time_ns()}"

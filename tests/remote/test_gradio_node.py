@@ -7,12 +7,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from loopback import free_port
 from PIL import Image
 
 from daggr import FileValue, FnNode, GradioNode, Graph, GraphError, NodeError
 from daggr import components as gr
 from daggr.remote.errors import RemoteAppError, RemoteOffline, RemoteUnreachable
+from tests.remote.loopback import free_port
 
 
 def run(*nodes, **inputs):
@@ -65,6 +65,7 @@ def test_api_name_without_slash_and_default_name(gradio_app):
     assert node.api_name == "/echo" and node.name == "echo" and node.src == gradio_app.url
 
 
+@pytest.mark.slow  # a second Gradio app, stopped and restarted
 def test_second_construction_uses_the_disk_cache_offline(own_app, daggr_home, monkeypatch):
     GradioNode(own_app.url, api_name="/echo", inputs={"text": "x"})
     cached = list((daggr_home / "api_info" / "gradio").glob("*.json"))

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_hub import WAV
 from PIL import Image
 
 from daggr import FileValue, FnNode, Graph, GraphError, InferenceNode
 from daggr import components as gr
 from daggr.remote.errors import RemoteAppError, RemoteOffline
+from tests.remote.fake_hub import WAV
 
 
 def run(*nodes, **inputs):

@@ -8,9 +8,9 @@ never reaches an index (``PIP_NO_INDEX=1``): the Space's requirements are alread
 from __future__ import annotations
 
 import time
+from importlib.metadata import version
 from pathlib import Path
 
-import gradio
 import pytest
 
 from daggr import GradioNode, Graph
@@ -21,7 +21,7 @@ from daggr.remote.errors import LocalSpaceError
 README = f"""---
 title: Reverse
 sdk: gradio
-sdk_version: {gradio.__version__}
+sdk_version: {version("gradio")}
 app_file: app.py
 ---
 # A test Space
@@ -64,6 +64,7 @@ def layered_venvs(monkeypatch):
     monkeypatch.setenv("DAGGR_LOCAL_TIMEOUT", "90")
 
 
+@pytest.mark.slow  # a venv and a Gradio app in subprocesses
 def test_local_folder_runs_in_its_own_venv(tmp_path, daggr_home, capfd):
     folder = write_space(tmp_path / "reverse-space", GOOD_APP)
     node = GradioNode(str(folder), run_locally=True, inputs={"s": gr.Textbox()})
@@ -86,6 +87,7 @@ def test_local_folder_runs_in_its_own_venv(tmp_path, daggr_home, capfd):
     assert "Local setup failed" not in capfd.readouterr().err
 
 
+@pytest.mark.slow  # a venv in a subprocess
 def test_broken_space_falls_back_to_the_remote_app(fake_hub, gradio_app, daggr_home, capfd):
     fake_hub.spaces["owner/broken"] = {"sha": "b" * 40, "host": gradio_app.url}
     write_space(daggr_home / "spaces" / "owner" / "broken" / "repo", BROKEN_APP, "")

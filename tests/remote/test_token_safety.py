@@ -7,9 +7,12 @@ import logging
 import secrets
 import traceback
 
+import pytest
+
 from daggr import GradioNode, Graph, InferenceNode
 
 
+@pytest.mark.slow  # five remote services, some failing after retries
 def test_a_fake_token_never_shows_up_anywhere(
     fake_hub, gradio_app, monkeypatch, caplog, capfd, daggr_home
 ):

@@ -11,7 +11,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from conftest import rec, reopen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -19,6 +18,7 @@ from PIL import Image
 from daggr.records import FileValue
 from daggr.store import Store, UnavailableValue, ValueEncodingError
 from daggr.store.codec import FileStore, decode, finalize, prepare
+from tests.store.store_helpers import rec, reopen
 
 
 def same(a, b) -> bool:
@@ -66,6 +66,7 @@ _json_lock = threading.Lock()
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=json_like)
+@pytest.mark.slow  # property-based: hundreds of random values
 def test_json_like_values_round_trip_exactly(value) -> None:
     files = FileStore(Path("/nonexistent"))  # JSON-able values never touch the file store
     text, refs = finalize(prepare(value), files)

@@ -6,13 +6,14 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import rec, worker_cmd, worker_env
 
 from daggr.store import Store, StoreBusyError
+from tests.store.store_helpers import rec, worker_cmd, worker_env
 
 
 def _new_sheet(db_path: Path) -> str:
@@ -75,6 +76,7 @@ def test_sigkill_keeps_every_flushed_row(home, db_path) -> None:
     store.close()
 
 
+@pytest.mark.slow  # a worker process and a delay
 def test_appends_are_durable_without_flush_after_a_short_delay(home, db_path) -> None:
     sheet_id = _new_sheet(db_path)
     proc = _start("noflush", str(db_path), sheet_id, "lazy", "300")
@@ -116,6 +118,7 @@ def test_two_processes_write_the_same_file(home, db_path, tmp_path) -> None:
     store.close()
 
 
+@pytest.mark.slow  # waits out another process's lock
 def test_a_lock_holder_delays_writes_but_loses_nothing(home, db_path) -> None:
     store = Store(db_path)
     sheet = store.sheets("g").open_or_create()
@@ -137,3 +140,61 @@ def test_a_lock_holder_delays_writes_but_loses_nothing(home, db_path) -> None:
         holder.wait(30)
     assert store.sql("SELECT count(*) FROM results").scalar() == 20
     store.close()
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forked workers need os.fork")
+def test_forked_workers_run_after_a_store_was_closed(store: Store) -> None:
+    """A process pool forked after a DuckDB store closed (a kernel that ran a graph, then
+    uses executor=ProcessPoolExecutor()) gets working children, not BrokenProcessPool."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    sheet = store.sheets("g").open_or_create()
+    sheet.append(rec("gen", i=1))
+    sheet.flush()
+    store.close()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        assert list(pool.map(_square, range(4), timeout=60)) == [0, 1, 4, 9]
+
+
+EXIT_SCRIPT = """
+import atexit, sys
+from daggr.records import ResultRecord
+from daggr.store import Store
+from daggr.store.db import Database
+
+import duckdb  # its exit cleanup interrupts queries still running
+
+def before_duckdb_cleans_up():
+    print("PENDING", sum(db.pending for db in Database._registry.values()), flush=True)
+
+atexit.register(before_duckdb_cleans_up)
+Database.batch_interval = 30.0  # the writer would wait: only the exit flush commits the row
+store = Store(sys.argv[1])
+store.sheets("g").open_or_create().append(ResultRecord("n", key="k", outputs={"out": 1}, inputs={}))
+print("APPENDED", flush=True)
+"""
+
+
+def test_a_process_that_exits_without_flush_commits_before_duckdb_shuts_down(
+    home, db_path, tmp_path
+) -> None:
+    """A script that ends right after a run keeps its results (a restarted kernel finds
+    them): daggr's exit flush runs before duckdb's own exit cleanup, not after it."""
+    script = tmp_path / "exit_without_flush.py"
+    script.write_text(EXIT_SCRIPT)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(db_path)],
+        capture_output=True,
+        text=True,
+        env=worker_env(),
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["APPENDED", "PENDING", "0"], proc.stdout + proc.stderr
+    assert "dropped" not in proc.stderr, proc.stderr
+    assert len(_ids_in_db(db_path)) == 1

@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import rec, reopen
 
 from daggr.records import STATUS_ERROR, ResultRecord
-from daggr.store import DuckSheet, MemorySheet, SheetResults, Store
-from daggr.store import view as view_module
+from daggr.store import DuckSheet, MemorySheet, SheetResults, Store, duck_sheet
+from tests.store.store_helpers import rec, reopen
 
 
 def _sheet(store: Store, graph: str = "g"):
@@ -75,7 +74,7 @@ def test_values_survive_a_new_process(store: Store) -> None:
 
 
 def test_history_and_get_after_reopen(store: Store, monkeypatch) -> None:
-    monkeypatch.setattr(view_module, "PAGE", 4)  # exercise paging with few rows
+    monkeypatch.setattr(duck_sheet, "PAGE", 4)  # exercise paging with few rows
     sheet = _sheet(store)
     ids = []
     for i in range(30):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import rec
 
 from daggr.store import (
     SCHEMA_VERSION,
@@ -14,6 +13,7 @@ from daggr.store import (
     Store,
 )
 from daggr.store.schema import MIGRATIONS, Migration, ensure_schema
+from tests.store.store_helpers import rec
 
 
 def test_new_file_gets_current_version(store: Store, db_path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import rec, reopen
 
 from daggr.records import FileValue
 from daggr.store import (
@@ -14,6 +13,8 @@ from daggr.store import (
     SheetNotFoundError,
     Store,
 )
+from daggr.store.db import Database
+from tests.store.store_helpers import rec, reopen
 
 
 def test_create_list_get(any_store: Store) -> None:
@@ -26,6 +27,26 @@ def test_create_list_get(any_store: Store) -> None:
     assert a.created_at.tzinfo is not None
     assert sheets.get(a.id) == sheets.get("Sheet 1")
     assert {s.id for s in sheets.list()} == {a.id, b.id}
+
+
+def test_a_sheet_is_stamped_when_it_was_used_not_when_its_write_landed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy writer commits late; the sheet list still orders by use."""
+    monkeypatch.setattr(Database, "batch_interval", 30.0)  # only flush() commits
+    sheets = store.sheets("g")
+    a, b = sheets.create(), sheets.create()
+    sheets.open(b.id)  # committed at once; the next commit waits for the interval
+    store.flush()
+    before = time.time()
+    sheets.open(a.id).set_input("x", 1)
+    after = time.time()
+    time.sleep(0.3)  # the commit lands after the use
+    store.flush()
+    stamped = next(s.updated_at for s in sheets.list() if s.id == a.id).timestamp()
+    assert before - 0.001 <= stamped <= after + 0.001  # microseconds in the file
+    sheets.open(b.id)
+    assert sheets.names()[0] == b.name
 
 
 def test_list_is_most_recently_used_first(any_store: Store) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import rec
 
 from daggr.records import STATUS_ERROR
 from daggr.store import ReadOnlyQueryError, Store
+from tests.store.store_helpers import rec
 
 
 def _fill(store: Store) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import comm
 import pytest
-from widget_helpers import RecordingComm
+
+from tests.widget.widget_helpers import RecordingComm
 
 
 @pytest.fixture(autouse=True)

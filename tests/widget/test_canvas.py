@@ -7,11 +7,11 @@ import threading
 import time
 
 import pytest
-from widget_helpers import clear, custom, from_front, size, updates, wait_for
 
 from daggr import FileValue, FnNode, Graph, InputNode, ItemList
 from daggr import components as gr
 from daggr.widget import Canvas, canvas_for, mimebundle
+from tests.widget.widget_helpers import clear, custom, from_front, size, updates, wait_for
 
 
 def chain() -> Graph:

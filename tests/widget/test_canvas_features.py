@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from widget_helpers import clear, custom, from_front, sent, size, updates, wait_for
 
 from daggr import FileValue, FnNode, Graph, InputNode
 from daggr import components as gr
 from daggr.widget import Canvas
+from tests.widget.widget_helpers import clear, custom, from_front, sent, size, updates, wait_for
 
 
 def chain() -> Graph:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from widget_helpers import clear, custom, from_front, size, wait_for
 
 from daggr import FnNode, Graph, InputNode, ItemList
 from daggr import components as gr
 from daggr.widget import Canvas, bridge
+from tests.widget.widget_helpers import clear, custom, from_front, size, wait_for
 
 
 def script(n: int = 2, text: str = "line") -> Graph:

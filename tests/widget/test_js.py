@@ -11,6 +11,7 @@ import pytest
 JS = Path(__file__).resolve().parents[2] / "js"
 
 
+@pytest.mark.slow  # npm and vitest in a subprocess
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
 @pytest.mark.timeout(240)
 def test_vitest_suite_passes():

@@ -1,4 +1,4 @@
-"""Sheets of a DuckDB store: list, create, rename, delete, clear, open.
+"""The sheet catalog of a DuckDB store: list, create, rename, delete, clear, open.
 
 Every call is scoped to one graph (its ``persist_key``) and one user, and checks both:
 a sheet of another user raises :class:`~daggr.store.SheetAccessError`, an unknown one
@@ -25,7 +25,7 @@ from .base import (
 )
 from .codec import FileStore
 from .db import Database
-from .view import DuckSheet
+from .duck_sheet import DuckSheet
 from .writes import utcnow
 
 _SHEET_COLS = "sheet_id, name, graph_key, user_id, created_at, updated_at"

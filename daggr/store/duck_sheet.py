@@ -195,7 +195,7 @@ class DuckSheet:
         return row, snap, heads, latest_rows, inputs, state
 
     def _apply(self, raw: tuple[Any, ...]) -> None:
-        from .sheets import info_from_row  # sheets imports this module
+        from .sheet_catalog import info_from_row  # sheet_catalog imports this module
 
         row, snap, heads, latest_rows, inputs, state = raw
         head_seqs = {h[2] for h in heads}
