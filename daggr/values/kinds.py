@@ -18,7 +18,7 @@ import os
 from typing import Any
 
 from daggr.records import FileValue
-from daggr.values import images
+from daggr.values import audio, images
 from daggr.values.files import mime_of, read_file
 from daggr.values.limits import (
     MAX_THUMBNAIL_SOURCE,
@@ -151,6 +151,37 @@ class ImageKind(ValueKind):
             return images.png(value, THUMBNAIL_PX)
         except Exception:  # no thumbnail; the drawing shows the preview's text
             return None
+
+
+class AudioKind(ValueKind):
+    """Sound in memory: gradio's ``(sample_rate, samples)``, int or float, mono or stereo;
+    a WAV file on the canvas and over REST."""
+
+    name = "audio"
+
+    def recognises(self, value: Any, component: Any) -> bool:
+        return component_kind(component) in (None, "audio") and audio.is_rate_and_samples(value)
+
+    def _wav(self, value: Any) -> bytes:
+        try:
+            return audio.wav(*value)
+        except Exception as exc:  # samples that are not sound: say so rather than fail the view
+            raise DisplayError(f"This audio cannot be encoded as WAV: {exc}") from None
+
+    def to_bytes(self, value: Any, component: Any) -> tuple[bytes, str, str]:
+        return self._wav(value), "audio/wav", ""
+
+    def to_rest(self, value: Any, component: Any, sink: FileSink) -> Any:
+        return sink.bytes_url(self._wav(value), ".wav")
+
+    def plain(self, value: Any, component: Any, depth: int) -> Any:
+        return self.sample(value, depth)
+
+    def preview(self, value: Any, component: Any) -> dict[str, Any]:
+        return {"type": "audio", "name": self.sample(value, 0)[1:-1], "mime": "audio/wav"}
+
+    def sample(self, value: Any, depth: int) -> Any:
+        return f"<audio {audio.duration(*value):.1f} s at {value[0]} Hz>"
 
 
 class TableKind(ValueKind):
@@ -337,6 +368,7 @@ for _kind in (
     NoneKind(),
     FileKind(),
     ImageKind(),
+    AudioKind(),
     TableKind(),
     BytesKind(),
     BoolKind(),

@@ -597,6 +597,12 @@ def start_run(session: Session, name: str, mode: str) -> RunHandle:
     return session.start(name, only=(mode == "step"), progress=False)
 
 
+def start_all(session: Session) -> RunHandle:
+    """Start a run of the whole graph ("Run all"): stale nodes execute, fresh ones are
+    reused from history."""
+    return session.start(progress=False)
+
+
 def run_members(handle: RunHandle) -> list[str]:
     """Names of the nodes a run covers."""
     return list(handle.status)

@@ -24,6 +24,7 @@ import traitlets
 from daggr.errors import DaggrError
 from daggr.values import DisplayError
 from daggr.widget import bridge
+from daggr.widget.canvas_actions import CanvasActions
 from daggr.widget.protocol import (
     MessageError,
     error_message,
@@ -58,7 +59,7 @@ def _asset(name: str, fallback: str) -> Path | str:
     return path if path.is_file() else fallback
 
 
-class Canvas(anywidget.AnyWidget):
+class Canvas(CanvasActions, anywidget.AnyWidget):
     """An interactive canvas for a graph: cards with inputs, run buttons and results.
 
     Runs started from the canvas happen on daggr's own loop thread (cells keep working);
@@ -221,6 +222,7 @@ class Canvas(anywidget.AnyWidget):
 
     # -- session events (worker threads) ---------------------------------------------------------
     def _on_event(self, kind: str, payload: Any) -> None:
+        self._track(kind)
         if kind == "node_started":
             counted = self._item_progress.pop(payload, None)
             self._refresh_topology()
@@ -243,11 +245,14 @@ class Canvas(anywidget.AnyWidget):
         elif kind == "node_finished":
             nid = self._ids.get(payload.node)
             if nid is not None:
-                self._push_states({nid: bridge.finished_patch(self.session, payload)})
+                patch = bridge.finished_patch(self.session, payload)
+                patch.update(self._failure_patch(nid, payload))
+                self._push_states({nid: patch})
         elif kind == "run_finished":
             with self._lock:
                 self._handles = [h for h in self._handles if not h.done()]
-            self._reconcile()
+            if self._needs_reconcile(payload):
+                self._reconcile()
             self._flush_states()  # the run's last deltas need not wait for the interval
         elif kind == "state_changed" and not getattr(self._handling, "active", False):
             # Changed from a cell (graph.select(), graph.sheet = ..., inputs): show it now.

@@ -3,7 +3,8 @@
 The static SVG fallback must place cards where the live canvas does, so both sides use
 these rules and numbers, and ``js/test/fixtures/layout.json`` pins the result for both
 test suites: a node's column is its longest path from a source; cards are stacked per
-column in topological order; card heights are estimated from their rows.
+column in topological order; nodes with no edge form a grid beside the connected ones;
+card heights are estimated from their rows.
 
 Example:
     >>> topo = {"nodes": [{"id": "a", "kind": "FN", "inputs": [], "outputs": [],
@@ -14,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 CARD_W = 280
@@ -88,9 +90,16 @@ def preview_height(output: dict[str, Any]) -> int:
     """Height of an output's box: media and documents get room to be seen."""
     if output.get("item_list"):
         return TALL_PREVIEW_H  # "Items (N)" with editable fields
-    kind = (output.get("component") or {}).get("kind")
+    component = output.get("component") or {}
+    kind = component.get("kind")
     if kind == "audio":
         return AUDIO_PREVIEW_H
+    try:
+        lines = int((component.get("props") or {}).get("lines") or 1)
+    except (TypeError, ValueError):
+        lines = 1
+    if kind in ("textbox", "textarea") and lines > 1:
+        return PREVIEW_H + LINE_H * (min(lines, 8) - 1)  # long text gets room to be read
     return TALL_PREVIEW_H if kind in TALL_OUTPUTS else PREVIEW_H
 
 
@@ -132,17 +141,41 @@ def depths(topology: dict[str, Any]) -> dict[str, int]:
     return depth
 
 
+def isolated_nodes(topology: dict[str, Any]) -> set[str]:
+    """Ids of nodes with no edge at all: they get a grid of their own."""
+    wired = {e["source"] for e in topology["edges"]} | {e["target"] for e in topology["edges"]}
+    return {n["id"] for n in topology["nodes"] if n["id"] not in wired}
+
+
+def grid_columns(count: int) -> int:
+    """Columns of the grid of ``count`` unconnected cards (about twice as wide as tall)."""
+    return max(1, min(count, math.ceil(math.sqrt(2 * count))))
+
+
 def auto_layout(topology: dict[str, Any]) -> dict[str, Point]:
-    """Top-left corner of every card."""
+    """Top-left corner of every card; unconnected nodes in a grid right of the others."""
     depth = depths(topology)
     scattered = scattered_nodes(topology)
+    isolated = isolated_nodes(topology)
     next_y: dict[int, float] = {}
     pos: dict[str, Point] = {}
+    columns = 0
     for node in topology["nodes"]:
+        if node["id"] in isolated:
+            continue
         d = depth[node["id"]]
         y = next_y.get(d, Y0)
         pos[node["id"]] = (X0 + d * (CARD_W + COL_GAP), y)
         next_y[d] = y + card_height(node, 0, node["id"] in scattered) + ROW_GAP
+        columns = max(columns, d + 1)
+    loose = [n for n in topology["nodes"] if n["id"] in isolated]
+    cols = grid_columns(len(loose))
+    y = Y0
+    for start in range(0, len(loose), cols):
+        row = loose[start : start + cols]
+        for i, node in enumerate(row):
+            pos[node["id"]] = (X0 + (columns + i) * (CARD_W + COL_GAP), y)
+        y += max(card_height(n) for n in row) + ROW_GAP
     return pos
 
 

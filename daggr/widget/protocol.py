@@ -20,6 +20,13 @@ input keys and values are checked by the session (:mod:`daggr.inputs`), as for
     {"type": "edit_items", "node": id, "port": str, "index": int, "field": str,
      "value": ..., "more": bool?}   # edit one field of one item of an ItemList output;
                                     # "more": further edits of the same burst follow
+    {"type": "layout", "positions"?: {id: [x, y]}, "sizes"?: {id: [w, h] | null},
+     "collapsed"?: {id: bool}, "groups"?: [group], "minimap"?: bool | null}
+                                    # hand-made layout of the sheet (sheet_layout.py)
+    {"type": "run_all"}             # run every stale node (fresh ones are reused)
+    {"type": "stop_all"}            # stop every run started from this canvas
+    {"type": "traceback", "id": str, "node": id, "result": rid | null}
+                                    # a failure's traceback, answered as "fetched" text
 
 Kernel -> front end (deltas; their size does not depend on the graph's)::
 
@@ -51,6 +58,7 @@ from typing import Any
 
 from daggr.errors import DaggrError, did_you_mean, listing
 from daggr.inputs import BadInputValue, check_value
+from daggr.widget.sheet_layout import LayoutError, parse_layout
 
 RUN_MODES = ("to_here", "step")
 REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
@@ -65,6 +73,10 @@ REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
     "fetch": ("id",),
     "upload": ("key", "name"),
     "edit_items": ("node", "port", "index", "field", "value"),
+    "layout": (),
+    "run_all": (),
+    "stop_all": (),
+    "traceback": ("id", "node"),
 }
 SHEET_ACTIONS = ("new", "switch", "rename", "delete")
 MAX_ID = 64
@@ -145,6 +157,18 @@ def parse_request(
         out.update(_edit_items(content, out["node"], item_lists or {}))
     elif kind in _SHAPES:
         out.update(_SHAPES[kind](content))
+    elif kind == "traceback":
+        rid, result = content["id"], content.get("result")
+        if not isinstance(rid, str) or not 0 < len(rid) <= MAX_ID:
+            raise MessageError(f"A traceback request id is a short string, got {_kind(rid)}.")
+        if result is not None and (not isinstance(result, str) or len(result) > MAX_ID):
+            raise MessageError(f"A traceback names a result id or null, got {_kind(result)}.")
+        out.update(id=rid, result=result)
+    elif kind == "layout":
+        try:
+            out["layout"] = parse_layout(content, nodes)
+        except LayoutError as exc:
+            raise MessageError(str(exc)) from None
     return out
 
 

@@ -24,3 +24,23 @@ export function s(tag: string, attrs: Attrs = {}): SVGElement {
   for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
   return el as SVGElement;
 }
+
+/** A message over the canvas (a rejected request, a hint) that goes away by itself. */
+export class Toast {
+  readonly el = h("div", { class: "daggr-toast", role: "alert", hidden: true });
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  /** `info`: a hint, not an error (drawn in neutral colours, read out politely). */
+  show(message: string, info = false, ms = 8000): void {
+    this.el.textContent = message;
+    this.el.hidden = false;
+    this.el.classList.toggle("daggr-toast-info", info);
+    this.el.setAttribute("role", info ? "status" : "alert");
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => (this.el.hidden = true), ms);
+  }
+
+  destroy(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

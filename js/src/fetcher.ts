@@ -37,13 +37,20 @@ export class MediaClient {
     const key = targetKey(t);
     const cached = t.key === undefined ? this.cache.get(key) : undefined;
     if (cached) return cached;
-    const id = `f${++counter}-${Date.now().toString(36)}`;
-    const p = new Promise<Fetched>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const p = this.ask({ type: "fetch", ...t });
     if (t.key === undefined) {
       this.cache.set(key, p);
       p.catch(() => this.cache.delete(key));
     }
-    this.send({ type: "fetch", id, ...t });
+    return p;
+  }
+
+  /** Sends a request that the kernel answers with a "fetched" message (a value, a
+   * traceback): `content` gets a fresh id. */
+  ask(content: Record<string, unknown>): Promise<Fetched> {
+    const id = `f${++counter}-${Date.now().toString(36)}`;
+    const p = new Promise<Fetched>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.send({ ...content, id });
     return p;
   }
 

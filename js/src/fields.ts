@@ -1,5 +1,6 @@
 // Editable input components on the cards, named after gradio's. Each reports every edit
 // through `onChange`; the caller debounces per input key before telling the kernel.
+import { captureFor, type CaptureKind } from "./capture";
 import { h } from "./dom";
 import type { FetchTarget, MediaClient } from "./fetcher";
 import { fieldHeight, MEDIA_KINDS } from "./layout";
@@ -10,6 +11,8 @@ import type { ComponentSpec, Field } from "./types";
 export interface FieldContext {
   upload(key: string, file: File): void;
   media: MediaClient | null;
+  /** Open the webcam / microphone for this input (absent: no capture offered). */
+  capture?(key: string, label: string, kind: CaptureKind): void;
 }
 
 export interface FieldView {
@@ -298,5 +301,18 @@ function mediaField(field: Field, value: unknown, ctx: FieldContext, wrap: HTMLE
   };
   show(value);
   wrap.append(zone);
+  const mode = ctx.capture ? captureFor(c.kind) : null;
+  if (mode) {
+    const label = String(c.props.label ?? field.port);
+    const text = mode === "image" ? "Camera" : "● Record";
+    const btn = h("button", { class: "daggr-btn daggr-capture-btn", type: "button", "data-capture": mode, "aria-label": mode === "image" ? `Take a photo for ${label}` : `Record ${mode} for ${label}`, title: mode === "image" ? "Take a photo with the webcam" : `Record ${mode === "audio" ? "from the microphone" : "with the webcam"}` }, text);
+    btn.addEventListener("click", (e) => {
+      e.preventDefault();
+      ctx.capture!(field.key, label, mode);
+    });
+    const row = h("div", { class: "daggr-drop-row" });
+    zone.replaceWith(row);
+    row.append(zone, btn);
+  }
   return { el: wrap, setValue: show };
 }

@@ -8,8 +8,9 @@ export function inputAnchor(pos: Point, index: number): Point {
   return [pos[0], pos[1] + HEADER_H + PORT_PAD / 2 + index * PORT_ROW_H + PORT_ROW_H / 2];
 }
 
-export function outputAnchor(pos: Point, index: number): Point {
-  return [pos[0] + CARD_W, pos[1] + HEADER_H + PORT_PAD / 2 + index * PORT_ROW_H + PORT_ROW_H / 2];
+/** `width`: the card's, when it was resized. */
+export function outputAnchor(pos: Point, index: number, width = CARD_W): Point {
+  return [pos[0] + width, pos[1] + HEADER_H + PORT_PAD / 2 + index * PORT_ROW_H + PORT_ROW_H / 2];
 }
 
 /** A horizontal cubic bezier from an output dot to an input dot. */

@@ -1,9 +1,10 @@
 // Auto-layout shared with daggr/widget/layout.py (the static SVG fallback): both must give
 // the same positions, which js/test/fixtures/layout.json pins for both test suites.
 //
-// Rules (as in the original daggr): a node's column is its longest path from a source;
-// cards are stacked per column in topological order with a fixed gap; card heights are
-// estimated from their rows so that no DOM measuring is needed.
+// Rules: a node's column is its longest path from a source (as in the original daggr);
+// cards are stacked per column in topological order with a fixed gap; nodes with no edge
+// at all form a grid beside the connected ones (a column of them would force a tiny
+// zoom to fit); card heights are estimated from their rows, so no DOM measuring is needed.
 import type { ComponentSpec, OutPort, Point, TopoNode, Topology } from "./types";
 
 export const CARD_W = 280;
@@ -57,6 +58,8 @@ export function previewHeight(output: OutPort): number {
   if (output.item_list) return TALL_PREVIEW_H; // "Items (N)" with editable fields
   const kind = output.component?.kind;
   if (kind === "audio") return AUDIO_PREVIEW_H;
+  const lines = Number(output.component?.props?.lines ?? 1) || 1;
+  if ((kind === "textbox" || kind === "textarea") && lines > 1) return PREVIEW_H + LINE_H * (Math.min(lines, 8) - 1);
   return kind && TALL_OUTPUTS.includes(kind) ? TALL_PREVIEW_H : PREVIEW_H;
 }
 
@@ -67,6 +70,11 @@ export function cardHeight(node: TopoNode, variant = 0, scattered = false): numb
   if (node.kind !== "INPUT") for (const o of node.outputs) h += previewHeight(o);
   if (scattered) h += ITEMS_H;
   return h + FOOTER_H;
+}
+
+/** A collapsed card: its header and port rows (wires keep their dots). */
+export function collapsedHeight(node: TopoNode): number {
+  return HEADER_H + PORT_PAD + PORT_ROW_H * portRows(node) + 2;
 }
 
 /** Ids of nodes that run once per item (a scattered edge leads into them). */
@@ -103,17 +111,46 @@ export function depths(topology: Topology): Record<string, number> {
   return depth;
 }
 
-/** Positions (top-left corners) for every node, by the rules above. */
+/** Ids of nodes with no edge at all: they get a grid of their own (see autoLayout). */
+export function isolatedNodes(topology: Topology): Set<string> {
+  const wired = new Set<string>();
+  for (const e of topology.edges) {
+    wired.add(e.source);
+    wired.add(e.target);
+  }
+  return new Set(topology.nodes.filter((n) => !wired.has(n.id)).map((n) => n.id));
+}
+
+/** Columns of the grid of `count` unconnected cards: about twice as wide as tall, which
+ * fills a landscape view (3 cards make one row rather than a column of 3). */
+export function gridColumns(count: number): number {
+  return Math.max(1, Math.min(count, Math.ceil(Math.sqrt(2 * count))));
+}
+
+/** Positions (top-left corners) for every node, by the rules above. Nodes with no edge
+ * are placed in a grid to the right of the connected ones, row by row in graph order. */
 export function autoLayout(topology: Topology): Record<string, Point> {
   const depth = depths(topology);
   const scattered = scatteredNodes(topology);
+  const isolated = isolatedNodes(topology);
   const nextY: number[] = [];
   const pos: Record<string, Point> = {};
+  let columns = 0;
   for (const n of topology.nodes) {
+    if (isolated.has(n.id)) continue;
     const d = depth[n.id];
     const y = nextY[d] ?? Y0;
     pos[n.id] = [X0 + d * (CARD_W + COL_GAP), y];
     nextY[d] = y + cardHeight(n, 0, scattered.has(n.id)) + ROW_GAP;
+    columns = Math.max(columns, d + 1);
+  }
+  const loose = topology.nodes.filter((n) => isolated.has(n.id));
+  const cols = gridColumns(loose.length);
+  let y = Y0;
+  for (let row = 0; row * cols < loose.length; row++) {
+    const cards = loose.slice(row * cols, row * cols + cols);
+    cards.forEach((n, i) => (pos[n.id] = [X0 + (columns + i) * (CARD_W + COL_GAP), y]));
+    y += Math.max(...cards.map((n) => cardHeight(n))) + ROW_GAP;
   }
   return pos;
 }

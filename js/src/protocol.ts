@@ -3,7 +3,7 @@
 // Front end -> kernel: requests the kernel validates, answering {type: "error"} when one is
 // malformed. Kernel -> front end: small deltas, so that a node status change costs the
 // same bytes whatever the size of the graph.
-import type { NodeState, NodeStates } from "./types";
+import type { Group, NodeState, NodeStates, Point, Size } from "./types";
 
 export type RunMode = "to_here" | "step";
 export const RUN_MODES: RunMode[] = ["to_here", "step"];
@@ -19,7 +19,22 @@ export type Request =
   | { type: "sheet"; action: SheetAction; name?: string; new_name?: string }
   | { type: "fetch"; id: string; result?: string; port?: string; key?: string; item?: number }
   | { type: "upload"; key: string; name: string }
-  | { type: "edit_items"; node: string; port: string; index: number; field: string; value: unknown; more?: boolean };
+  | { type: "edit_items"; node: string; port: string; index: number; field: string; value: unknown; more?: boolean }
+  | { type: "traceback"; id: string; node: string; result: string | null }
+  | { type: "run_all" }
+  | { type: "stop_all" }
+  | LayoutRequest;
+
+/** A change of the sheet's hand-made layout, saved with the sheet: moved cards, resized
+ * ones (null: back to the automatic size), collapsed ones, the whole group list. */
+export interface LayoutRequest {
+  type: "layout";
+  positions?: Record<string, Point>;
+  sizes?: Record<string, Size | null>;
+  collapsed?: Record<string, boolean>;
+  groups?: Group[];
+  minimap?: boolean | null;
+}
 
 export type SheetAction = "new" | "switch" | "rename" | "delete";
 export const select = (node: string, index: number): Request => ({ type: "select", node, index });
@@ -127,9 +142,23 @@ export function isValidRequest(r: Request): boolean {
       return typeof r.key === "string" && typeof r.name === "string";
     case "edit_items":
       return typeof r.node === "string" && typeof r.port === "string" && typeof r.field === "string" && Number.isInteger(r.index) && r.index >= 0 && r.value !== undefined;
+    case "run_all":
+    case "stop_all":
+      return true;
+    case "traceback":
+      return typeof r.id === "string" && typeof r.node === "string";
+    case "layout":
+      return (
+        Object.values(r.positions ?? {}).every((p) => Array.isArray(p) && p.length === 2 && p.every(finite)) &&
+        Object.values(r.sizes ?? {}).every((sz) => sz === null || (Array.isArray(sz) && sz.length === 2 && sz.every((v) => finite(v) && v > 0))) &&
+        Object.values(r.collapsed ?? {}).every((c) => typeof c === "boolean") &&
+        (r.groups === undefined || (Array.isArray(r.groups) && r.groups.every((g) => typeof g.id === "string" && Array.isArray(g.members))))
+      );
     default:
       return false;
   }
 }
 
 export const upload = (key: string, name: string): Request => ({ type: "upload", key, name });
+export const runAll = (): Request => ({ type: "run_all" });
+export const stopAll = (): Request => ({ type: "stop_all" });

@@ -117,6 +117,7 @@ export interface NodeState {
   index?: number | null; // which of them is selected
   variant?: number;
   preview?: Record<string, Preview> | null;
+  trace?: { rid: string | null; size: number } | null; // a failure's traceback exists (fetched on demand)
 }
 
 export type NodeStates = Record<string, NodeState>;
@@ -126,11 +127,28 @@ export interface SheetsInfo {
   names: string[];
 }
 
+export type Point = [number, number];
+export type Size = [number, number]; // a resized card's width and height
+
+/** A titled, coloured frame around some cards; moves them together and can collapse to
+ * one card. Layout only: nodes and wires stay as the code defines them. */
+export interface Group {
+  id: string;
+  title: string;
+  color: string;
+  members: string[]; // node ids, each in at most one group
+  collapsed?: boolean;
+}
+
+/** A sheet's layout as saved with it (the `viewport` trait): pan, zoom, and what was
+ * arranged by hand. Every field but x, y, zoom and positions may be missing. */
 export interface Viewport {
   x: number;
   y: number;
   zoom: number;
-  positions: Record<string, [number, number]>;
+  positions: Record<string, Point>;
+  sizes?: Record<string, Size>;
+  collapsed?: string[];
+  groups?: Group[];
+  minimap?: boolean; // shown or hidden by hand; missing: shown when the graph overflows
 }
-
-export type Point = [number, number];

@@ -7,7 +7,7 @@ import { renderMarkdown } from "../src/markdown";
 import { renderHtml, renderValue, tableRows } from "../src/renderers";
 import { edgeKey, willRun } from "../src/stale";
 import type { Topology } from "../src/types";
-import { createMockModel, type MockModel } from "./mock-model";
+import { type MockModel, mountCanvas } from "./mock-model";
 
 const text = (label: string) => ({ component: "Textbox", kind: "textbox", props: { label }, value: "" });
 const image = { component: "Image", kind: "image", props: { label: "Picture" }, value: null };
@@ -30,7 +30,7 @@ const topology: Topology = {
 };
 
 function mount(states: Record<string, unknown> = {}) {
-  const model = createMockModel({
+  return mountCanvas(widget, {
     topology,
     node_state: {
       a: { status: "ok", fresh: "fresh", edges: {} },
@@ -44,11 +44,6 @@ function mount(states: Record<string, unknown> = {}) {
     sheets: { current: "Sheet 1", names: ["Sheet 1", "Other"] },
     height: 400,
   });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const c1 = widget.initialize({ model });
-  const c2 = widget.render({ model, el });
-  return { model, el, cleanup: () => (c2(), c1(), el.remove()) };
 }
 
 const q = (el: HTMLElement, sel: string) => el.querySelector(sel) as HTMLElement;

@@ -38,3 +38,14 @@ export function createMockModel(initial: Record<string, unknown>): MockModel {
     listeners: (event) => handlers.get(event)?.size ?? 0,
   };
 }
+
+/** Renders the canvas widget for `traits` into a fresh element of the page, as anywidget
+ * does (initialize once per model, render once per view). */
+export function mountCanvas(widget: { initialize: (a: { model: MockModel }) => () => void; render: (a: { model: MockModel; el: HTMLElement }) => () => void }, traits: Record<string, unknown>) {
+  const model = createMockModel(traits);
+  const el = document.createElement("div");
+  document.body.append(el);
+  const c1 = widget.initialize({ model });
+  const c2 = widget.render({ model, el });
+  return { model, el, cleanup: () => (c2(), c1(), el.remove()) };
+}

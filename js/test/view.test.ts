@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import type { Topology } from "../src/types";
 import { INPUT_DEBOUNCE_MS } from "../src/view";
-import { createMockModel, type MockModel } from "./mock-model";
+import { type MockModel, mountCanvas } from "./mock-model";
 
 const textbox = { component: "Textbox", kind: "textbox", props: { label: "Text" }, value: "hello" };
 const number = { component: "Number", kind: "number", props: { label: "n" }, value: 1 };
@@ -38,7 +38,7 @@ const topology: Topology = {
 };
 
 function mount(extra: Record<string, unknown> = {}) {
-  const model = createMockModel({
+  return mountCanvas(widget, {
     topology,
     node_state: { form: { status: "idle" }, shout: { status: "idle" } },
     inputs: { form__text: "hello", shout__n: 1 },
@@ -46,11 +46,6 @@ function mount(extra: Record<string, unknown> = {}) {
     height: 400,
     ...extra,
   });
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanupInit = widget.initialize({ model });
-  const cleanupView = widget.render({ model, el });
-  return { model, el, cleanup: () => (cleanupView(), cleanupInit(), el.remove()) };
 }
 
 const q = (el: HTMLElement, sel: string) => el.querySelector(sel) as HTMLElement;
@@ -107,7 +102,7 @@ describe("canvas view", () => {
     q(menu, '[data-mode="step"]').click();
     expect(menu.hidden).toBe(true);
     const btn = q(m.el, '[data-id="shout"] .daggr-run-btn');
-    expect(btn.title).toBe("Run this step");
+    expect(btn.getAttribute("aria-label")).toBe("Run this step");
     btn.click();
     expect(m.model.sent.at(-1)).toEqual({ type: "run", node: "shout", mode: "step" });
   });
@@ -118,7 +113,7 @@ describe("canvas view", () => {
     const card = q(m.el, '[data-id="shout"]');
     expect(card.classList.contains("daggr-status-running")).toBe(true);
     const btn = q(card, ".daggr-run-btn");
-    expect(btn.title).toBe("Stop");
+    expect(btn.getAttribute("aria-label")).toBe("Stop");
     expect(q(card, ".daggr-time").textContent).toBe("2.0s");
     vi.advanceTimersByTime(1000);
     expect(q(card, ".daggr-time").textContent).toBe("3.0s");
@@ -132,7 +127,7 @@ describe("canvas view", () => {
     expect(q(card, ".daggr-time").textContent).toBe("0.3s");
     expect(q(card, '[data-port="output"]').textContent).toBe("HI");
     expect(q(card, '[data-port="extra"]').textContent).toContain("a.png");
-    expect(btn.title).toBe("Run to here");
+    expect(btn.getAttribute("aria-label")).toBe("Run to here");
   });
 
   it("shows an error box for a failed node and a toast for a rejected request", () => {

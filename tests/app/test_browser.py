@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,55 @@ def test_canvas_page_runs_and_keeps_users_apart(serve, e2e_out):
         finally:
             browser.close()
     print(f"screenshots in {os.fspath(e2e_out)}")
+
+
+def test_served_canvas_runs_all_explains_failures_and_keeps_its_layout(serve, e2e_out):
+    from tests.e2e.storyboard import build
+
+    ns = build(persist="app-storyboard")
+    app = serve(ns["graph"])
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1300, "height": 850}).new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(app.url)
+            expect = sync_api.expect
+            expect(page.locator("body[data-daggr-ready='1']")).to_have_count(1, timeout=20_000)
+            card = lambda nid: page.locator(f".daggr-node[data-id='{nid}']")  # noqa: E731
+
+            # Run all from the toolbar; the slow step is stopped with Stop all.
+            page.locator(".daggr-run-all").click()
+            expect(card("poster").locator(".daggr-status")).to_have_text("done", timeout=30_000)
+            expect(card("upscale")).to_have_class(re.compile("daggr-status-running"))
+            page.locator(".daggr-stop-all").click()
+            expect(card("upscale")).to_have_class(
+                re.compile("daggr-status-cancelled"), timeout=20_000
+            )
+            ns["release"].set()
+
+            # The failure explains itself; the skipped node names it.
+            error = card("parse_meta").locator(".daggr-error")
+            expect(error).to_contain_text("JSONDecodeError")
+            error.locator(".daggr-trace summary").click()
+            expect(error.locator(".daggr-trace-text")).to_contain_text("in parse_meta")
+            expect(card("summarise").locator(".daggr-error")).to_contain_text(
+                "upstream node parse_meta failed"
+            )
+
+            # Group two cards and collapse another: a reload finds the layout again.
+            for nid in ("story", "jingle"):
+                card(nid).locator(".daggr-node-name").click(modifiers=["Shift"])
+            page.locator(".daggr-group-btn").click()
+            card("poster").locator(".daggr-collapse").click()
+            page.wait_for_timeout(600)  # saved 250 ms after the last change
+            page.screenshot(path=str(e2e_out / "app-storyboard.png"))
+            page.reload()
+            expect(page.locator("body[data-daggr-ready='1']")).to_have_count(1, timeout=20_000)
+            expect(page.locator(".daggr-group .daggr-group-summary")).to_have_text("2 nodes")
+            expect(card("poster")).to_have_class(re.compile("daggr-collapsed"))
+            assert not errors, errors
+        finally:
+            ns["release"].set()
+            browser.close()

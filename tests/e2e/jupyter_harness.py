@@ -143,13 +143,17 @@ def jupyter_server(
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-def launch_chromium(playwright: Any, profile: Path) -> Any:
+# A fake camera and microphone that need no permission prompt (capture tests).
+FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+def launch_chromium(playwright: Any, profile: Path, extra_args: tuple[str, ...] = ()) -> Any:
     """A persistent context: Playwright refuses --user-data-dir in args."""
     return playwright.chromium.launch_persistent_context(
         str(profile),
         executable_path=CHROMIUM,
         headless=True,
-        args=CHROMIUM_ARGS,
+        args=[*CHROMIUM_ARGS, *extra_args],
         viewport={"width": 1280, "height": 1000},
     )
 
@@ -168,3 +172,53 @@ def open_and_run_all(page: Any, port: int, notebook: str, cells: int, kind: str 
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     return located
+
+
+@contextlib.contextmanager
+def lab_notebook(
+    tmp_path: Path,
+    out: Path,
+    name: str,
+    cells: list[str],
+    extra_args: tuple[str, ...] = (),
+    grant: tuple[str, ...] = (),
+) -> Iterator[tuple[Any, Any, Any]]:
+    """A notebook of ``cells`` opened in a fresh JupyterLab and Chromium, all cells run.
+
+    Yields ``(page, cells, context)``; ``grant``: browser permissions for the server's
+    origin (say "clipboard-read"). The page's console goes to ``out/<name>-console.log``, a
+    screenshot to ``out/<name>-FAILED.png`` when the block fails, and an error logged by
+    daggr in the page fails the test afterwards."""
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "root"
+    root.mkdir(exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, root / f"{name}.ipynb")
+    logs: list[str] = []
+    with jupyter_server("lab", root, tmp_path / "state", out / f"{name}-server.log") as port:
+        with sync_playwright() as p:
+            ctx = launch_chromium(p, tmp_path / "profile", extra_args)
+            if grant:
+                ctx.grant_permissions(list(grant), origin=f"http://127.0.0.1:{port}")
+            page = ctx.pages[0] if ctx.pages else ctx.new_page()
+            page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
+            try:
+                located = open_and_run_all(page, port, f"{name}.ipynb", len(cells))
+                yield page, located, ctx
+            except Exception:
+                page.screenshot(path=str(out / f"{name}-FAILED.png"))
+                raise
+            finally:
+                (out / f"{name}-console.log").write_text("\n".join(logs))
+                ctx.close()
+    errors = [line for line in logs if "daggr" in line.lower() and "error" in line.lower()]
+    assert not errors, json.dumps(errors, indent=1)

@@ -5,7 +5,6 @@ finds everything again."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -122,10 +121,6 @@ def test_fresh_stale_history_sheets_stop_media_and_reload(tmp_path: Path, e2e_ou
                 expect(picture.locator(".daggr-hist-prev")).to_be_disabled()
                 expect(shout.locator(".daggr-history-label")).to_have_text("1/2")
                 canvas.screenshot(path=str(e2e_out / "features-history.png"))
-                # The README's picture of the canvas is this screenshot, so it stays true:
-                # DAGGR_README_SCREENSHOT=docs/canvas.png pytest tests/e2e refreshes it.
-                if os.environ.get("DAGGR_README_SCREENSHOT"):
-                    canvas.screenshot(path=os.environ["DAGGR_README_SCREENSHOT"])
 
                 # A new sheet starts empty; switching back finds the history.
                 canvas.locator(".daggr-sheet-toggle").click()

@@ -275,7 +275,7 @@ def test_large_component_defaults_stay_out_of_the_topology():
     (field,) = c.topology["nodes"][0]["fields"]
     assert field["component"]["value"] is None and field["component"]["value_omitted"]
     assert "f__t" not in c.inputs  # the value stays in Python
-    assert len(json.dumps(c.get_state())) < 20_000 + len(str(c._esm))
+    assert len(json.dumps(c.get_state())) < 20_000 + len(str(c._esm)) + len(str(c._css))
 
 
 # -- requests ----------------------------------------------------------------------------------

@@ -65,7 +65,10 @@ def test_static_svg_uses_positions_moved_on_the_canvas():
     assert 'viewBox="480 456 320' in render_svg(topo, positions={"one": [500, 500]})
 
 
-@pytest.mark.parametrize("module", ["bridge", "canvas", "layout", "protocol", "svg", "__init__"])
+@pytest.mark.parametrize(
+    "module",
+    ["bridge", "canvas", "failures", "layout", "protocol", "sheet_layout", "svg", "__init__"],
+)
 def test_docstring_examples_run(module):
     import doctest
     import importlib

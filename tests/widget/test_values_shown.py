@@ -10,11 +10,11 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
-from widget_helpers import clear, from_front, wait_for
 
 from daggr import FnNode, Graph
 from daggr import components as gr
 from daggr.widget import Canvas
+from tests.widget.widget_helpers import clear, from_front, wait_for
 
 W, H = 64, 48
 
@@ -124,49 +124,46 @@ def test_a_matrix_stays_numbers_where_no_image_is_declared():
 
 
 def test_a_new_kind_of_value_is_one_entry_that_every_view_uses():
-    """What the values issue will do for (rate, samples) audio: one registry entry."""
-    import wave
+    """A kind daggr does not know (a molecule object) becomes one registry entry, and the
+    card's preview and the canvas's fetch both use it."""
+    from dataclasses import dataclass
 
     from daggr import values
 
-    class Sound(values.ValueKind):
-        name = "sound"
+    @dataclass
+    class Molecule:
+        name: str
+        atoms: list
+
+    class MoleculeKind(values.ValueKind):
+        name = "molecule"
 
         def recognises(self, value, component):
-            return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], np.ndarray)
+            return isinstance(value, Molecule)
 
         def to_bytes(self, value, component):
-            rate, samples = value
-            buf = io.BytesIO()
-            with wave.open(buf, "wb") as out:
-                out.setnchannels(1)
-                out.setsampwidth(2)
-                out.setframerate(rate)
-                out.writeframes(samples.astype("<i2").tobytes())
-            return buf.getvalue(), "audio/wav", ""
+            lines = [str(len(value.atoms)), value.name, *(f"{a} 0 0 0" for a in value.atoms)]
+            return "\n".join(lines).encode(), "chemical/x-xyz", f"{value.name}.xyz"
 
         def preview(self, value, component):
-            return {
-                "type": "audio",
-                "name": f"{len(value[1]) / value[0]:.1f} s",
-                "mime": "audio/wav",
-            }
+            return {"type": "file", "name": f"{value.name} ({len(value.atoms)} atoms)"}
 
-    values.register(Sound(), before="json")
+    values.register(MoleculeKind(), before="json")
     try:
+        water = Molecule("water", ["O", "H", "H"])
         g = Graph(
-            "sound",
-            nodes=[FnNode(lambda: (8000, np.zeros(4000)), name="beep", outputs={"a": gr.Audio()})],
+            "molecules",
+            nodes=[FnNode(lambda: water, name="make", outputs={"m": gr.JSON()})],
             persist_key=False,
         )
         canvas = Canvas(g)
         g.run(progress=False)
-        wait_for(lambda: canvas.node_state["beep"].get("rid"))
-        assert canvas.node_state["beep"]["preview"]["a"]["name"] == "0.5 s"
+        wait_for(lambda: canvas.node_state["make"].get("rid"))
+        assert canvas.node_state["make"]["preview"]["m"]["name"] == "water (3 atoms)"
         clear(canvas)
-        rid = canvas.node_state["beep"]["rid"]
-        from_front(canvas, {"type": "fetch", "id": "s", "result": rid, "port": "a"})
+        rid = canvas.node_state["make"]["rid"]
+        from_front(canvas, {"type": "fetch", "id": "s", "result": rid, "port": "m"})
         reply, data = fetched(canvas, "s")
-        assert reply["mime"] == "audio/wav" and data[:4] == b"RIFF"
+        assert reply["mime"] == "chemical/x-xyz" and data.startswith(b"3\nwater\nO")
     finally:
-        values.KINDS[:] = [k for k in values.KINDS if k.name != "sound"]
+        values.KINDS[:] = [k for k in values.KINDS if k.name != "molecule"]

@@ -1,0 +1,146 @@
+// Applying a node's state to its card: status, timer, history ‹ i/N ›, freshness badge,
+// per-item progress, ItemList editors, failure box and output boxes. Only the card's own
+// elements are touched, so fields keep focus while runs update the canvas.
+import type { Card } from "./card";
+import type { MediaClient } from "./fetcher";
+import { h } from "./dom";
+import { formatSeconds } from "./format";
+import { showOutput } from "./outputs";
+import type * as P from "./protocol";
+import type { NodeState, NodeStates, Topology } from "./types";
+
+export const BUSY = new Set(["pending", "running"]);
+
+const STATUS_TEXT: Record<string, string> = {
+  idle: "",
+  pending: "queued",
+  running: "running",
+  ok: "done",
+  cached: "cached",
+  error: "error",
+  skipped: "skipped",
+  cancelled: "cancelled",
+};
+
+const FRESH_TEXT: Record<string, string> = { stale: "stale", "never run": "not run" };
+
+/** "running 12/64 (1 failed)" while a scattered node runs, else the status word. */
+export function statusText(state: NodeState | undefined): string {
+  const status = state?.status ?? "idle";
+  const word = STATUS_TEXT[status] ?? status;
+  if (status !== "running" || !state?.items_total) return word;
+  const failed = state.items_failed ? ` (${state.items_failed} failed)` : "";
+  return `${word} ${state.items_done ?? 0}/${state.items_total}${failed}`;
+}
+
+export interface StateContext {
+  topology: Topology;
+  states: NodeStates;
+  media: MediaClient;
+  pendingItems(node: string, port: string): Set<string>; // item edits not sent yet
+  retry(card: Card): void; // re-run a scattered node's failed items
+}
+
+export function applyCardState(card: Card, state: NodeState | undefined, ctx: StateContext): void {
+  card.state = state;
+  card.el.classList.remove("daggr-requested");
+  const status = state?.status ?? "idle";
+  card.el.className = card.el.className.replace(/daggr-status-\w+/, `daggr-status-${status}`);
+  card.status.textContent = statusText(state);
+  card.el.classList.toggle("daggr-cached", status === "cached");
+  const count = state?.count ?? 0;
+  const index = state?.index ?? count - 1;
+  card.history.hidden = count <= 1;
+  card.historyLabel.textContent = count > 1 ? (index >= 0 ? `${index + 1}/${count}` : `–/${count}`) : "";
+  card.history.title = count > 1 ? `result ${index + 1} of ${count} in history` : "";
+  card.prev.disabled = index <= 0;
+  card.next.disabled = index >= count - 1;
+  const fresh = state?.fresh ?? "never run";
+  card.el.classList.toggle("daggr-stale", fresh === "stale");
+  card.el.classList.toggle("daggr-never-run", fresh === "never run");
+  const badge = card.node.kind === "INPUT" ? "" : FRESH_TEXT[fresh] ?? "";
+  card.fresh.hidden = !badge || BUSY.has(status);
+  card.fresh.textContent = badge;
+  card.fresh.title = fresh === "stale" ? "Inputs or upstream results changed since this result: a run would redo it" : "Never run on this sheet";
+  if (card.items) renderItems(card, state, ctx);
+  for (const [port, list] of card.lists) list.update(state?.lists?.[port], ctx.pendingItems(card.node.id, port));
+  card.failure.update(state, ctx.topology, ctx.states);
+  // A node without a result shows why in place of its empty output boxes.
+  const noResult = (status === "error" || status === "skipped") && !Object.values(state?.preview ?? {}).some((p) => p && p.type !== "none");
+  card.el.classList.toggle("daggr-no-result", noResult);
+  for (const [port, box] of card.previews) {
+    const out = card.node.outputs.find((o) => o.name === port);
+    showOutput(box, out, state?.preview?.[port] ?? undefined, state?.rid ?? null, ctx.media, `${card.node.id}/${port}`);
+  }
+  renderRunButton(card);
+  renderTime(card);
+}
+
+export function renderRunButton(card: Card): void {
+  const btn = card.runBtn;
+  if (!btn) return;
+  const busy = BUSY.has(card.state?.status ?? "idle");
+  btn.classList.toggle("daggr-stop", busy);
+  btn.textContent = busy ? "■" : card.mode === "to_here" ? "▶▶" : "▶";
+  const title = busy ? "Stop" : card.mode === "to_here" ? "Run to here" : "Run this step";
+  btn.title = `${title}${busy ? "" : " (Shift+Enter)"}`;
+  btn.setAttribute("aria-label", title);
+  card.menu?.querySelectorAll<HTMLElement>(".daggr-run-menu-item").forEach((item) => {
+    item.classList.toggle("daggr-active", item.dataset.mode === card.mode);
+  });
+}
+
+export function setRunMode(card: Card, mode: P.RunMode): void {
+  card.mode = mode;
+  renderRunButton(card);
+}
+
+export function renderTime(card: Card): void {
+  const st = card.state;
+  if (st?.status === "running" && typeof st.started === "number") {
+    card.time.textContent = formatSeconds(Date.now() / 1000 - st.started);
+  } else if (st && (st.status === "ok" || st.status === "cached" || st.status === "error") && typeof st.duration === "number") {
+    card.time.textContent = formatSeconds(st.duration);
+  } else {
+    card.time.textContent = "";
+  }
+}
+
+function renderItems(card: Card, state: NodeState | undefined, ctx: StateContext): void {
+  const el = card.items!;
+  const items = state?.items;
+  if (!items) {
+    el.replaceChildren(h("div", { class: "daggr-items-head" }, "Items"), h("span", { class: "daggr-empty" }, "—"));
+    return;
+  }
+  const head = h("div", { class: "daggr-items-head" }, `Items (${items.n})`);
+  if (items.failed && !BUSY.has(state?.status ?? "idle")) {
+    const retry = h("button", { class: "daggr-btn daggr-retry", type: "button", title: "Run the node again: only failed items re-run" }, `↻ re-run ${items.failed} failed`);
+    retry.addEventListener("click", () => ctx.retry(card));
+    head.append(retry);
+  }
+  const rows = items.list.map((r, i) =>
+    h("div", { class: `daggr-item daggr-item-${r.s === "ok" ? "ok" : "error"}`, title: r.t }, h("span", { class: "daggr-item-n" }, `${i + 1}`), h("span", { class: "daggr-item-mark" }, r.s === "ok" ? "✓" : "✗"), h("span", { class: "daggr-item-text" }, r.t)),
+  );
+  if (items.n > items.list.length) rows.push(h("div", { class: "daggr-empty" }, `… ${items.n - items.list.length} more`));
+  el.replaceChildren(head, ...rows);
+}
+
+/** Ticks the timers of running cards, while any card runs. */
+export class Ticker {
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  sync(cards: () => Iterable<Card>): void {
+    const running = [...cards()].some((c) => c.state?.status === "running");
+    if (running && !this.timer) {
+      this.timer = setInterval(() => {
+        for (const c of cards()) if (c.state?.status === "running") renderTime(c);
+      }, 100);
+    } else if (!running) this.stop();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
