@@ -34,6 +34,7 @@ import hashlib
 import logging
 import os
 import random
+import sys
 import threading
 import time
 import weakref
@@ -41,7 +42,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import CorruptDatabaseError, DatabaseOpenError, StoreBusyError, StoreError
+from .errors import DatabaseOpenError, StoreBusyError, StoreError, damaged_history
 from .schema import ensure_schema
 
 try:
@@ -90,23 +91,34 @@ class _Busy(Exception):
     """The file is locked by another process (internal; retried)."""
 
 
+_DAMAGE_MARKERS = (
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "Could not read enough bytes",
+    "checksum",
+    "Failed to read",
+    "block",
+)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """A DuckDB error that means the file itself is damaged (not a lock, not a query)."""
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is None or not isinstance(exc, duckdb.Error):
+        return False
+    msg = str(exc)
+    io_error = isinstance(exc, (duckdb.IOException, duckdb.SerializationException))
+    return any(m in msg for m in _DAMAGE_MARKERS[:4]) or (
+        io_error and any(m in msg for m in _DAMAGE_MARKERS[4:])
+    )
+
+
 def _classify(exc: Exception, path: Path) -> Exception:
     msg = str(exc)
     if "Could not set lock" in msg or "Conflicting lock" in msg:
         return _Busy(msg)
-    corrupt_markers = (
-        "not a valid DuckDB database file",
-        "Corrupt database file",
-        "Could not read enough bytes",
-        "checksum",
-    )
-    if any(m in msg for m in corrupt_markers):
-        return CorruptDatabaseError(
-            f"{path} is not a readable DuckDB database ({msg.strip()}). Move it aside "
-            f"(e.g. mv '{path}' '{path}.broken') to start a fresh one, or point "
-            f"DAGGR_DB_PATH at another file.",
-            path,
-        )
+    if is_damage(exc):
+        return damaged_history(path, msg.strip())
     if "version number" in msg or "storage version" in msg:
         return DatabaseOpenError(
             f"{path} was written by another DuckDB version ({msg.strip()}). Upgrade "
@@ -254,15 +266,18 @@ class Database:
             self._con = _cursor()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         quoted = str(self.path).replace("'", "''")
+        existed = self.path.stat().st_size if self.path.exists() else 0
         try:
             self._con.execute(f"ATTACH '{quoted}' AS {self.alias} (TYPE duckdb)")
         except duckdb_module().Error as exc:
             raise _classify(exc, self.path) from exc
         try:
             self._con.execute(f"USE {self.alias}")
-            ensure_schema(self._con, self.path)
-        except BaseException:
+            ensure_schema(self._con, self.path, existed=existed)
+        except BaseException as exc:
             self._detach_now()
+            if is_damage(exc):
+                raise damaged_history(self.path, str(exc).strip()) from exc
             raise
         self._attached = True
         self._attached_at = time.monotonic()
@@ -359,6 +374,11 @@ class Database:
         self._active += 1
         try:
             yield self._con
+        except Exception as exc:
+            # A block that cannot be read surfaces in whichever query touches it first.
+            if is_damage(exc):
+                raise damaged_history(self.path, str(exc).strip()) from exc
+            raise
         finally:
             self._active -= 1
             self._last_used = time.monotonic()
