@@ -92,9 +92,8 @@ def bench_topology(kind, n, reps):
 
 
 def bench_sleep_fanout(k, sleep_s, reps):
-    from daggr.executor import SequentialExecutor
-
     from daggr import FnNode, Graph
+    from daggr.executor import SequentialExecutor
 
     def sleeper(x):
         time.sleep(sleep_s)
@@ -111,9 +110,8 @@ def bench_sleep_fanout(k, sleep_s, reps):
 
 
 def bench_scatter(k, reps):
-    from daggr.executor import SequentialExecutor
-
     from daggr import FnNode, Graph
+    from daggr.executor import SequentialExecutor
 
     items = FnNode(lambda: list(range(k)), name="items")
     inc_each = FnNode(_inc, name="inc", inputs={"x": items.output.each})

@@ -9,9 +9,12 @@ Example:
     {'output': 'Hello, world!'}
 """
 
+from typing import Any
+
 from daggr import components
 from daggr.errors import DaggrError, GraphError, InputError, NodeError, RunCancelled
 from daggr.graph import Edge, Graph
+from daggr.interaction import InteractionNode
 from daggr.nodes import ChoiceNode, FnNode, GradioNode, InferenceNode, InputNode, Node
 from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort
 from daggr.records import FileValue
@@ -22,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ChoiceNode",
     "DaggrError",
+    "DaggrServer",
     "Edge",
     "FileValue",
     "FnNode",
@@ -32,6 +36,7 @@ __all__ = [
     "InferenceNode",
     "InputError",
     "InputNode",
+    "InteractionNode",
     "ItemList",
     "Node",
     "NodeError",
@@ -44,3 +49,12 @@ __all__ = [
     "__version__",
     "components",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The server needs the app extra (starlette, uvicorn); `import daggr` must not.
+    if name == "DaggrServer":
+        from daggr.app.daggr_server import DaggrServer
+
+        return DaggrServer
+    raise AttributeError(f"module 'daggr' has no attribute {name!r}")

@@ -2,7 +2,8 @@
 
 Usage::
 
-    daggr app.py [--host H] [--port P] [--no-reload] [--no-browser]
+    daggr app.py [--host H] [--port P] [--no-reload] [--no-browser] [--no-watch-daggr]
+                 [--state-db-path PATH] [--delete-sheets [--force]]
     daggr export app.py|notebook.ipynb -o DIR
     daggr deploy app.py [--name N] [--title T] [--org O] [--private] [--hardware H]
                         [--secret KEY=VALUE ...] [--requirements FILE] [--dry-run]
@@ -12,6 +13,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -46,14 +48,78 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("script", type=_script, help="a Python file that defines a Graph")
     _serve_args(parser)
     parser.add_argument("--no-reload", action="store_true", help="do not watch for changes")
+    _compat_args(parser)
     args = parser.parse_args(argv)
     if args.script.suffix != ".py":
         parser.error(f"{args.script} is not a .py file (daggr export takes notebooks)")
+    if args.state_db_path:
+        # Before the script is imported: the graph's store reads it on first use.
+        os.environ["DAGGR_DB_PATH"] = str(Path(args.state_db_path).expanduser().resolve())
+    if args.delete_sheets:
+        return _delete_sheets(args.script, args.force)
+    if args.force:
+        print("daggr: --force only applies to --delete-sheets; ignored.", file=sys.stderr)
+    args.argv = argv
     return _serve(args.script, args)
+
+
+def _compat_args(parser: argparse.ArgumentParser) -> None:
+    """The original daggr's options."""
+    parser.add_argument(
+        "--watch-daggr",
+        dest="watch_daggr",
+        action="store_true",
+        default=True,
+        help="with reload, also restart when daggr's own code changes (default)",
+    )
+    parser.add_argument(
+        "--no-watch-daggr",
+        dest="watch_daggr",
+        action="store_false",
+        help="with reload, watch only the script and its local modules",
+    )
+    parser.add_argument(
+        "--state-db-path",
+        default=None,
+        metavar="PATH",
+        help="the database file (overrides $DAGGR_DB_PATH)",
+    )
+    parser.add_argument(
+        "--delete-sheets",
+        action="store_true",
+        help="delete every sheet of this script's graph (all users: inputs, results, "
+        "the files only they use) and exit",
+    )
+    parser.add_argument(
+        "--force", "-f", action="store_true", help="with --delete-sheets: do not ask"
+    )
+
+
+def _delete_sheets(script: Path, force: bool) -> int:
+    from daggr.app.delete_sheets import delete_graph_sheets
+    from daggr.app.hot_reload import load_graph
+    from daggr.store import Store
+
+    try:
+        graph = load_graph(script)
+    except LookupError as exc:
+        print(f"daggr: {exc}", file=sys.stderr)
+        return 2
+    if not graph.persist_key:
+        print(
+            f"daggr: graph '{graph.name}' has no persist_key (persistence is disabled: "
+            "persist_key=False), so it has no sheets to delete.",
+            file=sys.stderr,
+        )
+        return 2
+    with Store() as store:
+        delete_graph_sheets(store, graph.persist_key, force=force)
+    return 0
 
 
 def _serve(script: Path, args: argparse.Namespace) -> int:
     from daggr.app.hot_reload import Watcher, load_script
+    from daggr.app.restart import Restart
     from daggr.app.serve import launch
     from daggr.app.state import AppState
 
@@ -73,13 +139,23 @@ def _serve(script: Path, args: argparse.Namespace) -> int:
         **kwargs,
     )
     watcher = None
+    restart = Restart(running)
     if not getattr(args, "no_reload", True):
-        watcher = Watcher(script, running.swap).start()
-        print(f"daggr: watching {script} for changes")
+        own_code = [Path(__file__).resolve().parent] if getattr(args, "watch_daggr", False) else []
+        watcher = Watcher(
+            script,
+            running.swap,
+            package_dirs=own_code,
+            on_package_change=restart.request,
+        ).start()
+        also = " and daggr's own code" if own_code else ""
+        print(f"daggr: watching {script}{also} for changes")
     sys.stdout.flush()
     running.wait()
     if watcher is not None:
         watcher.stop()
+    if restart.requested:
+        restart.run(getattr(args, "argv", []))
     return 0
 
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import GraphError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
 from daggr.nodes.fn import check_executor
-from daggr.ports import GatheredPort, Port, ScatteredPort
+from daggr.ports import GatheredPort, Port, ScatteredPort, is_port
 from daggr.records import History
 
 if TYPE_CHECKING:
@@ -40,24 +39,89 @@ def derive_persist_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-@dataclass(slots=True)
 class Edge:
     """A connection from an output port to an input port.
 
-    ``variant`` is set when the target is a ChoiceNode and only that variant consumes it.
+    ``Edge(source_port, target_port)`` describes a wire the way ``graph.edge()`` makes
+    one; ``source_node`` and ``target_node`` are node names. ``variant`` is set when the
+    target is a ChoiceNode and only that variant consumes it.
+
+    Example:
+        >>> from daggr import Edge, FnNode
+        >>> a = FnNode(lambda: [1, 2], name="a")
+        >>> b = FnNode(lambda x: x, name="b")
+        >>> Edge(a.output.each, b.x)
+        Edge(scatter:a.output -> b.x)
+        >>> Edge(a.output, b.x).as_tuple()
+        ('a', 'output', 'b', 'x')
     """
 
-    source_node: str
-    source_port: str
-    target_node: str
-    target_port: str
-    is_scattered: bool = False
-    is_gathered: bool = False
-    item_key: str | None = None
-    variant: int | None = None
+    __slots__ = (
+        "source_node",
+        "source_port",
+        "target_node",
+        "target_port",
+        "is_scattered",
+        "is_gathered",
+        "item_key",
+        "variant",
+    )
+
+    def __init__(self, source: Port | ScatteredPort | GatheredPort, target: Port):
+        if not is_port(source):
+            raise GraphError(
+                f"An edge starts at an output port like node.output (or node.output.each, "
+                f"node.output.all()), got {_describe(source)}."
+            )
+        if type(target) is not Port:
+            raise GraphError(
+                f"An edge ends at an input port like node.text, got {_describe(target)}."
+            )
+        scattered = isinstance(source, ScatteredPort)
+        self.source_node = source.node.name
+        self.source_port = source.name
+        self.target_node = target.node.name
+        self.target_port = target.name
+        self.is_scattered = scattered
+        self.is_gathered = isinstance(source, GatheredPort)
+        self.item_key = source.item_key if scattered else None
+        self.variant = None
+
+    @classmethod
+    def between(
+        cls,
+        source_node: str,
+        source_port: str,
+        target_node: str,
+        target_port: str,
+        is_scattered: bool = False,
+        is_gathered: bool = False,
+        item_key: str | None = None,
+        variant: int | None = None,
+    ) -> Edge:
+        """An edge between named nodes (what the graph stores)."""
+        edge = object.__new__(cls)
+        edge.source_node = source_node
+        edge.source_port = source_port
+        edge.target_node = target_node
+        edge.target_port = target_port
+        edge.is_scattered = is_scattered
+        edge.is_gathered = is_gathered
+        edge.item_key = item_key
+        edge.variant = variant
+        return edge
 
     def as_tuple(self) -> tuple[str, str, str, str]:
         return (self.source_node, self.source_port, self.target_node, self.target_port)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Edge and self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
     def __repr__(self) -> str:
         mode = ""
@@ -69,6 +133,12 @@ class Edge:
             f"Edge({mode}{self.source_node}.{self.source_port} -> "
             f"{self.target_node}.{self.target_port})"
         )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Node):
+        return f"the node '{value.name}' itself (pick one of its ports: {value.name}.<port>)"
+    return f"{type(value).__name__} {value!r}"[:200]
 
 
 class Graph:
@@ -249,9 +319,9 @@ class Graph:
             )
         kind = type(source)
         if kind is Port:
-            return Edge(src_node._name, port, target, target_port, False, False, None, variant)
+            return Edge.between(src_node._name, port, target, target_port, variant=variant)
         scattered = isinstance(source, ScatteredPort)
-        return Edge(
+        return Edge.between(
             src_node._name,
             port,
             target,
@@ -262,11 +332,17 @@ class Graph:
             variant,
         )
 
-    def _connect(self, source: Port | ScatteredPort | GatheredPort, target: str, port: str) -> Edge:
+    def _connect(
+        self,
+        source: Port | ScatteredPort | GatheredPort,
+        target: str,
+        port: str,
+        variant: int | None = None,
+    ) -> Edge:
         """Wire by hand (``graph.edge``): the source may be new, and the edge may close a cycle."""
         if not self._contains_object(source.node):
             self.add(source.node)
-        edge = self._make_edge(source, target, port)
+        edge = self._make_edge(source, target, port, variant)
         src_name = edge.source_node
         if self._out_edges[target] and self._reaches(target, src_name):
             raise GraphError(
@@ -295,6 +371,10 @@ class Graph:
     def edge(self, source: Port | ScatteredPort | GatheredPort, target: Port) -> Graph:
         """Wire ``source`` (an output port) into ``target`` (an input port) by hand.
 
+        A wire that cannot work is refused with the reason: a node feeding itself, a
+        cycle, an input that is already wired, a port the node does not have, an
+        ``InputNode`` as target (it has no inputs).
+
         Example:
             >>> from daggr import FnNode, Graph
             >>> a = FnNode(lambda: 1, name="a")
@@ -302,30 +382,85 @@ class Graph:
             >>> Graph("g", nodes=[a, b], persist_key=False).edge(a.output, b.data).get_connections()
             [('a', 'output', 'b', 'data')]
         """
-        if not isinstance(target, Port):
-            raise GraphError(f"edge() needs an input port as target, like node.x; got {target!r}")
+        wire = Edge(source, target)  # checks both are ports, with a clear message
         node = target.node
+        name, port = node.name, target.name
+        if source.node is node:
+            raise GraphError(
+                f"Node '{name}' cannot take its own output as input: "
+                f"{wire.source_node}.{wire.source_port} -> {name}.{port} would create a cycle in the "
+                "DAG. Wire the output into another node, or compute both in one function."
+            )
+        from daggr.nodes.input import InputNode
+
+        if isinstance(node, InputNode):
+            raise GraphError(
+                f"InputNode '{name}' has no inputs to wire into; its ports ("
+                f"{listing(node._output_ports)}) are outputs. Wire {name}.<port> into "
+                "another node instead."
+            )
         if not self._contains_object(node):
             self.add(node)
-        name = node._name
-        port = target.name
-        if port not in node._input_ports:
-            from daggr.nodes.fn import FnNode
-
-            if isinstance(node, FnNode) and not node._accepts_any:
-                raise GraphError(
-                    f"Input port '{port}' not found on node '{name}'. Available inputs: "
-                    f"{listing(node._input_ports)}.{did_you_mean(port, node._input_ports)}"
-                )
-            node._input_ports.append(port)
-        if port in node._port_connections:
-            raise GraphError(f"Input '{name}.{port}' is already connected.")
-        edge = self._connect(source, name, port)
-        node._port_connections[port] = source
-        node._fixed_inputs.pop(port, None)
-        node._input_components.pop(port, None)
+        if isinstance(node, ChoiceNode):
+            self._edge_into_choice(source, node, port)
+        else:
+            self._check_input_port(node, port)
+            if port not in node._input_ports:
+                node._input_ports.append(port)
+            self._connect(source, node.name, port)
+            node._port_connections[port] = source
+            node._fixed_inputs.pop(port, None)
+            node._input_components.pop(port, None)
         self._changed()
-        return self if edge else self
+        return self
+
+    def _check_input_port(self, node: Node, port: str) -> None:
+        """An input a node can take: a declared one, or any name for ``**kwargs``."""
+        if port in node._port_connections:
+            raise GraphError(
+                f"Input '{node.name}.{port}' is already connected (from "
+                f"{_source_label(node._port_connections[port])}); an input takes one wire."
+            )
+        if port in node._input_ports or getattr(node, "_accepts_any", False):
+            return
+        raise GraphError(
+            f"Input port '{port}' not found on node '{node.name}'. Available inputs: "
+            f"{listing(node._input_ports)}.{did_you_mean(port, node._input_ports)}"
+        )
+
+    def _edge_into_choice(
+        self, source: Port | ScatteredPort | GatheredPort, choice: ChoiceNode, port: str
+    ) -> None:
+        """Every variant that has the input gets the wire (what ``inputs=`` on each
+        variant would do)."""
+        if any(v is source.node for v in choice.variants):
+            raise GraphError(
+                f"ChoiceNode '{choice.name}' cannot take the output of its own variant "
+                f"'{source.node.name}' as input: that would create a cycle in the DAG."
+            )
+        takers = [
+            i
+            for i, v in enumerate(choice.variants)
+            if port in v._input_ports or getattr(v, "_accepts_any", False)
+        ]
+        if not takers:
+            raise GraphError(
+                f"Input port '{port}' not found on any variant of ChoiceNode '{choice.name}'. "
+                f"Available inputs: {listing(choice._input_ports)}."
+                f"{did_you_mean(port, choice._input_ports)}"
+            )
+        for i in takers:
+            self._check_input_port(choice.variants[i], port)
+        for i in takers:
+            variant = choice.variants[i]
+            self._connect(source, choice.name, port, variant=i)
+            if port not in variant._input_ports:
+                variant._input_ports.append(port)
+            variant._port_connections[port] = source
+            variant._fixed_inputs.pop(port, None)
+            variant._input_components.pop(port, None)
+        if port not in choice._input_ports:
+            choice._input_ports.append(port)
 
     def _changed(self) -> None:
         self._order = None
@@ -376,8 +511,9 @@ class Graph:
     def get_entry_nodes(self) -> list[Node]:
         return [n for name, n in self.nodes.items() if not self._in_edges[name]]
 
-    def get_output_nodes(self) -> list[Node]:
-        return [n for name, n in self.nodes.items() if not self._out_edges[name]]
+    def get_output_nodes(self) -> list[str]:
+        """Names of the nodes nothing consumes (the ends of the graph)."""
+        return [name for name in self.nodes if not self._out_edges[name]]
 
     def get_execution_order(self) -> list[str]:
         """Node names in a topological order (stable: follows insertion order)."""
@@ -587,7 +723,10 @@ class Graph:
         self,
         host: str | None = None,
         port: int | None = None,
+        share: bool | None = None,
         open_browser: bool | None = None,
+        theme: Any = None,
+        api_server: bool = True,
         **kwargs: Any,
     ) -> Any:
         """Serve this graph's canvas and REST API as a web page (needs ``daggr[app]``).
@@ -595,10 +734,51 @@ class Graph:
         In a notebook it returns at once with a link; in a script it serves until Ctrl-C.
         ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT`` are honoured; a busy port moves to
         the next free one.
+
+        Args:
+            host, port: where to listen (default 127.0.0.1:7860).
+            share: open a public gradio share link (needs gradio and the internet; fails
+                at once, saying why, where no tunnel can be made).
+            open_browser: open a tab (default: in a script, not in a notebook).
+            theme: a gradio theme (``gr.themes.Soft()``), a name ("default", "soft",
+                "monochrome", "glass", "base", ...) or a Hub theme ("gradio/seafoam");
+                the page has a light/dark toggle either way.
+            api_server: serve ``/api/schema`` and ``/api/call``.
+            **kwargs: passed to ``daggr.app.launch`` (``block``, ``quiet``, ...) and on to
+                uvicorn.
+
+        Example:
+            ``graph.launch(theme="soft")`` in a script, guarded by
+            ``if __name__ == "__main__":``; ``app = graph.launch()`` in a notebook cell.
         """
         from daggr.app import launch
 
-        return launch(self, host, port, open_browser, **kwargs)
+        return launch(
+            self,
+            host=host,
+            port=port,
+            share=share,
+            open_browser=open_browser,
+            theme=theme,
+            api_server=api_server,
+            **kwargs,
+        )
+
+    def get_api_schema(self) -> dict[str, Any]:
+        """The inputs and outputs of each subgraph, as ``GET /api/schema`` answers:
+        ``{"subgraphs": [{"id", "inputs": [{node, port, id, type, ...}], "outputs"}]}``.
+        An input's ``id`` (``node__port``) is its key in ``POST /api/call``.
+
+        Example:
+            >>> from daggr import FnNode, Graph, components as gr
+            >>> n = FnNode(lambda x: x * 2, name="doubler", inputs={"x": gr.Number(value=1)})
+            >>> sub = Graph("api", nodes=[n], persist_key=False).get_api_schema()["subgraphs"][0]
+            >>> sub["id"], [i["id"] for i in sub["inputs"]], sub["outputs"][0]["node"]
+            ('main', ['doubler__x'], 'doubler')
+        """
+        from daggr.app.rest import schema
+
+        return schema(self)
 
     def export_space(self, directory: str, **kwargs: Any) -> Any:
         """Write a Hugging Face Space folder: ``app.py``, ``requirements.txt``, ``README.md``."""
@@ -612,6 +792,12 @@ class Graph:
         from daggr.app import deploy
 
         return deploy(self, **kwargs)
+
+
+def _source_label(source: Port | ScatteredPort | GatheredPort) -> str:
+    mark = ".each" if isinstance(source, ScatteredPort) else ""
+    mark = ".all()" if isinstance(source, GatheredPort) else mark
+    return f"{source.node.name}.{source.name}{mark}"
 
 
 def _connections(node: Node) -> list[tuple[str, Port | ScatteredPort | GatheredPort, int | None]]:

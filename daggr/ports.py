@@ -7,6 +7,7 @@ item), ``node.out.each["key"]`` scatters and takes ``item["key"]``, and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -123,8 +124,26 @@ class ItemList:
         ['speaker', 'text']
     """
 
-    def __init__(self, **fields: Any):
-        self.fields = fields
+    def __init__(self, **schema: Any):
+        self.fields = schema
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """``{field: component}``, as given (the original daggr's name for ``fields``)."""
+        return self.fields
+
+    # Read like its schema, as the original's ``node._item_list_schemas[port]`` was.
+    def __contains__(self, field: object) -> bool:
+        return field in self.fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def __getitem__(self, field: str) -> Any:
+        return self.fields[field]
 
     def __repr__(self) -> str:
         return f"ItemList({', '.join(self.fields)})"

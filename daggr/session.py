@@ -18,6 +18,7 @@ from daggr import inputs, provenance
 from daggr.errors import DaggrError, InputError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
+from daggr.nodes.input import InputNode
 from daggr.progress import Progress
 from daggr.records import History, ResultRecord, new_result_id
 from daggr.remote.auth import notebook_user
@@ -380,6 +381,8 @@ def compiled_plan(graph: Graph) -> Plan:
 def test_node(node: Node, given: dict[str, Any]) -> dict[str, Any]:
     """Run one node alone, with given or example inputs; raise what its code raises."""
     target = node.variants[0] if isinstance(node, ChoiceNode) else node
+    if isinstance(target, InputNode):
+        return _test_input_node(target, given)
     unknown = [
         k
         for k in given
@@ -420,3 +423,20 @@ def test_node(node: Node, given: dict[str, Any]) -> dict[str, Any]:
             exc.add_note(f"(raised by node '{node.name}' in node.test())")
         raise
     return invoke.map_outputs(target, raw)
+
+
+def _test_input_node(node: InputNode, given: dict[str, Any]) -> dict[str, Any]:
+    """An InputNode gives its fields' values: given ones, else examples (no arguments) or
+    the fields' own values."""
+    unknown = [k for k in given if k not in node._output_ports]
+    if unknown:
+        raise InputError(
+            f"Unknown input(s) {unknown} for InputNode '{node.name}'."
+            f"{did_you_mean(unknown[0], node._output_ports)} Fields: {listing(node._output_ports)}"
+        )
+    values = {
+        port: component.example_value() if not given else component_default(component)
+        for port, component in node._input_components.items()
+    }
+    values.update(given)
+    return invoke.input_node_outputs(node, values)

@@ -129,16 +129,27 @@ def _mtimes(paths: list[Path]) -> dict[Path, float]:
 class Watcher:
     """Polls the script and its local modules; on a change, re-imports the script and
     calls ``on_graph(graph)``. A script that fails to import keeps the old graph served
-    and prints the error."""
+    and prints the error.
+
+    ``package_dirs`` (daggr's own code, with ``--watch-daggr``) cannot be re-imported in
+    place: a change there calls ``on_package_change()`` instead (the CLI restarts)."""
 
     def __init__(
-        self, script: Path, on_graph: Callable[[Graph], None], interval: float = 0.3
+        self,
+        script: Path,
+        on_graph: Callable[[Graph], None],
+        interval: float = 0.3,
+        package_dirs: list[Path] | None = None,
+        on_package_change: Callable[[], None] | None = None,
     ) -> None:
         self.script = Path(script).resolve()
         self.on_graph = on_graph
         self.interval = interval
+        self.package_dirs = list(package_dirs or [])
+        self.on_package_change = on_package_change
         self._stop = threading.Event()
         self._seen = _mtimes([self.script, *local_modules(self.script)])
+        self._package_seen = _mtimes(self.package_dirs)
         self.thread = threading.Thread(target=self._loop, name="daggr-reload", daemon=True)
 
     def start(self) -> Watcher:
@@ -150,6 +161,12 @@ class Watcher:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
+            if self.package_dirs and self.on_package_change is not None:
+                package_now = _mtimes(self.package_dirs)
+                if package_now != self._package_seen:
+                    self._package_seen = package_now
+                    self.on_package_change()
+                    continue
             now = _mtimes([self.script, *local_modules(self.script)])
             if now == self._seen:
                 continue

@@ -152,10 +152,10 @@ def schema(graph: Graph) -> dict[str, Any]:
                     }
                 )
         outputs = [
-            {"node": n.name, "port": p, "type": _type(n._output_components.get(p))}
+            {"node": n, "port": p, "type": _type(graph.nodes[n]._output_components.get(p))}
             for n in graph.get_output_nodes()
-            if n.name in names
-            for p in n._output_ports
+            if n in names
+            for p in graph.nodes[n]._output_ports
         ]
         subgraphs.append({"id": sid, "inputs": inputs, "outputs": outputs})
     return {"name": graph.name, "subgraphs": subgraphs}
@@ -229,7 +229,7 @@ def prepare_call(
             node=missing[0].node,
             valid=session.input_table().valid(names),
         )
-    targets = [n.name for n in graph.get_output_nodes() if n.name in names]
+    targets = [n for n in graph.get_output_nodes() if n in names]
     return Call(names, targets, slots, variants)
 
 

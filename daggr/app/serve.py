@@ -80,6 +80,8 @@ class RunningApp:
         self.thread = thread
         self.state = state
         self.url = url
+        self.share_url: str | None = None  # the public link, with share=True
+        self.listen_socket: socket.socket | None = None
 
     @property
     def graph(self) -> Graph:
@@ -140,8 +142,9 @@ def launch(
         identity: how visitors are told apart (default: anonymous cookie; HF bearer
             tokens only with ``DAGGR_TRUST_HF_TOKEN=1``).
         quiet: print nothing.
-        share, theme: accepted for compatibility with the original daggr and ignored
-            (a share tunnel would need the internet; ``daggr deploy`` makes a Space).
+        share: also open a public link through gradio's share tunnel; raises
+            :class:`daggr.app.share.ShareError` at once where none can be made.
+        theme: a gradio theme, a theme name or a Hub theme (see :mod:`daggr.app.theme`).
 
     Example:
         ``graph.launch()`` in a script; ``app = graph.launch()`` in a notebook cell, then
@@ -155,8 +158,10 @@ def launch(
         raise ImportError(
             f"Serving a graph needs the app extra: pip install 'daggr[app]' ({exc.name} is missing)."
         ) from exc
-    if share and not quiet:
-        print("daggr: share links are not supported; use `daggr deploy` to publish a Space.")
+    if share:
+        from daggr.app.share import check_share_possible
+
+        check_share_possible()  # before anything starts: a clear error, no half-served app
     notebook = in_notebook()
     host = host or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
     if port is None:
@@ -176,9 +181,11 @@ def launch(
 
     # Requests must name this address (or a configured public host): see daggr.app.trust.
     policy = Policy.for_address(host, port)
-    app = create_app(graph, api_server=api_server, identity=identity, policy=policy)
+    app = create_app(graph, api_server=api_server, identity=identity, theme=theme, policy=policy)
     state = app.state.daggr
-    sock = bind(host, port, tries=1 if port == 0 else PORT_TRIES)
+    from daggr.app.restart import adopt_socket
+
+    sock = adopt_socket() or bind(host, port, tries=1 if port == 0 else PORT_TRIES)
     actual = sock.getsockname()[1]
     uvicorn_kwargs.setdefault("timeout_graceful_shutdown", 3)
     config = uvicorn.Config(app, log_level=log_level, lifespan="off", **uvicorn_kwargs)
@@ -193,8 +200,22 @@ def launch(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{actual}/"
     running = RunningApp(server, thread, state, url)
+    running.listen_socket = sock
     if not thread.is_alive():
         raise RuntimeError(f"The daggr app could not start on {host}:{actual}; see the log above.")
+    if share:
+        from daggr.app.share import open_tunnel
+
+        try:
+            running.share_url = open_tunnel(host, actual)
+        except BaseException:
+            running.stop()
+            raise
+        if not quiet:
+            print(
+                f"daggr app public URL: {running.share_url} (expires in a week; "
+                "`daggr deploy` makes a permanent Space)"
+            )
     if not quiet:
         # Printed, not displayed: the returned app also renders as a link when it is a
         # cell's value, and one link is enough.

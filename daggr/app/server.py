@@ -59,11 +59,14 @@ _PAGE = """<!doctype html>
 <title>{title} · daggr</title>
 <link rel="stylesheet" href="/static/widget.css">
 <link rel="stylesheet" href="/app-static/host.css">
-</head><body>
+<link rel="stylesheet" href="/theme.css">
+</head><body class="daggr-page">
 <header class="daggr-app-bar"><strong>{title}</strong>
 <span class="daggr-app-status" id="daggr-status">connecting…</span>
-<a href="/api/schema" target="_blank">API</a></header>
+<a href="/api/schema" target="_blank">API</a>
+<button type="button" id="daggr-theme-toggle" class="daggr-app-theme">☾</button></header>
 <main id="daggr-app"></main>
+<script src="/app-static/theme.js"></script>
 <script type="module" src="/app-static/host.js"></script>
 </body></html>
 """
@@ -74,6 +77,7 @@ def create_app(
     *,
     api_server: bool = True,
     identity: Identity | None = None,
+    theme: Any = None,
     policy: trust.Policy | None = None,
 ) -> Starlette:
     """The ASGI app serving ``graph`` (or an :class:`AppState`, to swap graphs later).
@@ -87,6 +91,9 @@ def create_app(
         >>> sorted(r.path for r in app.routes)[:3]
         ['/', '/api/call', '/api/call/{subgraph}']
     """
+    from daggr.app.theme import resolve_theme, theme_routes
+
+    page_theme = resolve_theme(theme)  # a bad theme fails here, before anything is served
     state = graph if isinstance(graph, AppState) else AppState(graph)
     who = identity or Identity()
     policy = policy or trust.Policy.for_address(None)
@@ -150,6 +157,7 @@ def create_app(
     async def host_asset(request: Request) -> Response:
         name = request.path_params["name"]
         media = {"host.js": "text/javascript", "host.css": "text/css"}.get(name)
+        media = media or {"theme.js": "text/javascript"}.get(name)
         if media is None:
             return JSONResponse({"error": f"No asset {name!r}."}, 404)
         return static_file(APP_STATIC, name, media)
@@ -235,6 +243,7 @@ def create_app(
         Route("/api/sheets/{sheet_id}", sheet),
         Route("/file/{cid:path}", file),
         WebSocketRoute("/ws", socket),
+        *theme_routes(page_theme),
     ]
     if api_server:
         routes += [

@@ -70,6 +70,10 @@ class Node:
         self._name = value
         self._name_explicit = True
 
+    @property
+    def _name_explicitly_set(self) -> bool:  # the original daggr's attribute name
+        return self._name_explicit
+
     # -- ports as attributes --------------------------------------------------------
     def __getattr__(self, name: str) -> Port:
         if name[:1] == "_":

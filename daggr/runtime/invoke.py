@@ -72,7 +72,8 @@ class NotRunnable(DaggrError, NotImplementedError):
 
 def map_outputs(node: Node, raw: Any) -> dict[str, Any]:
     """Tuple → ports in order; a dict keyed by exactly the port names (several ports) → by
-    name; anything else → the first port. ``postprocess`` runs first.
+    name; anything else → the first port. ``postprocess`` runs first. Where the original
+    daggr mapped a value differently, a ``ReturnValueWarning`` says so once per node.
 
     Remote nodes map through :func:`daggr.remote.outputs.map_remote_outputs` (their
     postprocess already ran in :func:`call_async`)."""
@@ -85,6 +86,10 @@ def map_outputs(node: Node, raw: Any) -> dict[str, Any]:
         raw = post(*raw) if isinstance(raw, tuple) else post(raw)
     ports = node._output_ports
     if len(ports) == 1:
+        if isinstance(raw, tuple):
+            from daggr.return_rule import note_whole_tuple
+
+            note_whole_tuple(node, raw)  # the original daggr kept raw[0]
         return {ports[0]: raw}
     if raw is None:
         return dict.fromkeys(ports)
@@ -97,6 +102,9 @@ def map_outputs(node: Node, raw: Any) -> dict[str, Any]:
         values = list(raw) + [None] * (len(ports) - len(raw))
         return dict(zip(ports, values, strict=True))
     if isinstance(raw, dict) and raw and set(raw) <= set(ports):
+        from daggr.return_rule import note_dict_by_ports
+
+        note_dict_by_ports(node, raw)  # the original daggr put raw on ports[0]
         return {p: raw.get(p) for p in ports}
     return {ports[0]: raw, **dict.fromkeys(ports[1:])}
 
