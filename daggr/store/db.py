@@ -598,12 +598,55 @@ class Database:
                 del Database._registry[str(self.path)]
 
 
+EXIT_FLUSH_TIMEOUT = 120.0  # ``$DAGGR_EXIT_FLUSH_TIMEOUT``: seconds an exiting process waits
+EXIT_NOTICE_AFTER = 2.0  # say why the exit waits once it has waited this long
+
+
+def _exit_flush_timeout() -> float:
+    try:
+        return float(os.environ.get("DAGGR_EXIT_FLUSH_TIMEOUT") or EXIT_FLUSH_TIMEOUT)
+    except ValueError:
+        return EXIT_FLUSH_TIMEOUT
+
+
+def _flush_at_exit(db: Database) -> None:
+    """Write what ``db`` still has queued, waiting for another process that holds the
+    file (it is asked to hand it over) and saying so, rather than dropping the rows."""
+    timeout = _exit_flush_timeout()
+    try:
+        db.flush(timeout=min(EXIT_NOTICE_AFTER, timeout))
+        return
+    except StoreBusyError:
+        pass
+    print(
+        f"daggr: saving {db.pending} queued write(s) to {db.path} before exiting; "
+        f"waiting up to {timeout:g} s for {_holder(db._last_busy)} to let go of the file "
+        f"(Ctrl-C gives up).",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        db.flush(timeout=max(0.0, timeout - EXIT_NOTICE_AFTER))
+    except KeyboardInterrupt:
+        print(
+            f"daggr: gave up; {db.pending} write(s) to {db.path} were not saved.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def _flush_all_at_exit() -> None:
     for db in list(Database._registry.values()):
         try:
-            db.flush(timeout=10.0)
+            _flush_at_exit(db)
         except Exception as exc:  # exiting anyway: say what was lost
-            log.error("daggr store: could not flush %s at exit: %s", db.path, exc)
+            log.error(
+                "daggr store: %d write(s) to %s were not saved at exit: %s (set "
+                "DAGGR_EXIT_FLUSH_TIMEOUT to wait longer)",
+                db.pending,
+                db.path,
+                exc,
+            )
         # Close DuckDB now: left to interpreter teardown, the binding reports
         # "leaked instances" on stderr.
         with contextlib.suppress(Exception):

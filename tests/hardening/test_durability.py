@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,69 @@ def test_integers_beyond_64_bits_are_kept_exactly(tmp_path):
     exact, wide = again.stdout.strip().splitlines()
     assert exact == "True"
     assert wide == "[-1180591620717411303424, 9223372036854775807, -9223372036854775808]"
+
+
+HOLDER = """
+import pathlib, sys, time
+from daggr.store import Store
+
+store = Store()
+store.sheets("other notebook").list()
+# A long piece of work in another daggr process (a big SQL query, a long transaction):
+# it holds the file the whole time.
+with store._db.lease(timeout=None):
+    pathlib.Path(sys.argv[1]).write_text("holding")
+    time.sleep(float(sys.argv[2]))
+"""
+QUEUER = """
+import pathlib, sys, time
+from daggr.records import ResultRecord
+from daggr.store import Store
+
+store = Store()
+sheet = store.sheets("queued").open_or_create()
+pathlib.Path(sys.argv[1]).write_text("open")
+while not pathlib.Path(sys.argv[2]).exists():
+    time.sleep(0.02)
+for n in range(50):  # returns at once: the rows are written in the background
+    sheet.append(ResultRecord("double", f"k{n}", {"output": n * 2}, {"n": n}))
+print("queued 50", flush=True)
+"""
+
+
+def test_an_exiting_process_waits_for_another_holder_and_saves_every_row(tmp_path):
+    """Rows still queued when a script ends are written even while another process
+    holds the file past the old 10 s exit limit, and the wait says why it waits."""
+    env = {**os.environ, "DAGGR_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+    opened, holding = tmp_path / "opened", tmp_path / "holding"
+    queuer = subprocess.Popen(
+        [sys.executable, "-c", QUEUER, str(opened), str(holding)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not opened.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(holding), "14"], env=env)
+    out, err = queuer.communicate(timeout=180)
+    assert holder.wait(timeout=60) == 0
+    assert queuer.returncode == 0 and "queued 50" in out, err[-2000:]
+    assert "waiting up to" in err and "to let go of the file" in err, err[-2000:]
+    assert "not saved" not in err and "dropped" not in err, err[-2000:]
+
+    read = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from daggr.store import Store\n"
+            "s = Store().sheets('queued').open_or_create()\n"
+            "print(sorted(r.outputs['output'] for r in s.history('double')))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert read.stdout.strip() == str([n * 2 for n in range(50)]), read.stderr[-2000:]
