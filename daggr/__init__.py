@@ -17,7 +17,7 @@ from daggr.graph import Edge, Graph
 from daggr.interaction import InteractionNode
 from daggr.nodes import ChoiceNode, FnNode, GradioNode, InferenceNode, InputNode, Node
 from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort
-from daggr.records import FileValue
+from daggr.records import FileValue, Status
 from daggr.runtime.result import NodeOutcome, RunHandle, RunResult
 
 __version__ = "0.1.0"
@@ -46,6 +46,7 @@ __all__ = [
     "RunHandle",
     "RunResult",
     "ScatteredPort",
+    "Status",
     "__version__",
     "components",
 ]

@@ -11,11 +11,39 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-STATUS_OK = "ok"
-STATUS_ERROR = "error"
-STATUS_CANCELLED = "cancelled"
+
+class Status(str, Enum):
+    """How a node (or one item of a scattered node) fared.
+
+    A ``str``: it compares equal to its value and prints as it. Records and outcomes
+    carry the plain values (``Status.OK.value``), exactly as rows read back from the
+    store do; comparing exact strings is also what Python does fastest, and the engine
+    compares statuses for every node.
+
+    Example:
+        >>> Status.OK == "ok", f"{Status.CACHED}", Status("error")
+        (True, 'cached', 'error')
+    """
+
+    PENDING = "pending"  # in a run, not started yet
+    RUNNING = "running"
+    OK = "ok"  # executed and succeeded
+    CACHED = "cached"  # a stored result computed from the same inputs was reused
+    ERROR = "error"
+    SKIPPED = "skipped"  # an upstream node failed or was cancelled
+    CANCELLED = "cancelled"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+    def __repr__(self) -> str:
+        return str.__repr__(self.value)
+
+
+_OK = Status.OK.value
 
 
 class FileValue(str):
@@ -60,7 +88,8 @@ class ResultRecord:
     ``upstream`` maps each upstream node name to the id of the result this execution
     consumed; staleness and cascading selection are questions over these ids.
     For a scattered node ``items`` holds one entry per item:
-    ``{"key": str, "status": "ok"|"error"|"cancelled", "error": str|None}``, and every
+    ``{"key": str, "status": "ok"|"error"|"cancelled", "error": str|None}`` (see
+    :class:`Status`), and every
     output value is the list of per-item values (``None`` where the item failed).
     """
 
@@ -70,7 +99,7 @@ class ResultRecord:
     inputs: dict[str, Any]
     upstream: dict[str, str] = field(default_factory=dict)
     variant: int | None = None
-    status: str = STATUS_OK
+    status: str = _OK
     error: str | None = None
     started_at: float = 0.0
     duration: float = 0.0
@@ -79,7 +108,7 @@ class ResultRecord:
 
     @property
     def ok(self) -> bool:
-        return self.status == STATUS_OK
+        return self.status == _OK
 
 
 class History(list):

@@ -18,13 +18,12 @@ from daggr import inputs, provenance
 from daggr.errors import DaggrError, InputError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
-from daggr.nodes.input import InputNode
 from daggr.progress import Progress
-from daggr.records import History, ResultRecord, new_result_id
+from daggr.records import History, ResultRecord, Status, new_result_id
 from daggr.remote.auth import notebook_user
-from daggr.runtime import invoke
+from daggr.runtime.call import call
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
-from daggr.runtime.plan import UNSET, Plan, component_default
+from daggr.runtime.plan import UNSET, Plan, Step, component_default
 from daggr.runtime.result import RunHandle, RunResult
 from daggr.runtime.scheduler import Run
 from daggr.store import Store
@@ -347,6 +346,7 @@ class Session:
 
         listeners = self.listeners
         clock = time.perf_counter
+        cached = Status.CACHED.value  # compared for every node: the plain string is fastest
 
         def emit(kind: str, payload: Any) -> None:
             # Runs for every node: keep the common case (no canvas, no selection to move, a
@@ -356,7 +356,7 @@ class Session:
                     progress.refresh()
                 if payload.record is not None:
                     node = payload.node
-                    if payload.status == "cached":
+                    if payload.status == cached:
                         if self.selected(node) is not payload.record:
                             self.set_selection(node, payload.record)
                     else:
@@ -381,62 +381,39 @@ def compiled_plan(graph: Graph) -> Plan:
 def test_node(node: Node, given: dict[str, Any]) -> dict[str, Any]:
     """Run one node alone, with given or example inputs; raise what its code raises."""
     target = node.variants[0] if isinstance(node, ChoiceNode) else node
-    if isinstance(target, InputNode):
-        return _test_input_node(target, given)
-    unknown = [
-        k
-        for k in given
-        if k not in target._input_ports and not getattr(target, "_accepts_any", False)
-    ]
+    # An InputNode's fields are its user inputs; it declares no input ports.
+    ports = target._input_ports or list(target._input_components)
+    unknown = [k for k in given if k not in ports and not target._accepts_any]
     if unknown:
         raise InputError(
             f"Unknown input(s) {unknown} for node '{node.name}'."
-            f"{did_you_mean(unknown[0], target._input_ports)} Inputs: {listing(target._input_ports)}"
+            f"{did_you_mean(unknown[0], ports)} Inputs: {listing(ports)}"
         )
+    # Called like a run calls it: within its timeout, on its executor (or its graph's).
+    graph = target._graph if target._graph is not None else node._graph
+    step = Step(target, executor=graph.executor if graph is not None else None)
+    try:
+        return call(step, _test_inputs(target, given), node.name)
+    except Exception as exc:
+        if hasattr(exc, "add_note"):  # Python 3.11+
+            exc.add_note(f"(raised by node '{node.name}' in node.test())")
+        raise
+
+
+def _test_inputs(node: Node, given: dict[str, Any]) -> dict[str, Any]:
+    """Fixed values, then the components' values (their examples when nothing is given),
+    an upstream output component's example for a wired input, then what is given."""
     inputs: dict[str, Any] = {}
     examples = not given
-    for port, value in target._fixed_inputs.items():
+    for port, value in node._fixed_inputs.items():
         inputs[port] = value() if callable(value) else value
-    for port, component in target._input_components.items():
+    for port, component in node._input_components.items():
         inputs[port] = component.example_value() if examples else component_default(component)
-    for port, source in target._port_connections.items():
+    for port, source in node._port_connections.items():
         upstream = source.node._output_components.get(source.name)
         if upstream is not None:
             inputs[port] = upstream.example_value()
-        elif port in inputs:
-            continue
-        else:
+        elif port not in inputs:
             inputs[port] = None
     inputs.update(given)
-    kwargs = invoke.call_kwargs(target, inputs)
-    try:
-        if getattr(target, "is_async", False) or not hasattr(target, "fn"):
-            if in_loop_thread():
-                raise DaggrError("node.test() cannot wait inside daggr's own event loop.")
-            raw = asyncio.run_coroutine_threadsafe(
-                invoke.call_async(target, kwargs), get_loop()
-            ).result()
-        else:
-            raw = invoke.call_sync(target, kwargs)
-    except Exception as exc:
-        if hasattr(exc, "add_note"):
-            exc.add_note(f"(raised by node '{node.name}' in node.test())")
-        raise
-    return invoke.map_outputs(target, raw)
-
-
-def _test_input_node(node: InputNode, given: dict[str, Any]) -> dict[str, Any]:
-    """An InputNode gives its fields' values: given ones, else examples (no arguments) or
-    the fields' own values."""
-    unknown = [k for k in given if k not in node._output_ports]
-    if unknown:
-        raise InputError(
-            f"Unknown input(s) {unknown} for InputNode '{node.name}'."
-            f"{did_you_mean(unknown[0], node._output_ports)} Fields: {listing(node._output_ports)}"
-        )
-    values = {
-        port: component.example_value() if not given else component_default(component)
-        for port, component in node._input_components.items()
-    }
-    values.update(given)
-    return invoke.input_node_outputs(node, values)
+    return inputs

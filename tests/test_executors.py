@@ -107,6 +107,19 @@ def test_cancel_stops_waiting_for_the_pool(pool):
     assert result.status["each"] == "cancelled"
 
 
+def test_node_test_runs_on_the_process_pool_and_returns_its_files(pool, daggr_home):
+    value, pid = FnNode(pid_of, name="alone", executor=pool).test(x=5)["output"]
+    assert value == 25 and pid != os.getpid()
+    made = FnNode(write_file, name="write_alone", executor=pool).test(text="tested")["output"]
+    assert isinstance(made, FileValue) and Path(made).read_text() == "tested"
+    assert daggr_home in Path(made).parents
+
+
+def test_node_test_of_a_process_pool_node_still_reports_its_own_error(pool):
+    with pytest.raises(ValueError, match="bad item 3"):
+        FnNode(explode, name="explode_alone", executor=pool).test(x=3)
+
+
 def test_unknown_executor_type_is_refused():
     with pytest.raises(GraphError, match="concurrent.futures.Executor"):
         FnNode(pid_of, executor="threads")
@@ -137,6 +150,12 @@ def test_dask_runs_items_on_its_workers(dask_client):
     assert [v[0] for v in values] == [x * x for x in range(6)]
     worker_pids = set(dask_client.run(os.getpid).values())
     assert {v[1] for v in values} <= worker_pids and os.getpid() not in worker_pids
+
+
+@pytest.mark.slow  # a dask cluster
+def test_node_test_of_a_dask_node_runs_on_its_workers(dask_client):
+    value, pid = FnNode(pid_of, name="dask_alone", executor=dask_client).test(x=6)["output"]
+    assert value == 36 and pid in set(dask_client.run(os.getpid).values())
 
 
 @pytest.mark.slow  # a dask cluster

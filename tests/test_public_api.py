@@ -9,6 +9,7 @@ regenerate the snapshot and commit it with the change that caused it::
 from __future__ import annotations
 
 import difflib
+import enum
 import inspect
 import json
 import os
@@ -85,6 +86,9 @@ def _describe_class(cls: type) -> dict[str, Any]:
 
 
 def _describe(obj: Any) -> Any:
+    if isinstance(obj, type) and issubclass(obj, enum.Enum):
+        # Members are the API; Enum's own constructor signature differs between Pythons.
+        return {"enum": {m.name: m.value for m in obj}}
     if isinstance(obj, type):
         return {"class": _describe_class(obj)}
     if isinstance(obj, types.ModuleType):

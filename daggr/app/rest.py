@@ -29,7 +29,7 @@ from daggr.inputs import VARIANT_PORT, BadInputValue, Source, UnknownInput, Uplo
 from daggr.inputs import input_table as _input_table
 from daggr.nodes.choice import ChoiceNode
 from daggr.nodes.fn import FnNode
-from daggr.records import FileValue
+from daggr.records import FileValue, Status
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
@@ -267,7 +267,7 @@ def _given_inputs(body: Any) -> dict[str, Any]:
 
 def node_failure(result: Any) -> ApiError | None:
     for name, outcome in result.outcomes.items():
-        if outcome.status == "error":
+        if outcome.status == Status.ERROR:
             msg = outcome.message or (str(outcome.error) if outcome.error else "failed")
             return ApiError(500, f"Execution error in node '{name}': {msg}", node=name)
     if result.cancelled:

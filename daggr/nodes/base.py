@@ -36,9 +36,12 @@ class Node:
     """
 
     kind = "NODE"  # badge shown on the canvas
-    # What the engine reads from any node. Declared here so that these names never fall
-    # through to __getattr__ and come back as ports.
-    is_async = False
+    # What the engine reads from any node, declared here so that it never falls through
+    # to __getattr__ (which answers with a port). Names the engine adds start with "_":
+    # any other name may be a user's port.
+    _runner: str | None = None  # the engine runner of this kind (daggr.runtime.runners)
+    _accepts_any = False  # takes inputs of any name (a function with **kwargs)
+    is_async = False  # its code is awaited on daggr's event loop
     concurrent = False
     concurrency_group: str | None = None
     max_concurrent = 1
@@ -168,6 +171,12 @@ class Node:
                     )
                 self._output_components[port] = component
         _warn_underscore_ports(self._output_ports)
+
+    def _definition(self) -> tuple:
+        """What decides this node's results besides its ports and fixed inputs: part of
+        its execution key. Functions are fingerprinted by their code. Never the node's
+        name, so that a renamed node finds its results again."""
+        return ()
 
     def _has_nondeterministic_inputs(self) -> bool:
         return any(callable(v) for v in self._fixed_inputs.values())

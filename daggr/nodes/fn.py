@@ -117,6 +117,7 @@ class FnNode(Node):
     """
 
     kind = "FN"
+    _runner = "fn"
 
     def __init__(
         self,
@@ -167,6 +168,9 @@ class FnNode(Node):
             self._fixed_inputs and self._has_nondeterministic_inputs()
         )
         self._expose_output_ports()
+
+    def _definition(self) -> tuple:
+        return (self.fn, self.preprocess, self.postprocess)
 
     def _check_inputs(self, inputs: dict[str, Any], params: list[str]) -> None:
         if (

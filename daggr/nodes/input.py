@@ -19,6 +19,7 @@ class InputNode(Node):
     """
 
     kind = "INPUT"
+    _runner = "input"
 
     def __init__(self, name: str | None = None, ports: dict[str, Any] | None = None):
         super().__init__(name)

@@ -85,6 +85,7 @@ class GradioNode(_RemoteNode):
     """
 
     kind = "GRADIO"
+    _runner = "gradio"
 
     def __init__(
         self,
@@ -139,6 +140,9 @@ class GradioNode(_RemoteNode):
 
             validate_node(self)
 
+    def _definition(self) -> tuple:
+        return (self.src, self.api_name, self.preprocess, self.postprocess)
+
     @property
     def url(self) -> str:
         if is_url(self.src) or _is_folder(self.src):
@@ -184,6 +188,7 @@ class InferenceNode(_RemoteNode):
     """
 
     kind = "MODEL"
+    _runner = "inference"
 
     def __init__(
         self,
@@ -230,6 +235,9 @@ class InferenceNode(_RemoteNode):
             from daggr.remote.inference import validate_node
 
             validate_node(self)
+
+    def _definition(self) -> tuple:
+        return (self.model, self.provider, self.task, self.preprocess, self.postprocess)
 
     @property
     def url(self) -> str:

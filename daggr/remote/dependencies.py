@@ -121,16 +121,7 @@ def check_dependencies(graph: Any, mode: str | None = None) -> list[DependencyCh
     found = _upstream_nodes(graph)
     if not found:
         return []
-    # Duplicates chosen at an earlier launch are used without asking the Hub again.
-    with _lock:
-        recorded = _load().get(key, {})
-    pinned, deps = [], []
-    for label, kind, repo, node in found:
-        prev = recorded.get(label) or {}
-        if kind == "space" and prev.get("id") == repo and prev.get("duplicate"):
-            pinned.append(_use_duplicate(graph, label, repo, prev, node))
-        else:
-            deps.append((label, kind, repo, node))
+    pinned, deps = _split_pinned(graph, key, found)
     if not deps or hub_offline():
         return pinned
     from daggr.remote.hub import current_revision
@@ -141,19 +132,12 @@ def check_dependencies(graph: Any, mode: str | None = None) -> list[DependencyCh
     with _lock:
         data = _load()
         recorded = data.setdefault(key, {})
-        report = []
-        for (node, kind, repo, _), sha in zip(deps, shas, strict=True):
-            prev = recorded.get(node) or {}
-            old = prev.get("sha") if prev.get("id") == repo else None
-            if sha is None:
-                status = "unknown"
-            elif old is None:
-                status = "recorded"
-            elif old == sha:
-                status = "unchanged"
-            else:
-                status = "changed"
-            report.append(DependencyChange(node, kind, repo, old, sha, status))
+        report = [
+            DependencyChange(node, kind, repo, _recorded_sha(recorded, node, repo), sha, "")
+            for (node, kind, repo, _), sha in zip(deps, shas, strict=True)
+        ]
+        for change in report:
+            change.status = _status(change.old, change.new)
         changed = [c for c in report if c.status == "changed"]
         if changed and mode == "error":
             lines = "\n".join(f"  • {c}" for c in changed)
@@ -164,34 +148,68 @@ def check_dependencies(graph: Any, mode: str | None = None) -> list[DependencyCh
             )
         nodes = {label: node for label, _, _, node in deps}
         for change in changed:
-            interactive = sys.stdin is not None and sys.stdin.isatty()
-            if mode in ("", "prompt") and interactive:
-                choice = _ask(change)
-            elif mode == "duplicate" and change.kind == "space":
-                choice = "duplicate"
-            else:
-                print(f"[daggr] Upstream changed, accepted: {change}", file=sys.stderr)
-                choice = "update"
-            if choice == "keep":
-                change.status = "kept"
-            elif choice == "duplicate":
-                _duplicate(graph, change, nodes[change.node], token)
+            _decide(graph, change, nodes[change.node], mode, token)
         for change in report:
-            if change.status in ("recorded", "changed"):
-                recorded[change.node] = {
-                    "kind": change.kind,
-                    "id": change.repo_id,
-                    "sha": change.new,
-                }
-            elif change.status == "duplicated":
-                recorded[change.node] = {
-                    "kind": change.kind,
-                    "id": change.repo_id,
-                    "sha": change.old,
-                    "duplicate": change.duplicate,
-                }
+            _remember(recorded, change)
         _save(data)
     return pinned + report
+
+
+def _split_pinned(graph: Any, key: str, found: list) -> tuple[list[DependencyChange], list]:
+    """Duplicates chosen at an earlier launch are used without asking the Hub again;
+    the rest are to be checked."""
+    with _lock:
+        recorded = _load().get(key, {})
+    pinned, deps = [], []
+    for label, kind, repo, node in found:
+        prev = recorded.get(label) or {}
+        if kind == "space" and prev.get("id") == repo and prev.get("duplicate"):
+            pinned.append(_use_duplicate(graph, label, repo, prev, node))
+        else:
+            deps.append((label, kind, repo, node))
+    return pinned, deps
+
+
+def _recorded_sha(recorded: dict[str, Any], node: str, repo: str) -> str | None:
+    prev = recorded.get(node) or {}
+    return prev.get("sha") if prev.get("id") == repo else None
+
+
+def _status(old: str | None, sha: str | None) -> str:
+    if sha is None:
+        return "unknown"
+    if old is None:
+        return "recorded"
+    return "unchanged" if old == sha else "changed"
+
+
+def _decide(graph: Any, change: DependencyChange, node: Any, mode: str, token: Any) -> None:
+    """Ask (or follow ``mode``): accept the new revision, keep the recorded one, or call
+    a duplicate of the Space at the recorded revision."""
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if mode in ("", "prompt") and interactive:
+        choice = _ask(change)
+    elif mode == "duplicate" and change.kind == "space":
+        choice = "duplicate"
+    else:
+        print(f"[daggr] Upstream changed, accepted: {change}", file=sys.stderr)
+        choice = "update"
+    if choice == "keep":
+        change.status = "kept"
+    elif choice == "duplicate":
+        _duplicate(graph, change, node, token)
+
+
+def _remember(recorded: dict[str, Any], change: DependencyChange) -> None:
+    if change.status in ("recorded", "changed"):
+        recorded[change.node] = {"kind": change.kind, "id": change.repo_id, "sha": change.new}
+    elif change.status == "duplicated":
+        recorded[change.node] = {
+            "kind": change.kind,
+            "id": change.repo_id,
+            "sha": change.old,
+            "duplicate": change.duplicate,
+        }
 
 
 def _use_duplicate(

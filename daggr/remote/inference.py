@@ -271,7 +271,7 @@ def _target(node: InferenceNode, task: str) -> tuple[str, str | None]:
 
 async def call(node: InferenceNode, kwargs: dict[str, Any]) -> Any:
     """Run the node's task on ``kwargs``; returns the postprocessed, unwrapped result."""
-    task = getattr(node, "_resolved_task", None)
+    task = node._resolved_task
     if task is None:
         task = await run_blocking(resolve_task, node)
         node._resolved_task = task

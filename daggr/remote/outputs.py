@@ -18,7 +18,7 @@ def apply_postprocess(node: Any, raw: Any) -> Any:
 
     A list is one value (a single list-valued output), never splatted.
     """
-    post = getattr(node, "postprocess", None)
+    post = node.postprocess
     if post is None:
         return raw
     return post(*raw) if isinstance(raw, tuple) else post(raw)

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
-from daggr.nodes.fn import FnNode
-from daggr.nodes.input import InputNode
 from daggr.records import FileValue
 from daggr.runtime.keys import Uncacheable, callable_fingerprint, canonical, digest, key_hasher
+from daggr.runtime.runners import runner_for
 
 if TYPE_CHECKING:
     from daggr.graph import Edge, Graph
@@ -40,29 +39,40 @@ class Slot:
 
 @dataclass(eq=False)
 class Step:
-    """How to run one node (or one variant of a choice)."""
+    """How to run one node (or one variant of a choice): its runner, where it is
+    dispatched, and its wiring. Everything is read from what the node declares, once:
+    the plan is rebuilt when the graph changes.
+
+    ``executor`` is the graph's executor; it applies to nodes whose code can be shipped
+    and that have none of their own.
+    """
 
     node: Node
-    wires: list[Wire]
-    slot_ports: dict[str, str]  # port -> slot id
-    dispatch: str
-    executor: Any = None  # where an FnNode's function runs, when not in this process
+    wires: list[Wire] = field(default_factory=list)
+    slot_ports: dict[str, str] = field(default_factory=dict)  # port -> slot id
+    executor: Any = None  # where the node's code runs, when not in this process
     fingerprint: str | None = None
     _key_prefix: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.scattered = any(w.scattered for w in self.wires)
-        # A synchronous FnNode without preprocess or timeout is called as fn(**inputs) (its
-        # inputs are exactly its parameters); its only port, without postprocess, takes the
-        # value as it is. Read once: the plan is rebuilt when the graph changes.
         node = self.node
-        self.direct = None
+        runner = self.runner = runner_for(node)
+        if not runner.ships:
+            self.executor = None
+        elif node.executor is not None:
+            self.executor = node.executor
+        self.dispatch = _dispatch(self)
+        # Called from the dispatching thread: synchronous code without an executor (with a
+        # timeout, it runs on a worker thread that the dispatching one waits for).
+        self.in_thread = not node.is_async and self.executor is None
+        # A plain function called as fn(**inputs); its only port, without postprocess,
+        # takes the value as it is.
+        plain = self.in_thread and node.timeout is None
+        self.direct = runner.fast_path(node) if plain else None
         self.single_port = None
-        if isinstance(node, FnNode) and not node.is_async:
-            if node.preprocess is None and node.timeout is None:
-                self.direct = node.fn
-            if node.postprocess is None and len(node._output_ports) == 1:
-                self.single_port = node._output_ports[0]
+        if self.direct is not None and node.postprocess is None and len(node._output_ports) == 1:
+            self.single_port = node._output_ports[0]
+        self.scattered = any(w.scattered for w in self.wires)
         self.wire_sources = tuple(w.source for w in self.wires)
         self.deterministic = node._deterministic
         self.fixed_inputs = node._fixed_inputs
@@ -216,13 +226,7 @@ class Plan:
             self.slots[slot_id].uses.append((key, port))
             self.aliases[alias] = slot_id
             slot_ports[port] = slot_id
-        executor = None
-        if isinstance(node, FnNode):
-            executor = node.executor if node.executor is not None else self.executor
-        if executor is not None:
-            # The executor bounds the work; daggr only waits for it on its event loop.
-            return Step(node, wires, slot_ports, LOOP, executor)
-        return Step(node, wires, slot_ports, _dispatch(node))
+        return Step(node, wires, slot_ports, self.executor)
 
 
 def _variant_keys(choice: ChoiceNode) -> list[str]:
@@ -232,29 +236,24 @@ def _variant_keys(choice: ChoiceNode) -> list[str]:
     return [n if names.count(n) == 1 else f"{n}_{i}" for i, n in enumerate(names)]
 
 
-def _dispatch(node: Node) -> str:
-    if isinstance(node, InputNode):
+def _dispatch(step: Step) -> str:
+    """Where a ready node runs (see :mod:`daggr.runtime.scheduler`)."""
+    node = step.node
+    if step.runner.inline:
         return INLINE
-    if isinstance(node, FnNode):
-        if node.concurrency_group or node.concurrent:
-            return LOOP if node.is_async else POOL
+    if step.executor is not None:
+        return LOOP  # the executor bounds the work; daggr only waits for it on its loop
+    if not (node.concurrency_group or node.concurrent):
         return LANE
-    return LOOP
+    return LOOP if node.is_async else POOL
 
 
 def _fingerprint(node: Node) -> str:
     parts: list[Any] = [type(node).__name__, tuple(node._input_ports), tuple(node._output_ports)]
-    if isinstance(node, FnNode):
-        parts += [
-            callable_fingerprint(node.fn),
-            callable_fingerprint(node.preprocess),
-            callable_fingerprint(node.postprocess),
-        ]
-    else:
-        for attr in ("src", "api_name", "model", "provider", "task"):
-            parts.append(getattr(node, attr, None))
-        for attr in ("preprocess", "postprocess"):
-            parts.append(callable_fingerprint(getattr(node, attr, None)))
+    parts += [
+        callable_fingerprint(part) if part is None or callable(part) else part
+        for part in node._definition()
+    ]
     fixed = []
     for port, value in sorted(node._fixed_inputs.items()):
         if callable(value):

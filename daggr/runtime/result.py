@@ -10,16 +10,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError, NodeError, RunCancelled, did_you_mean, listing
-from daggr.records import ResultRecord
+from daggr.nodes.base import Node
+from daggr.records import ResultRecord, Status
 
 if TYPE_CHECKING:
     from daggr.runtime.scheduler import Run
-
-OK = "ok"  # executed in this run
-CACHED = "cached"  # a stored result computed from the same inputs was reused
-ERROR = "error"
-SKIPPED = "skipped"  # an upstream node failed or was cancelled
-CANCELLED = "cancelled"
 
 
 @dataclass(slots=True)
@@ -27,7 +22,7 @@ class NodeOutcome:
     """How one node fared in a run."""
 
     node: str
-    status: str
+    status: str  # a Status value
     outputs: dict[str, Any] = field(default_factory=dict)
     record: ResultRecord | None = None
     error: BaseException | None = None
@@ -38,7 +33,7 @@ class NodeOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.status in (OK, CACHED)
+        return self.status in (Status.OK, Status.CACHED)
 
     @property
     def traceback(self) -> str | None:
@@ -65,8 +60,8 @@ class RunResult(Mapping):
         self.cancelled = cancelled
 
     def _name(self, node: Any) -> str:
-        name = node if isinstance(node, str) else getattr(node, "name", None)
-        if name not in self.outcomes:
+        name = node.name if isinstance(node, Node) else node
+        if not isinstance(name, str) or name not in self.outcomes:
             raise KeyError(
                 f"No node '{name}' in this run.{did_you_mean(str(name), self.outcomes)} "
                 f"Nodes: {listing(self.outcomes)}"
@@ -75,13 +70,13 @@ class RunResult(Mapping):
 
     def __getitem__(self, node: Any) -> dict[str, Any]:
         outcome = self.outcomes[self._name(node)]
-        if outcome.status == ERROR:
+        if outcome.status == Status.ERROR:
             if isinstance(outcome.error, NodeError):
                 raise outcome.error
             raise NodeError(
                 outcome.node, outcome.error or DaggrError(outcome.message), outcome.message
             ) from outcome.error
-        if outcome.status in (SKIPPED, CANCELLED):
+        if outcome.status in (Status.SKIPPED, Status.CANCELLED):
             raise RunCancelled(f"Node '{outcome.node}' has no result: {outcome.message}")
         return outcome.outputs
 
@@ -107,7 +102,7 @@ class RunResult(Mapping):
         return {
             n: o.error if o.error is not None else (o.message or "")
             for n, o in self.outcomes.items()
-            if o.status == ERROR
+            if o.status == Status.ERROR
         }
 
     @property
@@ -115,12 +110,12 @@ class RunResult(Mapping):
         return [
             n
             for n, o in self.outcomes.items()
-            if o.status == OK or (o.status == ERROR and o.record)
+            if o.status == Status.OK or (o.status == Status.ERROR and o.record)
         ]
 
     @property
     def cached(self) -> list[str]:
-        return [n for n, o in self.outcomes.items() if o.status == CACHED]
+        return [n for n, o in self.outcomes.items() if o.status == Status.CACHED]
 
     @property
     def outputs(self) -> dict[str, dict[str, Any]]:
@@ -129,7 +124,7 @@ class RunResult(Mapping):
     def raise_for_errors(self) -> RunResult:
         """Raise the first node error (with the node's own traceback as its cause)."""
         for name, outcome in self.outcomes.items():
-            if outcome.status == ERROR:
+            if outcome.status == Status.ERROR:
                 self[name]
         return self
 
@@ -147,11 +142,11 @@ class RunResult(Mapping):
     def _repr_html_(self) -> str:
         rows = []
         colours = {
-            OK: "#15803d",
-            CACHED: "#2563eb",
-            ERROR: "#b91c1c",
-            SKIPPED: "#6b7280",
-            CANCELLED: "#a16207",
+            Status.OK: "#15803d",
+            Status.CACHED: "#2563eb",
+            Status.ERROR: "#b91c1c",
+            Status.SKIPPED: "#6b7280",
+            Status.CANCELLED: "#a16207",
         }
         for name, o in self.outcomes.items():
             detail = _short(o.outputs, 200) if o.ok else (o.message or "")

@@ -5,42 +5,48 @@ reuses a stored result with the same execution key, or is dispatched:
 
 - ``inline``: computed right away (InputNode values);
 - ``lane``: the session's serial queue (FnNodes run one at a time per session by default);
-  a chain of lane nodes runs in one thread without hand-offs;
+  a chain of lane nodes runs in one thread without hand-offs (async code runs on the loop
+  while the lane waits);
 - ``pool``: worker threads (``concurrent=True`` or a concurrency group), behind the group's
   process-wide limiter;
-- ``loop``: daggr's event loop (async functions that may overlap, remote calls).
+- ``loop``: daggr's event loop (async functions that may overlap, remote calls, functions
+  on an executor).
 
-State changes happen under one lock and are cheap; user code never runs under it.
+What a dispatched node executes is in :mod:`daggr.runtime.execute`, and its code is
+called only through :mod:`daggr.runtime.call`. State changes happen under one lock and
+are cheap; user code never runs under it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from daggr.errors import NodeError
-from daggr.records import STATUS_CANCELLED, STATUS_ERROR, STATUS_OK, ResultRecord, new_result_id
-from daggr.runtime import executors, invoke
-from daggr.runtime.keys import Uncacheable, canonical, digest
+from daggr.records import ResultRecord, Status, new_result_id
+from daggr.runtime.execute import Execution, execute_async, execute_sync
+from daggr.runtime.keys import digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
-from daggr.runtime.plan import INLINE, LANE, POOL, Plan, Step
-from daggr.runtime.result import CACHED, CANCELLED, ERROR, OK, SKIPPED, NodeOutcome, RunResult
+from daggr.runtime.plan import INLINE, LANE, POOL, Plan
+from daggr.runtime.result import NodeOutcome, RunResult
 
-ITEM_CONCURRENCY = int(os.environ.get("DAGGR_ITEM_CONCURRENCY", "16"))
+# The plain values (see daggr.records.Status), bound once: every node compares some.
+OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
+SKIPPED, CANCELLED = Status.SKIPPED.value, Status.CANCELLED.value
+PENDING, RUNNING = Status.PENDING.value, Status.RUNNING.value
 
 
 class Results(Protocol):
     def find(self, node: str, key: str) -> ResultRecord | None: ...
     def append(self, record: ResultRecord) -> None: ...
     def latest(self, node: str) -> ResultRecord | None: ...
+    def nodes(self) -> list[str]: ...
 
 
 class Context(Protocol):
@@ -53,42 +59,6 @@ class Context(Protocol):
     def selected(self, node: str) -> ResultRecord | None: ...
 
     def variant(self, choice: str) -> int: ...
-
-
-@dataclass(slots=True)
-class Prepared:
-    name: str
-    step: Step
-    variant: int | None
-    key: str
-    item_base: str | None
-    inputs: dict[str, Any]
-    scatter: list[tuple[str, list, str | None]]
-    upstream: dict[str, str]
-
-
-class ItemError(Exception):
-    pass
-
-
-class NodeTimeout(TimeoutError):
-    """A call took longer than the node's ``timeout``."""
-
-
-def call_sync_within(node: Any, kwargs: dict[str, Any]) -> Any:
-    """Call synchronous node code, giving up after the node's timeout. The thread cannot
-    be interrupted: past the timeout it finishes in the background and is ignored."""
-    if node.timeout is None:
-        return invoke.call_sync(node, kwargs)
-    future = get_pool().submit(invoke.call_sync, node, kwargs)
-    try:
-        return future.result(node.timeout)
-    except FutureTimeout:
-        raise NodeTimeout(_timeout_message(node.timeout)) from None
-
-
-def _timeout_message(timeout: float) -> str:
-    return f"no answer after {timeout:g} s (the node's timeout); the call was abandoned"
 
 
 class Run:
@@ -114,6 +84,7 @@ class Run:
         "cancelled",
         "started",
         "_async_jobs",
+        "_orphans",
     )
 
     def __init__(
@@ -152,6 +123,7 @@ class Run:
         self.cancelled = False
         self.started = time.perf_counter()
         self._async_jobs: set[Any] = set()
+        self._orphans: list[str] | None = None  # nodes with results, no longer in the graph
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(self) -> None:
@@ -198,8 +170,8 @@ class Run:
 
     def status_snapshot(self) -> dict[str, str]:
         with self.lock:
-            out = {n: "pending" for n in self.members}
-            out.update({n: "running" for n in self.running})
+            out = dict.fromkeys(self.members, PENDING)
+            out.update(dict.fromkeys(self.running, RUNNING))
             out.update({n: o.status for n, o in self.outcomes.items()})
             return out
 
@@ -227,25 +199,25 @@ class Run:
             name = queue.popleft()
             if self.cancelled:
                 return
-            prepared = self._prepare(name)
-            if type(prepared) is NodeOutcome:
-                queue.extend(self._finish(prepared))
+            ready = self._prepare(name)
+            if type(ready) is NodeOutcome:
+                queue.extend(self._finish(ready))
                 continue
-            mode = prepared.step.dispatch
+            mode = ready.step.dispatch
             if mode == INLINE:
-                queue.extend(self._finish(self._execute_inline(prepared)))
+                queue.extend(self._finish(self._execute_inline(ready)))
             elif mode == LANE:
                 if on_lane:
                     # Already on the lane: run the next node here, without a hand-off.
-                    outcome = self._run_on_lane(prepared)
+                    outcome = self._run_on_lane(ready)
                     if outcome is not None:
                         queue.extend(self._finish(outcome))
                 else:
-                    self.ctx.lane.submit(lambda p=prepared: self._lane_job(p))
-            elif mode == POOL and not prepared.scatter:
-                self._submit_pool(prepared)
+                    self.ctx.lane.submit(lambda p=ready: self._lane_job(p))
+            elif mode == POOL and not ready.scatter:
+                self._submit_pool(ready)
             else:
-                self._submit_loop(prepared)
+                self._submit_loop(ready)
 
     def _finish(self, outcome: NodeOutcome) -> list[str]:
         """Record a node's outcome; returns the dependents that became ready."""
@@ -285,9 +257,7 @@ class Run:
         record = outcome.record
         error = NodeError(outcome.node, exc, f"its result cannot be stored: {exc}")
         error.__cause__ = exc
-        failed = replace(
-            record, outputs={}, status=STATUS_ERROR, error=str(error), id=new_result_id()
-        )
+        failed = replace(record, outputs={}, status=ERROR, error=str(error), id=new_result_id())
         stored = None
         for candidate in (failed, replace(failed, inputs={})):  # the inputs may be the problem
             try:
@@ -308,14 +278,14 @@ class Run:
         return True
 
     # -- preparing a node ------------------------------------------------------------------
-    def _prepare(self, name: str) -> Prepared | NodeOutcome:
+    def _prepare(self, name: str) -> Execution | NodeOutcome:
         node_plan = self.plan.nodes[name]
         upstream: dict[str, ResultRecord] = {}
         upstream_ids: dict[str, str] = {}
         records, members = self.records, self.member_set
         for src in node_plan.upstream:
             rec = records.get(src) if src in members else self.ctx.selected(src)
-            if rec is None or rec.status != STATUS_OK:
+            if rec is None or rec.status != OK:
                 return self._unusable_upstream(name, src, rec)
             upstream[src] = rec
             upstream_ids[src] = rec.id
@@ -346,7 +316,7 @@ class Run:
         if key is None:
             key = "nd-" + new_result_id()
         elif not self.force and name not in self.targets:
-            hit = self.ctx.results.find(name, key)
+            hit = self.ctx.results.find(name, key) or self._renamed_result(name, key)
             if hit is not None:
                 return NodeOutcome(name, CACHED, hit.outputs, hit)
         item_base = None
@@ -355,7 +325,26 @@ class Run:
             item_base = digest(step.definition_key(), variant, own_canon, plain_refs)
         if wired:
             own.update(wired)
-        return Prepared(name, step, variant, key, item_base, own, scatter, upstream_ids)
+        return Execution(name, step, variant, key, item_base, own, scatter, upstream_ids)
+
+    def _renamed_result(self, name: str, key: str) -> ResultRecord | None:
+        """A result with this key kept under a name no node of the graph has any more: the
+        node was renamed (a key never contains the node's own name). It is copied into
+        ``name``'s history, so that the renamed node does not execute again."""
+        orphans = self._orphans
+        if orphans is None:
+            nodes = self.plan.nodes
+            orphans = self._orphans = [n for n in self.ctx.results.nodes() if n not in nodes]
+        for old in orphans:
+            found = self.ctx.results.find(old, key)
+            if found is not None:
+                adopted = replace(found, node=name, id=new_result_id())
+                try:
+                    self.ctx.results.append(adopted)
+                except Exception:  # not kept: the node executes instead
+                    return None
+                return adopted
+        return None
 
     def _unusable_upstream(self, name: str, src: str, rec: ResultRecord | None) -> NodeOutcome:
         """Why ``name`` cannot run: an upstream node of this run did not succeed, or one
@@ -380,25 +369,24 @@ class Run:
         )
 
     # -- executing ----------------------------------------------------------------------------
-    def _execute_inline(self, p: Prepared) -> NodeOutcome:
+    def _execute_inline(self, p: Execution) -> NodeOutcome:
         if not self._start(p.name):
             return NodeOutcome(p.name, CANCELLED, message="cancelled before it started")
-        t0, started = time.perf_counter(), time.time()
-        outputs = invoke.input_node_outputs(p.step.node, p.inputs)
-        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
+        return execute_sync(self, p)
 
-    def _lane_job(self, p: Prepared) -> None:
+    def _lane_job(self, p: Execution) -> None:
         outcome = self._run_on_lane(p)
         if outcome is not None:
             self._drain(self._finish(outcome))
 
-    def _run_on_lane(self, p: Prepared) -> NodeOutcome | None:
+    def _run_on_lane(self, p: Execution) -> NodeOutcome | None:
         """Execute on the session's lane thread; None when cancelled (already reported)."""
         if not self._start(p.name):
             return None
-        if not p.step.node.is_async:
-            return self._execute_sync(p)
-        fut = asyncio.run_coroutine_threadsafe(self._execute_async(p), get_loop())
+        if p.step.in_thread:
+            return execute_sync(self, p)
+        # Async code: the lane waits while the loop runs it.
+        fut = asyncio.run_coroutine_threadsafe(execute_async(self, p), get_loop())
         self._track(fut)
         try:
             return fut.result()
@@ -407,7 +395,7 @@ class Run:
         finally:
             self._untrack(fut)
 
-    def _submit_pool(self, p: Prepared) -> None:
+    def _submit_pool(self, p: Execution) -> None:
         node = p.step.node
         limiter = (
             group_limiter(node.concurrency_group, node.max_concurrent)
@@ -419,7 +407,7 @@ class Run:
             try:
                 if not self._start(p.name):
                     return
-                outcome = self._execute_sync(p)
+                outcome = execute_sync(self, p)
             finally:
                 if limiter is not None:
                     limiter.release()
@@ -430,7 +418,7 @@ class Run:
         else:
             get_pool().submit(job)
 
-    def _submit_loop(self, p: Prepared) -> None:
+    def _submit_loop(self, p: Execution) -> None:
         loop = get_loop()
         node = p.step.node
         group = node.concurrency_group
@@ -445,13 +433,13 @@ class Run:
                     try:
                         if not self._start(p.name):
                             return
-                        outcome = await self._execute_async(p)
+                        outcome = await execute_async(self, p)
                     finally:
                         limiter.release()
                 else:
                     if not self._start(p.name):
                         return
-                    outcome = await self._execute_async(p, limiter)
+                    outcome = await execute_async(self, p, limiter)
             except asyncio.CancelledError:
                 return
             finally:
@@ -470,263 +458,6 @@ class Run:
     def _untrack(self, job: Any) -> None:
         with self.lock:
             self._async_jobs.discard(job)
-
-    def _execute_sync(self, p: Prepared) -> NodeOutcome:
-        step = p.step
-        node = step.node
-        t0, started = time.perf_counter(), time.time()
-        try:
-            if p.scatter:
-                return self._items_sync(p, started, t0)
-            direct = step.direct
-            if direct is not None:
-                # The common case without the general path's layers: the inputs are exactly
-                # the function's parameters, and one output port takes the value as it is.
-                raw = direct(**p.inputs)
-                port = step.single_port
-                outputs = {port: raw} if port is not None else invoke.map_outputs(node, raw)
-            else:
-                raw = call_sync_within(node, invoke.call_kwargs(node, p.inputs))
-                outputs = invoke.map_outputs(node, raw)
-        except Exception as exc:
-            return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
-        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
-
-    async def _execute_async(self, p: Prepared, limiter: Any = None) -> NodeOutcome:
-        node = p.step.node
-        t0, started = time.perf_counter(), time.time()
-        try:
-            if p.scatter:
-                return await self._items_async(p, started, t0, limiter)
-            raw = await self._call(p.step, invoke.call_kwargs(node, p.inputs))
-            outputs = invoke.map_outputs(node, raw)
-        except asyncio.CancelledError as exc:
-            task = asyncio.current_task()
-            if self.cancelled or task is None or getattr(task, "cancelling", lambda: 1)():
-                raise
-            # Raised by the node's own code (not a cancel of this run): an error, else the
-            # node would stay "running" and the run would never finish.
-            error = RuntimeError(f"the node raised {exc!r} without being cancelled")
-            return self._outcome(p, None, error, None, started, time.perf_counter() - t0)
-        except Exception as exc:
-            return self._outcome(p, None, exc, None, started, time.perf_counter() - t0)
-        return self._outcome(p, outputs, None, None, started, time.perf_counter() - t0)
-
-    # -- scattered nodes -------------------------------------------------------------------------
-    def _item_plan(
-        self, p: Prepared
-    ) -> tuple[list[dict[str, Any]], list[str | None], dict[str, tuple[int, ResultRecord]]]:
-        lengths = {port: len(items) for port, items, _ in p.scatter}
-        if len(set(lengths.values())) > 1:
-            detail = ", ".join(f"'{port}' has {n}" for port, n in lengths.items())
-            raise ItemError(
-                f"scattered inputs have different lengths ({detail}); they are zipped by index"
-            )
-        count = next(iter(lengths.values()))
-        per_item: list[dict[str, Any]] = []
-        for i in range(count):
-            values = {}
-            for port, items, item_key in p.scatter:
-                item = items[i]
-                if item_key is not None:
-                    if not isinstance(item, dict) or item_key not in item:
-                        keys = sorted(item) if isinstance(item, dict) else type(item).__name__
-                        raise ItemError(f"item {i} has no key '{item_key}' (it has: {keys})")
-                    item = item[item_key]
-                values[port] = item
-            per_item.append(values)
-        keys: list[str | None] = []
-        for values in per_item:
-            try:
-                keys.append(
-                    digest(p.item_base, tuple(sorted((k, canonical(v)) for k, v in values.items())))
-                    if p.item_base
-                    else None
-                )
-            except Uncacheable:
-                keys.append(None)
-        reusable: dict[str, tuple[int, ResultRecord]] = {}
-        if not self.force and p.item_base:
-            previous = self.ctx.results.latest(p.name)
-            if previous is not None and previous.items:
-                for idx, meta in enumerate(previous.items):
-                    if meta.get("status") == STATUS_OK and meta.get("key"):
-                        reusable[meta["key"]] = (idx, previous)
-        return per_item, keys, reusable
-
-    def _item_result(self, p: Prepared, key: str | None, reusable: dict) -> dict[str, Any] | None:
-        if key is None or key not in reusable:
-            return None
-        idx, previous = reusable[key]
-        return {port: values[idx] for port, values in previous.outputs.items()}
-
-    def _items_sync(self, p: Prepared, started: float, t0: float) -> NodeOutcome:
-        node = p.step.node
-        per_item, keys, reusable = self._item_plan(p)
-        results: list[dict[str, Any] | None] = []
-        metas: list[dict[str, Any]] = []
-        for values, key in zip(per_item, keys, strict=True):
-            if self.cancelled:
-                metas.append({"key": key, "status": STATUS_CANCELLED, "error": None})
-                results.append(None)
-                continue
-            out = self._item_result(p, key, reusable)
-            if out is not None:
-                results.append(out)
-                metas.append({"key": key, "status": STATUS_OK, "error": None, "reused": True})
-                continue
-            try:
-                raw = call_sync_within(node, invoke.call_kwargs(node, {**p.inputs, **values}))
-                results.append(invoke.map_outputs(node, raw))
-                metas.append({"key": key, "status": STATUS_OK, "error": None})
-                self._item_event(p.name, len(metas) - 1, STATUS_OK, len(per_item))
-            except Exception as exc:
-                self._item_event(p.name, len(metas), STATUS_ERROR, len(per_item))
-                results.append(None)
-                metas.append(
-                    {
-                        "key": key,
-                        "status": STATUS_ERROR,
-                        "error": f"{type(exc).__name__}: {exc}",
-                        "exc": exc,
-                    }
-                )
-        return self._items_outcome(p, results, metas, started, t0)
-
-    async def _items_async(
-        self, p: Prepared, started: float, t0: float, limiter: Any
-    ) -> NodeOutcome:
-        node = p.step.node
-        per_item, keys, reusable = self._item_plan(p)
-        results: list[dict[str, Any] | None] = [None] * len(per_item)
-        metas: list[dict[str, Any]] = [{} for _ in per_item]
-        # Items of a node that runs one call at a time stay sequential, like its calls; an
-        # executor gets every item at once and schedules them itself.
-        overlapping = getattr(node, "concurrent", True) or getattr(node, "concurrency_group", None)
-        if limiter is not None:
-            width = limiter.limit
-        elif p.step.executor is not None:
-            width = max(len(per_item), 1)
-        else:
-            width = ITEM_CONCURRENCY if overlapping else 1
-        bound = asyncio.Semaphore(width)
-
-        async def one(i: int) -> None:
-            key = keys[i]
-            out = self._item_result(p, key, reusable)
-            if out is not None:
-                results[i] = out
-                metas[i] = {"key": key, "status": STATUS_OK, "error": None, "reused": True}
-                return
-            async with bound:
-                if limiter is not None:
-                    await limiter.acquire_async()
-                try:
-                    kwargs = invoke.call_kwargs(node, {**p.inputs, **per_item[i]})
-                    raw = await self._call(p.step, kwargs)
-                    results[i] = invoke.map_outputs(node, raw)
-                    metas[i] = {"key": key, "status": STATUS_OK, "error": None}
-                    self._item_event(p.name, i, STATUS_OK, len(per_item))
-                except Exception as exc:
-                    self._item_event(p.name, i, STATUS_ERROR, len(per_item))
-                    metas[i] = {
-                        "key": key,
-                        "status": STATUS_ERROR,
-                        "error": f"{type(exc).__name__}: {exc}",
-                        "exc": exc,
-                    }
-                finally:
-                    if limiter is not None:
-                        limiter.release()
-
-        await asyncio.gather(*(one(i) for i in range(len(per_item))))
-        return self._items_outcome(p, results, metas, started, t0)
-
-    async def _call(self, step: Step, kwargs: dict[str, Any]) -> Any:
-        """One call of a node's code, within the node's timeout."""
-        timeout = step.node.timeout
-        if timeout is None:
-            return await self._call_once(step, kwargs)
-        try:
-            return await asyncio.wait_for(self._call_once(step, kwargs), timeout)
-        except asyncio.TimeoutError:
-            raise NodeTimeout(_timeout_message(timeout)) from None
-
-    async def _call_once(self, step: Step, kwargs: dict[str, Any]) -> Any:
-        """One call of a node's code: on its executor, on the loop, or on a worker thread."""
-        node = step.node
-        if step.executor is not None:
-            return await executors.call(step.executor, node, kwargs)
-        if getattr(node, "is_async", False) or not hasattr(node, "fn"):
-            return await invoke.call_async(node, kwargs)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(get_pool(), invoke.call_sync, node, kwargs)
-
-    def _item_event(self, name: str, index: int, status: str, total: int) -> None:
-        """Per-item progress of a scattered node, for views: (node, index, status, total)."""
-        if self.emit:
-            self.emit("item_finished", (name, index, status, total))
-
-    def _items_outcome(
-        self, p: Prepared, results: list, metas: list[dict[str, Any]], started: float, t0: float
-    ) -> NodeOutcome:
-        ports = self.plan.nodes[p.name].node._output_ports
-        outputs = {
-            port: [r.get(port) if r is not None else None for r in results] for port in ports
-        }
-        failed = [(i, m) for i, m in enumerate(metas) if m.get("status") == STATUS_ERROR]
-        first_exc = failed[0][1].pop("exc") if failed else None
-        for _, m in failed:
-            m.pop("exc", None)
-        error = None
-        if failed:
-            i, meta = failed[0]
-            more = f" ({len(failed)} of {len(metas)} items failed)" if len(failed) > 1 else ""
-            error = NodeError(p.name, first_exc, f"item {i} failed: {meta['error']}{more}")
-            error.__cause__ = first_exc
-        outcome = self._outcome(p, outputs, error, metas, started, time.perf_counter() - t0)
-        outcome.items_total = len(metas)
-        outcome.items_failed = len(failed)
-        return outcome
-
-    def _outcome(
-        self,
-        p: Prepared,
-        outputs: dict[str, Any] | None,
-        error: BaseException | None,
-        items: list[dict[str, Any]] | None,
-        started: float,
-        duration: float,
-    ) -> NodeOutcome:
-        if outputs is not None and p.variant is not None:
-            choice = self.plan.nodes[p.name].node
-            outputs = {port: outputs.get(port) for port in choice._output_ports}
-        inputs = p.inputs
-        if p.scatter:
-            inputs = dict(inputs)
-            for port, values, _ in p.scatter:
-                inputs[port] = values
-        message = None
-        if error is not None:
-            message = (
-                str(error) if isinstance(error, NodeError) else f"{type(error).__name__}: {error}"
-            )
-        record = ResultRecord(
-            p.name,
-            p.key,
-            outputs if outputs is not None else {},
-            inputs,
-            p.upstream,
-            p.variant,
-            STATUS_OK if error is None else STATUS_ERROR,
-            message,
-            started,
-            duration,
-            items,
-            new_result_id(),
-        )
-        status = OK if error is None else ERROR
-        return NodeOutcome(p.name, status, record.outputs, record, error, message, duration)
 
 
 def _cancel_soon(job: Any) -> None:

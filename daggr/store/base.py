@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from daggr.records import ResultRecord
+from daggr.records import ResultRecord, Status
 
 from .errors import SheetAccessError, SheetNotFoundError, StoreError, unknown_sheet_message
+
+_OK = Status.OK.value  # the plain string, as rows read back carry (see daggr.records)
 
 DEFAULT_USER = "local"
 SELECTED_KEY = "selected"  # ui_state key holding {node: selected result id}
@@ -125,6 +127,6 @@ def resolve_index(node: str, index: int, total: int) -> int:
 
 def newest_ok(records: list[ResultRecord], key: str) -> ResultRecord | None:
     for rec in reversed(records):
-        if rec.key == key and rec.status == "ok":
+        if rec.key == key and rec.status == _OK:
             return rec
     return None

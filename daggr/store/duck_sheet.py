@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from daggr.records import STATUS_OK, ResultRecord
+from daggr.records import ResultRecord, Status
 
 from . import codec
 from .base import SELECTED_KEY, SheetInfo, deleted_error, resolve_index
@@ -23,6 +23,8 @@ from .codec import FileStore, prepare, prepare_ports, stored_files, swap_files
 from .db import Database
 from .errors import SheetNotFoundError
 from .writes import ResultOp, ValueOp, ViewportOp, WriteOp, from_timestamp
+
+_OK = Status.OK.value  # the plain string, as rows read back carry (see daggr.records)
 
 _COLS = (
     "id, seq, node, key, status, error, outputs, inputs, upstream, variant, items, "
@@ -225,7 +227,7 @@ class DuckSheet:
                         n = self._nodes.setdefault(node_name, _Node())
                         n.own.append(entry)
                         own_left[entry.id] = entry
-                        if entry.status == STATUS_OK:
+                        if entry.status == _OK:
                             n.own_ok[entry.key] = entry.id
                         if old.latest is not None and old.latest.id == entry.id:
                             n.latest = old.latest
@@ -402,7 +404,7 @@ class DuckSheet:
                 n = self._nodes[record.node] = _Node()
             n.own.append(entry)
             n.latest = record
-            if record.status == STATUS_OK:
+            if record.status == _OK:
                 n.own_ok[record.key] = record.id
             self._own[record.id] = entry
             self._pending[record.id] = record
@@ -549,12 +551,12 @@ class DuckSheet:
             if n is None:
                 return None
             sel = self._selected.get(node)
-            if sel is not None and sel.key == key and sel.status == STATUS_OK:
+            if sel is not None and sel.key == key and sel.status == _OK:
                 return sel
             rid = n.own_ok.get(key)
             if rid is None:
                 lat = n.db_latest
-                if lat is not None and lat.key == key and lat.status == STATUS_OK:
+                if lat is not None and lat.key == key and lat.status == _OK:
                     return lat
                 if n.db_count == 0:
                     return None
@@ -585,7 +587,7 @@ class DuckSheet:
             rows = con.execute(
                 "SELECT key, arg_max(id, seq) FROM results WHERE sheet_id = $1 AND node = $2 "
                 "AND status = $3 AND seq <= $4 GROUP BY key",
-                [self.sheet_id, node, STATUS_OK, snap],
+                [self.sheet_id, node, _OK, snap],
             ).fetchall()
         ok_keys = dict(rows)
         with self._lock:

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from daggr.records import STATUS_OK, ResultRecord
+from daggr.records import ResultRecord, Status
 
 from .base import (
     SELECTED_KEY,
@@ -27,6 +27,8 @@ from .base import (
     not_found,
     resolve_index,
 )
+
+_OK = Status.OK.value  # the plain string, as rows read back carry (see daggr.records)
 
 
 def _now() -> datetime:
@@ -121,7 +123,7 @@ class MemorySheet:
             d.seq[record.id] = d.tick = next(self._store.ticks)
             d.results.setdefault(record.node, []).append(record)
             d.by_id[record.id] = record
-            if record.status == STATUS_OK:
+            if record.status == _OK:
                 d.ok.setdefault(record.node, {})[record.key] = record
             d.touched = True
 
@@ -129,7 +131,7 @@ class MemorySheet:
         # Reads without the lock: a dict lookup is atomic, and this runs for every node.
         d = self._data
         sel = d.selected.get(node)
-        if sel is not None and sel.key == key and sel.status == STATUS_OK:
+        if sel is not None and sel.key == key and sel.status == _OK:
             return sel
         return d.ok.get(node, {}).get(key)
 

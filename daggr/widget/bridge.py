@@ -24,6 +24,7 @@ from daggr import values
 from daggr.errors import DaggrError
 from daggr.inputs import WIRE, Upload
 from daggr.nodes.choice import ChoiceNode
+from daggr.records import Status
 from daggr.widget.protocol import EDITABLE
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ MAX_LIST_TEXT = 2_000  # characters of one item field mirrored; a longer one is 
 
 # A node's last status stays visible until the next run, except these, which say nothing
 # about its result and so keep the previous preview on the card.
-_KEEP_PREVIEW = ("skipped", "cancelled")
+_KEEP_PREVIEW = (Status.SKIPPED, Status.CANCELLED)
 
 
 # -- topology (changes when the graph does) ------------------------------------------------

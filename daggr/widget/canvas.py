@@ -22,6 +22,7 @@ import anywidget
 import traitlets
 
 from daggr.errors import DaggrError
+from daggr.records import Status
 from daggr.values import DisplayError
 from daggr.widget import bridge
 from daggr.widget.canvas_actions import CanvasActions
@@ -239,7 +240,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
             if nid is not None:
                 with self._lock:
                     done, failed = self._item_progress.get(name, (0, 0))
-                    done, failed = done + 1, failed + (status != "ok")
+                    done, failed = done + 1, failed + (status != Status.OK)
                     self._item_progress[name] = (done, failed)
                 self._push_states({nid: bridge.items_patch(done, failed, total)})
         elif kind == "node_finished":

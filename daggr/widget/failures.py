@@ -23,6 +23,8 @@ import traceback
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from daggr.records import Status
+
 if TYPE_CHECKING:
     from daggr.runtime.result import NodeOutcome
 
@@ -68,7 +70,7 @@ def failure_patch(
 ) -> dict[str, Any]:
     """The card field about a failure's traceback (its text kept in ``traces``): ``trace``
     for a failed node, or None to clear an earlier one (only when the card had one)."""
-    if outcome.status == "error":
+    if outcome.status == Status.ERROR:
         rid = outcome.record.id if outcome.record is not None else None
         text = traceback_text(outcome.error)
         if text:

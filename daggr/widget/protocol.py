@@ -155,21 +155,27 @@ def parse_request(
         out.update(_fetch(content, media or {}))
     elif kind == "edit_items":
         out.update(_edit_items(content, out["node"], item_lists or {}))
+    elif kind == "layout":
+        out["layout"] = _layout(content, nodes)
     elif kind in _SHAPES:
         out.update(_SHAPES[kind](content))
-    elif kind == "traceback":
-        rid, result = content["id"], content.get("result")
-        if not isinstance(rid, str) or not 0 < len(rid) <= MAX_ID:
-            raise MessageError(f"A traceback request id is a short string, got {_kind(rid)}.")
-        if result is not None and (not isinstance(result, str) or len(result) > MAX_ID):
-            raise MessageError(f"A traceback names a result id or null, got {_kind(result)}.")
-        out.update(id=rid, result=result)
-    elif kind == "layout":
-        try:
-            out["layout"] = parse_layout(content, nodes)
-        except LayoutError as exc:
-            raise MessageError(str(exc)) from None
     return out
+
+
+def _layout(content: dict[str, Any], nodes: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        return parse_layout(content, nodes)
+    except LayoutError as exc:
+        raise MessageError(str(exc)) from None
+
+
+def _traceback(content: dict[str, Any]) -> dict[str, Any]:
+    rid, result = content["id"], content.get("result")
+    if not isinstance(rid, str) or not 0 < len(rid) <= MAX_ID:
+        raise MessageError(f"A traceback request id is a short string, got {_kind(rid)}.")
+    if result is not None and (not isinstance(result, str) or len(result) > MAX_ID):
+        raise MessageError(f"A traceback names a result id or null, got {_kind(result)}.")
+    return {"id": rid, "result": result}
 
 
 def _run(content: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +244,7 @@ _SHAPES = {
     "variant": _index,
     "sheet": _sheet,
     "upload": _upload,
+    "traceback": _traceback,
 }
 
 

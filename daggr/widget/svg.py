@@ -19,6 +19,7 @@ import base64
 from html import escape
 from typing import Any
 
+from daggr.records import Status
 from daggr.widget import layout as L
 
 BADGE_COLOURS = {
@@ -29,13 +30,13 @@ BADGE_COLOURS = {
     "CHOICE": "#db2777",
 }
 STATUS_COLOURS = {
-    "ok": "#15803d",
-    "cached": "#2563eb",
-    "error": "#b91c1c",
-    "running": "#d97706",
-    "pending": "#d97706",
-    "skipped": "#6b7280",
-    "cancelled": "#a16207",
+    Status.OK: "#15803d",
+    Status.CACHED: "#2563eb",
+    Status.ERROR: "#b91c1c",
+    Status.RUNNING: "#d97706",
+    Status.PENDING: "#d97706",
+    Status.SKIPPED: "#6b7280",
+    Status.CANCELLED: "#a16207",
 }
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 MARGIN = 20
@@ -133,7 +134,11 @@ def _card(
 ) -> str:
     x, y = p
     status = (state or {}).get("status", "idle")
-    stroke = STATUS_COLOURS.get(status, "#d4dae3") if status in ("error", "running") else "#d4dae3"
+    stroke = (
+        STATUS_COLOURS.get(status, "#d4dae3")
+        if status in (Status.ERROR, Status.RUNNING)
+        else "#d4dae3"
+    )
     parts = [
         f'<g class="daggr-static-node" data-id="{escape(n["id"])}">',
         f'<rect x="{x}" y="{y}" width="{L.CARD_W}" height="{height}" rx="8" fill="#ffffff" '
@@ -197,7 +202,7 @@ def _card(
         top += fh
     if n["kind"] != "INPUT":
         parts.append(_outputs(n, x, top, (state or {}).get("preview") or {}, pictures))
-    if state and state.get("error") and status == "error":
+    if state and state.get("error") and status == Status.ERROR:
         parts.append(
             f'<text x="{x + 8}" y="{y + height - 9}" font-size="11" fill="#b91c1c">'
             f"{escape(_cut(state['error'], 44))}</text>"

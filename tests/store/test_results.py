@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from daggr.records import STATUS_ERROR, ResultRecord
+from daggr.records import ResultRecord, Status
 from daggr.store import DuckSheet, MemorySheet, SheetResults, Store, duck_sheet
 from tests.store.store_helpers import rec, reopen
 
@@ -78,7 +78,7 @@ def test_history_and_get_after_reopen(store: Store, monkeypatch) -> None:
     sheet = _sheet(store)
     ids = []
     for i in range(30):
-        r = rec("a", f"k{i % 7}", i, status="ok" if i % 5 else STATUS_ERROR)
+        r = rec("a", f"k{i % 7}", i, status="ok" if i % 5 else Status.ERROR)
         ids.append(r.id)
         sheet.append(r)
         sheet.append(rec("b", f"k{i}", i))
@@ -103,7 +103,7 @@ def test_find_newest_ok_with_key(any_store: Store) -> None:
     sheet.append(rec("a", "k2", 2))
     newer = rec("a", "k1", 3)
     sheet.append(newer)
-    sheet.append(rec("a", "k1", 4, status=STATUS_ERROR, error="boom"))
+    sheet.append(rec("a", "k1", 4, status=Status.ERROR, error="boom"))
     assert sheet.find("a", "k1").id == newer.id  # the failed newer one is skipped
     assert sheet.find("a", "k2").outputs == {"out": 2}
     assert sheet.find("a", "nope") is None and sheet.find("zzz", "k1") is None
@@ -115,7 +115,7 @@ def test_find_newest_ok_with_key(any_store: Store) -> None:
 def test_find_after_reopen(store: Store) -> None:
     sheet = _sheet(store)
     first = rec("a", "k1", 1)
-    for r in (first, rec("a", "k2", 2), rec("a", "k3", 3, status=STATUS_ERROR)):
+    for r in (first, rec("a", "k2", 2), rec("a", "k3", 3, status=Status.ERROR)):
         sheet.append(r)
     store = reopen(store)
     sheet = store.sheets("g").open(sheet.sheet_id)

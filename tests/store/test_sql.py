@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from daggr.records import STATUS_ERROR
+from daggr.records import Status
 from daggr.store import ReadOnlyQueryError, Store
 from tests.store.store_helpers import rec
 
@@ -14,7 +14,7 @@ def _fill(store: Store) -> None:
     one = sheets.open(sheets.create("one").id)
     two = sheets.open(sheets.create("two").id)
     one.append(rec("gen", "k1", inputs={"prompt": "a cat"}, outputs={"image": "cat.png"}))
-    one.append(rec("gen", "k2", inputs={"prompt": "a dog"}, status=STATUS_ERROR, error="oom"))
+    one.append(rec("gen", "k2", inputs={"prompt": "a dog"}, status=Status.ERROR, error="oom"))
     two.append(rec("gen", "k3", inputs={"prompt": "a fox"}, outputs={"image": "fox.png"}))
     two.append(rec("other", "k4", inputs={"prompt": "not gen"}))
 

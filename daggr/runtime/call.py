@@ -1,0 +1,142 @@
+"""The one place where a node's code runs.
+
+Every way a node runs goes through here: a whole node or one scattered item, in a run or
+in ``node.test()``, sync or async, local, shipped to an executor or remote. Timeouts and
+executors are handled here and nowhere else:
+
+- :func:`call` runs from a worker thread (or the caller's thread): a synchronous
+  function runs right there (on a worker thread that this one waits for, when it has a
+  timeout); anything else is handed to :func:`call_async` on daggr's event loop and the
+  thread waits for it;
+- :func:`call_async` runs on daggr's event loop: async code is awaited, synchronous code
+  runs on a worker thread or the node's executor, all within the node's timeout.
+
+Either way, a synchronous function cannot be interrupted: past its timeout it finishes in
+the background and its value is dropped.
+
+Every call through a runner gets a :class:`CallContext` (the fast path of a plain
+function needs none). Streaming plugs in there and in the runners, nowhere else: a
+generator function gets no fast path, ``FnRunner.call`` / ``call_async`` iterate it and
+a Gradio runner reads its job's updates, each partial value or queue position going to a
+context method that sends an engine event (``"node_partial"``, ``"node_progress"``)
+through the run's ``emit``, the channel ``"node_finished"`` already takes to every view.
+The last value is returned and becomes the result, as now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING, Any
+
+from daggr.errors import DaggrError
+from daggr.runtime.loop import get_loop, get_pool, in_loop_thread
+
+if TYPE_CHECKING:
+    from daggr.runtime.plan import Step
+
+
+class NodeTimeout(TimeoutError):
+    """A call took longer than the node's ``timeout``."""
+
+
+class CallContext:
+    """One call of a node's code: which node (its name in the graph), which item of a
+    scattered node (None for a whole node), and where the run's events go (None outside
+    a run, e.g. in ``node.test()``)."""
+
+    __slots__ = ("node", "item", "emit")
+
+    def __init__(
+        self,
+        node: str,
+        item: int | None = None,
+        emit: Callable[[str, Any], None] | None = None,
+    ):
+        self.node = node
+        self.item = item
+        self.emit = emit
+
+
+def call(
+    step: Step,
+    inputs: dict[str, Any],
+    node: str,
+    item: int | None = None,
+    emit: Callable[[str, Any], None] | None = None,
+) -> dict[str, Any]:
+    """Run the node's code once from a thread and return ``{port: value}``.
+
+    ``node``, ``item`` and ``emit`` make the call's :class:`CallContext` (built only when
+    the node's code is given one: a plain function's fast path needs none).
+    """
+    direct = step.direct  # set only for code that runs in this thread
+    if direct is not None:
+        # The common case without the general path's layers: the inputs are exactly the
+        # function's parameters, and one output port takes the value as it is.
+        raw = direct(**inputs)
+        port = step.single_port
+        if port is not None and type(raw) is not tuple:  # a tuple may need a warning
+            return {port: raw}
+        return step.runner.outputs(step.node, raw)
+    if step.in_thread:
+        runner, code = step.runner, step.node
+        ctx = CallContext(node, item, emit)
+        kwargs = runner.kwargs(code, inputs)
+        timeout = code.timeout
+        if timeout is None:
+            return runner.outputs(code, runner.call(code, kwargs, ctx))
+        future = get_pool().submit(runner.call, code, kwargs, ctx)
+        try:
+            raw = future.result(timeout)
+        except FutureTimeout:
+            raise _timed_out(timeout) from None
+        return runner.outputs(code, raw)
+    if in_loop_thread():
+        raise DaggrError(
+            f"Node '{node}' runs on daggr's event loop, and this call comes from that loop "
+            "(node.test() inside an async node?): waiting here would never end. Call it "
+            "from a cell, a script or a thread."
+        )
+    future = asyncio.run_coroutine_threadsafe(
+        call_async(step, inputs, CallContext(node, item, emit)), get_loop()
+    )
+    try:
+        return future.result()
+    except BaseException:
+        future.cancel()  # interrupted (Ctrl-C): stop the call too, where it can be stopped
+        raise
+
+
+async def call_async(step: Step, inputs: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+    """Run the node's code once on daggr's event loop, within its timeout, and return
+    ``{port: value}``."""
+    code, runner = step.node, step.runner
+    kwargs = runner.kwargs(code, inputs)
+    timeout = code.timeout
+    if timeout is None:
+        raw = await _start(step, kwargs, ctx)
+    else:
+        try:
+            raw = await asyncio.wait_for(_start(step, kwargs, ctx), timeout)
+        except asyncio.TimeoutError:
+            raise _timed_out(timeout) from None
+    return runner.outputs(code, raw)
+
+
+def _start(step: Step, kwargs: dict[str, Any], ctx: CallContext) -> Any:
+    """The awaitable of one call: on the node's executor, on the loop, or on a worker
+    thread."""
+    code, runner = step.node, step.runner
+    if step.executor is not None:
+        return runner.ship(step.executor, code, kwargs)
+    if code.is_async:
+        return runner.call_async(code, kwargs, ctx)
+    return asyncio.get_running_loop().run_in_executor(get_pool(), runner.call, code, kwargs, ctx)
+
+
+def _timed_out(timeout: float) -> NodeTimeout:
+    return NodeTimeout(
+        f"no answer after {timeout:g} s (the node's timeout); the call was abandoned"
+    )

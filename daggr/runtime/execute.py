@@ -1,0 +1,191 @@
+"""Executing one ready node: its code through the call seam (:mod:`daggr.runtime.call`),
+whole or item by item, and the outcome and history record that come of it.
+
+The scheduler decides when and where a node executes; this module is what it executes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from daggr.errors import NodeError
+from daggr.records import ResultRecord, Status, new_result_id
+from daggr.runtime.call import CallContext, call, call_async
+from daggr.runtime.items import Items
+from daggr.runtime.plan import Step
+from daggr.runtime.result import NodeOutcome
+
+if TYPE_CHECKING:
+    from daggr.runtime.scheduler import Run
+
+ITEM_CONCURRENCY = int(os.environ.get("DAGGR_ITEM_CONCURRENCY", "16"))
+# The plain values (see daggr.records.Status), bound once: every node compares some.
+OK, ERROR = Status.OK.value, Status.ERROR.value
+
+
+@dataclass(slots=True)
+class Execution:
+    """A node about to execute: its inputs gathered, its execution key computed."""
+
+    name: str
+    step: Step
+    variant: int | None
+    key: str
+    item_base: str | None  # the item-independent part of a scattered node's item keys
+    inputs: dict[str, Any]
+    scatter: list[tuple[str, list, str | None]]  # (port, items, item key) per scattered input
+    upstream: dict[str, str]  # upstream node -> the id of the result consumed
+
+
+def execute_sync(run: Run, p: Execution) -> NodeOutcome:
+    """Execute a node whose code is called from this thread (``step.in_thread``)."""
+    t0, started = time.perf_counter(), time.time()
+    try:
+        if p.scatter:
+            return _items_sync(run, p, started, t0)
+        outputs = call(p.step, p.inputs, p.name, None, run.emit)
+    except Exception as exc:
+        return make_outcome(run, p, None, exc, None, started, time.perf_counter() - t0)
+    return make_outcome(run, p, outputs, None, None, started, time.perf_counter() - t0)
+
+
+async def execute_async(run: Run, p: Execution, limiter: Any = None) -> NodeOutcome:
+    """Execute a node on daggr's event loop (``limiter``: its concurrency group's, which
+    scattered items share)."""
+    t0, started = time.perf_counter(), time.time()
+    try:
+        if p.scatter:
+            return await _items_async(run, p, started, t0, limiter)
+        outputs = await call_async(p.step, p.inputs, CallContext(p.name, None, run.emit))
+    except asyncio.CancelledError as exc:
+        task = asyncio.current_task()
+        # (Task.cancelling() is new in Python 3.11; before it, every cancel is ours.)
+        if run.cancelled or task is None or getattr(task, "cancelling", lambda: 1)():
+            raise
+        # Raised by the node's own code (not a cancel of this run): an error, else the
+        # node would stay "running" and the run would never finish.
+        error = RuntimeError(f"the node raised {exc!r} without being cancelled")
+        return make_outcome(run, p, None, error, None, started, time.perf_counter() - t0)
+    except Exception as exc:
+        return make_outcome(run, p, None, exc, None, started, time.perf_counter() - t0)
+    return make_outcome(run, p, outputs, None, None, started, time.perf_counter() - t0)
+
+
+# -- scattered nodes ----------------------------------------------------------------------
+def _items(run: Run, p: Execution) -> Items:
+    reusable = None if run.force or not p.item_base else run.ctx.results.latest(p.name)
+    return Items(p.scatter, p.item_base, reusable)
+
+
+def _items_sync(run: Run, p: Execution, started: float, t0: float) -> NodeOutcome:
+    """The items one after the other, in this thread."""
+    items = _items(run, p)
+    step, name, emit, total = p.step, p.name, run.emit, len(items)
+    for i in range(total):
+        if run.cancelled:
+            items.cancelled(i)
+            continue
+        if items.reuse(i):
+            continue
+        try:
+            items.succeeded(i, call(step, items.inputs(p.inputs, i), name, i, emit))
+        except Exception as exc:
+            items.failed(i, exc)
+        _item_event(run, name, i, items.states[i].status, total)
+    return _items_outcome(run, p, items, started, t0)
+
+
+async def _items_async(
+    run: Run, p: Execution, started: float, t0: float, limiter: Any
+) -> NodeOutcome:
+    """The items on daggr's loop, as many at a time as the node allows."""
+    items = _items(run, p)
+    step, node, name, total = p.step, p.step.node, p.name, len(items)
+    # Items of a node that runs one call at a time stay sequential, like its calls; an
+    # executor gets every item at once and schedules them itself.
+    if limiter is not None:
+        width = limiter.limit
+    elif step.executor is not None:
+        width = max(total, 1)
+    else:
+        width = ITEM_CONCURRENCY if node.concurrent or node.concurrency_group else 1
+    bound = asyncio.Semaphore(width)
+
+    async def one(i: int) -> None:
+        if items.reuse(i):
+            return
+        async with bound:
+            if limiter is not None:
+                await limiter.acquire_async()
+            try:
+                ctx = CallContext(name, i, run.emit)
+                items.succeeded(i, await call_async(step, items.inputs(p.inputs, i), ctx))
+            except Exception as exc:
+                items.failed(i, exc)
+            finally:
+                if limiter is not None:
+                    limiter.release()
+        _item_event(run, name, i, items.states[i].status, total)
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    return _items_outcome(run, p, items, started, t0)
+
+
+def _item_event(run: Run, name: str, index: int, status: str, total: int) -> None:
+    """Per-item progress of a scattered node, for views: (node, index, status, total)."""
+    if run.emit:
+        run.emit("item_finished", (name, index, status, total))
+
+
+def _items_outcome(run: Run, p: Execution, items: Items, started: float, t0: float) -> NodeOutcome:
+    outputs = items.port_values(run.plan.nodes[p.name].node._output_ports)
+    error = items.error(p.name)
+    outcome = make_outcome(
+        run, p, outputs, error, items.stored(), started, time.perf_counter() - t0
+    )
+    outcome.items_total = len(items)
+    outcome.items_failed = items.failures()
+    return outcome
+
+
+def make_outcome(
+    run: Run,
+    p: Execution,
+    outputs: dict[str, Any] | None,
+    error: BaseException | None,
+    items: list[dict[str, Any]] | None,
+    started: float,
+    duration: float,
+) -> NodeOutcome:
+    """The outcome of an execution and the history record it adds."""
+    if outputs is not None and p.variant is not None:
+        choice = run.plan.nodes[p.name].node
+        outputs = {port: outputs.get(port) for port in choice._output_ports}
+    inputs = p.inputs
+    if p.scatter:
+        inputs = dict(inputs)
+        for port, values, _ in p.scatter:
+            inputs[port] = values
+    message = None
+    if error is not None:
+        message = str(error) if isinstance(error, NodeError) else f"{type(error).__name__}: {error}"
+    status = OK if error is None else ERROR
+    record = ResultRecord(
+        p.name,
+        p.key,
+        outputs if outputs is not None else {},
+        inputs,
+        p.upstream,
+        p.variant,
+        status,
+        message,
+        started,
+        duration,
+        items,
+        new_result_id(),
+    )
+    return NodeOutcome(p.name, status, record.outputs, record, error, message, duration)
