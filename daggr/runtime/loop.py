@@ -8,12 +8,14 @@ Jupyter kernel (whose loop is already running) and from a canvas callback.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+log = logging.getLogger("daggr")
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_thread: threading.Thread | None = None
@@ -112,7 +114,12 @@ class SerialQueue:
                         self._running = False
                         return
                     job = self._jobs.popleft()
-                job()
+                try:
+                    job()
+                except Exception:
+                    # A job that raises must not leave the queue "running" for ever:
+                    # every later job of the session would wait behind it.
+                    log.exception("daggr: a queued job failed; the queue goes on")
         finally:
             self._owner = None
 

@@ -20,6 +20,7 @@ are cheap; user code never runs under it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import deque
@@ -28,13 +29,15 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
 from typing import Any, Protocol
 
-from daggr.errors import NodeError
+from daggr.errors import NodeError, NotSaved
 from daggr.records import ResultRecord, Status, new_result_id
 from daggr.runtime.execute import Execution, execute_async, execute_sync
 from daggr.runtime.keys import digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
 from daggr.runtime.plan import INLINE, LANE, POOL, Plan
 from daggr.runtime.result import NodeOutcome, RunResult
+
+log = logging.getLogger("daggr")
 
 # The plain values (see daggr.records.Status), bound once: every node compares some.
 OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
@@ -85,6 +88,8 @@ class Run:
         "started",
         "_async_jobs",
         "_orphans",
+        "unsaved",
+        "durable",
     )
 
     def __init__(
@@ -96,8 +101,10 @@ class Run:
         force: bool,
         slot_values: dict[str, Any],
         emit: Callable[[str, Any], None] | None = None,
+        durable: bool = True,
     ):
         self.ctx = ctx
+        self.durable = durable
         self.plan = plan
         self.members = members
         whole = len(members) == len(plan.order)  # members come from plan.order
@@ -124,16 +131,20 @@ class Run:
         self.started = time.perf_counter()
         self._async_jobs: set[Any] = set()
         self._orphans: list[str] | None = None  # nodes with results, no longer in the graph
+        self.unsaved = 0  # nodes executed whose rows are not committed yet
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(self) -> None:
         if not self.members:
             self._complete()
             return
-        if self.member_set is self.plan.members:
-            self._drain(list(self.plan.roots))
-        else:
-            self._drain([n for n in self.members if self.pending[n] == 0])
+        try:
+            if self.member_set is self.plan.members:
+                self._drain(list(self.plan.roots))
+            else:
+                self._drain([n for n in self.members if self.pending[n] == 0])
+        except Exception as exc:
+            self._abort(exc)
 
     @property
     def future(self) -> Future[RunResult]:
@@ -163,6 +174,26 @@ class Run:
             jobs = list(self._async_jobs)
         for job in jobs:
             _cancel_soon(job)
+        if self.emit:
+            for name in unfinished:
+                self.emit("node_finished", self.outcomes[name])
+        self._complete()
+
+    def _abort(self, exc: BaseException) -> None:
+        """daggr itself failed while scheduling (a bug, never a node's own error): every
+        node not finished is reported as an error saying so, and the run completes, so
+        no caller and no queue waits for it for ever."""
+        log.error("daggr: a run failed inside the scheduler", exc_info=exc)
+        message = (
+            f"not finished: daggr failed while running the graph ({type(exc).__name__}: {exc})"
+        )
+        with self.lock:
+            if self.result is not None:
+                return
+            unfinished = [n for n in self.members if n not in self.outcomes]
+            for name in unfinished:
+                self.outcomes[name] = NodeOutcome(name, ERROR, error=exc, message=message)
+            self.remaining = self.unsaved = 0
         if self.emit:
             for name in unfinished:
                 self.emit("node_finished", self.outcomes[name])
@@ -220,15 +251,23 @@ class Run:
                 self._submit_loop(ready)
 
     def _finish(self, outcome: NodeOutcome) -> list[str]:
-        """Record a node's outcome; returns the dependents that became ready."""
+        """Record a node's outcome; returns the dependents that became ready.
+
+        The node is reported finished (``node_finished``, and the run's end) once its
+        row is committed: "done" means on disk. Its dependents need only the value, so
+        they start at once.
+        """
         name = outcome.node
+        receipt = None
         if outcome.record is not None and outcome.status != CACHED:
             if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
             try:
-                self.ctx.results.append(outcome.record)
+                receipt = self.ctx.results.append(outcome.record)
             except Exception as exc:
                 outcome = self._store_failed(outcome, exc)
+            if not self.durable:
+                receipt = None
         with self.lock:
             if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
@@ -244,12 +283,46 @@ class Run:
                     self.pending[dep] -= 1
                     if self.pending[dep] == 0:
                         ready.append(dep)
-            done = self.remaining == 0
-        if self.emit:
+            if receipt is not None:
+                self.unsaved += 1
+            last = self.remaining == 0
+            done = last and self.unsaved == 0
+        if receipt is not None:
+            # Reported from daggr's loop: the store's writer thread only says it is done.
+            loop = get_loop()
+            receipt.when_saved(
+                lambda failure: loop.call_soon_threadsafe(self._saved, outcome, failure)
+            )
+            if last:
+                receipt.hurry()  # nothing else to wait for: no batching interval
+        elif self.emit:
             self.emit("node_finished", outcome)
         if done:
             self._complete()
         return ready
+
+    def _saved(self, outcome: NodeOutcome, failure: str | None) -> None:
+        """A node's row is committed (or could not be): now it is finished."""
+        if failure is not None:
+            outcome = self._unsaved(outcome, failure)
+        with self.lock:
+            if failure is not None and self.result is None:
+                self.outcomes[outcome.node] = outcome
+                self.records.pop(outcome.node, None)
+            self.unsaved -= 1
+            done = self.remaining == 0 and self.unsaved == 0 and self.result is None
+        if self.emit:
+            self.emit("node_finished", outcome)
+        if done:
+            self._complete()
+
+    def _unsaved(self, outcome: NodeOutcome, failure: str) -> NodeOutcome:
+        """The outcome of a node whose row could not be written (a full disk, a store
+        that is gone): an error saying so, instead of a result that would be lost."""
+        cause = NotSaved(failure)
+        error = NodeError(outcome.node, cause, f"its result could not be saved: {failure}")
+        error.__cause__ = cause
+        return NodeOutcome(outcome.node, ERROR, {}, None, error, str(error), outcome.duration)
 
     def _store_failed(self, outcome: NodeOutcome, exc: Exception) -> NodeOutcome:
         """The store could not keep the outcome's record: the node's result becomes an
@@ -375,9 +448,12 @@ class Run:
         return execute_sync(self, p)
 
     def _lane_job(self, p: Execution) -> None:
-        outcome = self._run_on_lane(p)
-        if outcome is not None:
-            self._drain(self._finish(outcome))
+        try:
+            outcome = self._run_on_lane(p)
+            if outcome is not None:
+                self._drain(self._finish(outcome))
+        except Exception as exc:
+            self._abort(exc)
 
     def _run_on_lane(self, p: Execution) -> NodeOutcome | None:
         """Execute on the session's lane thread; None when cancelled (already reported)."""
@@ -405,13 +481,16 @@ class Run:
 
         def job() -> None:
             try:
-                if not self._start(p.name):
-                    return
-                outcome = execute_sync(self, p)
-            finally:
-                if limiter is not None:
-                    limiter.release()
-            self._drain(self._finish(outcome))
+                try:
+                    if not self._start(p.name):
+                        return
+                    outcome = execute_sync(self, p)
+                finally:
+                    if limiter is not None:
+                        limiter.release()
+                self._drain(self._finish(outcome))
+            except Exception as exc:
+                self._abort(exc)
 
         if limiter is not None:
             limiter.acquire(lambda: get_pool().submit(job))
@@ -442,9 +521,15 @@ class Run:
                     outcome = await execute_async(self, p, limiter)
             except asyncio.CancelledError:
                 return
+            except Exception as exc:
+                self._abort(exc)
+                return
             finally:
                 self._untrack(task)
-            self._drain(self._finish(outcome))
+            try:
+                self._drain(self._finish(outcome))
+            except Exception as exc:
+                self._abort(exc)
 
         loop.call_soon_threadsafe(lambda: loop.create_task(job()))
 

@@ -197,6 +197,7 @@ class Database:
         self._flush_waiters = 0
         self._last_commit = 0.0
         self._failures: list[str] = []
+        self._hurry = False  # someone waits for what is queued: commit without batching
         self._thread: threading.Thread | None = None
         self._touched: dict[str, float] = {}  # sheet id -> when updated_at was last bumped
         self.local_use: dict[str, float] = {}  # sheet id -> wall time of the last queued write
@@ -447,6 +448,14 @@ class Database:
             self._cv.notify_all()
         self._ensure_thread()
 
+    def hurry(self) -> None:
+        """Commit what is queued now rather than after the batching interval (a run
+        that waits for its rows before it reports them finished)."""
+        with self._cv:
+            if self._done < self._submitted:
+                self._hurry = True
+                self._cv.notify_all()
+
     @property
     def pending(self) -> int:
         """Number of queued writes not yet committed."""
@@ -502,8 +511,9 @@ class Database:
                     contended = time.monotonic() - self._contended_at < 1.0
                     interval = self.contended_interval if contended else self.batch_interval
                     left = self._last_commit + interval - time.monotonic()
-                    if left <= 0 or self._flush_waiters or self._closed:
+                    if left <= 0 or self._flush_waiters or self._closed or self._hurry:
                         ops, self._queue = self._queue, []
+                        self._hurry = False
                     else:
                         self._cv.wait(min(left, 0.005))
             if not ops:
@@ -517,34 +527,43 @@ class Database:
                     self._failures.append(f"{type(exc).__name__}: {exc}")
                     self._done += len(ops)
                     self._cv.notify_all()
+                for op in ops:
+                    op.settle(f"the store's writer failed: {type(exc).__name__}: {exc}")
 
     def _write(self, ops: list[Any]) -> None:
         from .writes import finalize_op
 
         ready = []
-        failures = []
+        failed: list[tuple[Any, str]] = []
         for op in ops:
             try:
                 finalize_op(op)  # file copies and JSON: outside the file lock
                 ready.append(op)
             except Exception as exc:
-                failures.append(f"{op.describe()}: {type(exc).__name__}: {exc}")
+                failed.append((op, f"{type(exc).__name__}: {exc}"))
         if ready:
-            failures += self._commit(ready)
+            failed += self._commit(ready)
+        failures = {id(op): why for op, why in failed}
         for op in ready:
-            with contextlib.suppress(Exception):
-                op.committed()
+            if id(op) not in failures:
+                with contextlib.suppress(Exception):
+                    op.committed()
         with self._cv:
-            self._failures += failures
+            self._failures += [f"{op.describe()}: {why}" for op, why in failed]
             self._done += len(ops)
             self._last_commit = time.monotonic()
             self.stats["batches"] += 1
             self.stats["ops"] += len(ops)
             self._cv.notify_all()
-        for f in failures:
-            log.error("daggr store: write dropped: %s", f)
+        for op, why in failed:
+            log.error("daggr store: write dropped: %s: %s", op.describe(), why)
+        for op in ops:
+            if id(op) in failures:
+                op.settle(failures[id(op)])
+            else:
+                op.settle("its sheet was deleted" if op.dropped else None)
 
-    def _commit(self, ops: list[Any]) -> list[str]:
+    def _commit(self, ops: list[Any]) -> list[tuple[Any, str]]:
         from .writes import apply_batch
 
         while True:
@@ -554,10 +573,10 @@ class Database:
                 return []
             except (DatabaseOpenError, StoreBusyError) as exc:
                 # the file itself is unusable: rows cannot be written anywhere
-                return [f"{op.describe()}: {exc}" for op in ops]
+                return [(op, str(exc)) for op in ops]
             except Exception as exc:
                 if len(ops) == 1:
-                    return [f"{ops[0].describe()}: {type(exc).__name__}: {exc}"]
+                    return [(ops[0], f"{type(exc).__name__}: {exc}")]
                 failures = []
                 for op in ops:  # isolate the row that fails
                     failures += self._commit([op])
@@ -640,13 +659,14 @@ def _flush_all_at_exit() -> None:
         try:
             _flush_at_exit(db)
         except Exception as exc:  # exiting anyway: say what was lost
-            log.error(
-                "daggr store: %d write(s) to %s were not saved at exit: %s (set "
-                "DAGGR_EXIT_FLUSH_TIMEOUT to wait longer)",
-                db.pending,
-                db.path,
-                exc,
-            )
+            if db.pending:  # (earlier failures were each reported when they happened)
+                log.error(
+                    "daggr store: %d write(s) to %s were not saved at exit: %s (set "
+                    "DAGGR_EXIT_FLUSH_TIMEOUT to wait longer)",
+                    db.pending,
+                    db.path,
+                    exc,
+                )
         # Close DuckDB now: left to interpreter teardown, the binding reports
         # "leaked instances" on stderr.
         with contextlib.suppress(Exception):

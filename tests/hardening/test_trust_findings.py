@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from daggr import ChoiceNode, FnNode, Graph
@@ -35,3 +37,36 @@ def test_names_with_double_underscores_that_do_not_collide_still_build():
     mine = FnNode(lambda c: c, name="a__b", inputs={"c": gr.Textbox(value="v")})
     graph = Graph("no clash", nodes=[wired, mine], persist_key=False)
     assert graph.run(a__b__c="given", progress=False)["a__b"] == {"output": "given"}
+
+
+def test_a_view_that_raises_does_not_stop_the_run_or_the_sessions_queue(caplog):
+    """A view (a canvas, say) whose listener raises used to leave the run unfinished and
+    the session's serial queue busy for ever: every later run of that session hung."""
+    first = FnNode(lambda text: text.upper(), name="first", inputs={"text": gr.Textbox(value="a")})
+    second = FnNode(lambda s: s + "!", name="second", inputs={"s": first.output})
+    graph = Graph("broken view", nodes=[second], persist_key=False)
+
+    def broken_view(kind, payload):
+        raise RuntimeError("the view broke")
+
+    graph.session.listeners.append(broken_view)
+    result = graph.start().result(timeout=30)
+    assert result.status == {"first": "ok", "second": "ok"} and result["second"] == {"output": "A!"}
+    assert "a view failed on node_finished" in caplog.text
+
+    graph.session.listeners.remove(broken_view)
+    again = graph.start(first__text="b").result(timeout=30)  # the queue is free
+    assert again["second"] == {"output": "B!"}
+
+
+def test_a_queued_job_that_raises_frees_the_queue_for_the_next():
+    from daggr.runtime.loop import SerialQueue
+
+    queue, done = SerialQueue(), threading.Event()
+
+    def fails() -> None:
+        raise RuntimeError("boom")
+
+    queue.submit(fails)
+    queue.submit(done.set)
+    assert done.wait(30)
