@@ -90,6 +90,7 @@ class Run:
         "_orphans",
         "unsaved",
         "durable",
+        "_slots",
     )
 
     def __init__(
@@ -132,6 +133,7 @@ class Run:
         self._async_jobs: set[Any] = set()
         self._orphans: list[str] | None = None  # nodes with results, no longer in the graph
         self.unsaved = 0  # nodes executed whose rows are not committed yet
+        self._slots: list[Callable[[], None]] = []  # concurrency-group slots held now
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(self) -> None:
@@ -172,8 +174,14 @@ class Run:
                 self.outcomes[name] = NodeOutcome(name, CANCELLED, message=message)
             self.remaining = 0
             jobs = list(self._async_jobs)
+            slots, self._slots = self._slots, []
         for job in jobs:
             _cancel_soon(job)
+        # A synchronous function cannot be interrupted: what it holds is given up now,
+        # so other nodes and runs do not wait for it (it finishes in the background).
+        self.ctx.lane.abandon(self)
+        for release in slots:
+            release()
         if self.emit:
             for name in unfinished:
                 self.emit("node_finished", self.outcomes[name])
@@ -244,7 +252,7 @@ class Run:
                     if outcome is not None:
                         queue.extend(self._finish(outcome))
                 else:
-                    self.ctx.lane.submit(lambda p=ready: self._lane_job(p))
+                    self.ctx.lane.submit(lambda p=ready: self._lane_job(p), self)
             elif mode == POOL and not ready.scatter:
                 self._submit_pool(ready)
             else:
@@ -479,23 +487,44 @@ class Run:
             else None
         )
 
-        def job() -> None:
+        def job(release: Callable[[], None] | None) -> None:
             try:
                 try:
                     if not self._start(p.name):
                         return
                     outcome = execute_sync(self, p)
                 finally:
-                    if limiter is not None:
-                        limiter.release()
+                    if release is not None:
+                        release()
                 self._drain(self._finish(outcome))
             except Exception as exc:
                 self._abort(exc)
 
         if limiter is not None:
-            limiter.acquire(lambda: get_pool().submit(job))
+            limiter.acquire(lambda: get_pool().submit(job, self._held_slot(limiter)))
         else:
-            get_pool().submit(job)
+            get_pool().submit(job, None)
+
+    def _held_slot(self, limiter: Any) -> Callable[[], None]:
+        """A release of one ``limiter`` slot that counts once, whether the node returns or
+        its run is stopped first (which frees the slot at once)."""
+        once = threading.Lock()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            with once:
+                if released:
+                    return
+                released = True
+            with self.lock:
+                if release in self._slots:
+                    self._slots.remove(release)
+            limiter.release()
+
+        with self.lock:
+            self._slots.append(release)
+        return release
 
     def _submit_loop(self, p: Execution) -> None:
         loop = get_loop()
