@@ -47,8 +47,9 @@ PENDING, RUNNING = Status.PENDING.value, Status.RUNNING.value
 
 class Results(Protocol):
     def find(self, node: str, key: str) -> ResultRecord | None: ...
-    def append(self, record: ResultRecord) -> None: ...
+    def append(self, record: ResultRecord) -> Any: ...  # a receipt (see daggr.store.base)
     def latest(self, node: str) -> ResultRecord | None: ...
+    def by_id(self, result_id: str) -> ResultRecord | None: ...
     def nodes(self) -> list[str]: ...
 
 
@@ -313,6 +314,12 @@ class Run:
         """A node's row is committed (or could not be): now it is finished."""
         if failure is not None:
             outcome = self._unsaved(outcome, failure)
+        elif outcome.record is not None and outcome.status == OK:
+            # The stored row's files are the store's copies (a function may have returned
+            # a temporary file): the result handed back points at them too.
+            stored = self.ctx.results.by_id(outcome.record.id)
+            if stored is not None and stored.outputs != outcome.record.outputs:
+                outcome.record, outcome.outputs = stored, stored.outputs
         with self.lock:
             if failure is not None and self.result is None:
                 self.outcomes[outcome.node] = outcome

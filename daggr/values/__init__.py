@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 from daggr.values import kinds as _kinds  # noqa: F401  (registers today's kinds)
-from daggr.values.files import DisplayError
+from daggr.values.files import DisplayError, keep_files
 from daggr.values.registry import (
     FILE_KINDS,
     KINDS,
@@ -46,6 +46,7 @@ __all__ = [
     "ValueKind",
     "component_kind",
     "encode",
+    "keep_files",
     "kind_of",
     "plain",
     "preview",

@@ -70,3 +70,48 @@ def test_a_queued_job_that_raises_frees_the_queue_for_the_next():
     queue.submit(fails)
     queue.submit(done.set)
     assert done.wait(30)
+
+
+def test_media_returned_as_a_temporary_path_are_kept_by_the_store(tmp_path):
+    """A function that writes its picture (or sound) to a temporary file and returns the
+    path: the history keeps a copy, so the result outlives the temporary file."""
+    import shutil
+    import wave
+
+    import numpy as np
+    from PIL import Image
+
+    scratch = tmp_path / "scratch"
+
+    def paint(size: int) -> tuple[str, str]:
+        scratch.mkdir(exist_ok=True)
+        picture = Image.fromarray(
+            (np.linspace(0, 1, size * size * 4).reshape(size, size, 4) * 255).astype("uint8"),
+            "RGBA",
+        )
+        picture.save(scratch / "out.png")
+        with wave.open(str(scratch / "out.wav"), "wb") as sound:
+            sound.setnchannels(1)
+            sound.setsampwidth(2)
+            sound.setframerate(16_000)
+            sound.writeframes((np.sin(np.arange(1600) / 5) * 20_000).astype("<i2").tobytes())
+        return str(scratch / "out.png"), str(scratch / "out.wav")
+
+    def graph() -> Graph:
+        node = FnNode(
+            paint,
+            name="paint",
+            inputs={"size": gr.Number(value=16)},
+            outputs={"picture": gr.Image(), "sound": gr.Audio()},
+        )
+        return Graph("temporary media", nodes=[node], persist_key="temporary-media")
+
+    result = graph().run(progress=False)
+    expected = np.asarray(Image.open(scratch / "out.png"))
+    assert str(scratch) not in str(result["paint"]["picture"])  # the store's copy
+    shutil.rmtree(scratch)
+
+    (record,) = graph().history("paint")  # a new graph object: read back from the file
+    assert np.array_equal(np.asarray(Image.open(record.outputs["picture"])), expected)
+    with wave.open(str(record.outputs["sound"])) as sound:
+        assert sound.getnframes() == 1600
