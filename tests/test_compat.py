@@ -407,6 +407,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # starts daggr in a subprocess
 def test_same_python_app_py_serves_under_the_main_guard(tmp_path):
     script = tmp_path / "app.py"
     script.write_text(SCRIPT.format(args="open_browser=False"))
@@ -435,6 +436,7 @@ def test_same_python_app_py_serves_under_the_main_guard(tmp_path):
         proc.wait(10)
 
 
+@pytest.mark.slow  # starts daggr in a subprocess
 def test_same_launch_parameter_order_and_share_fails_at_once_offline(tmp_path):
     """`launch(host, port, share, ...)`: share=True needs gradio's tunnel; offline it
     fails before anything is served, saying why."""

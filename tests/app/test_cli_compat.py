@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 import daggr
 from daggr.store import Store
@@ -40,6 +41,8 @@ other = Graph("Other project", nodes=[FnNode(lambda: 1, name="one")])
 other.run(progress=False)
 graph.session.store.close()
 """
+
+pytestmark = pytest.mark.slow  # each test starts daggr's CLI in a subprocess
 
 
 def _env(db: Path | None = None) -> dict[str, str]:
