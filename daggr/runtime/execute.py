@@ -166,8 +166,10 @@ def make_outcome(
     node = run.plan.nodes[p.name].node
     if outputs is not None and p.variant is not None:
         outputs = {port: outputs.get(port) for port in node._output_ports}
-    if outputs and node._output_components:
-        # A path returned to an Image / File / ... port is the file: the store keeps it.
+    if outputs and node._output_components and p.step.node._runner == "fn":
+        # A path this machine's own function returned to an Image / File / ... port is
+        # the file: the store keeps it. (A remote app's path names no file here; its
+        # files arrive as downloads, see daggr.remote.outputs.)
         outputs = keep_files(outputs, node._output_components)
     inputs = p.inputs
     if p.scatter:

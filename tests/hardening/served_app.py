@@ -14,15 +14,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.hardening.hardening_helpers import free_port
+from tests.hardening.hardening_helpers import free_port, kill_group, wait_until_serving
 
 LAUNCH = """
 if __name__ == "__main__":
@@ -78,26 +76,15 @@ class ServedApp:
                 start_new_session=True,
                 preexec_fn=self.preexec,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "api/user", timeout=2)
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        raise RuntimeError(f"the app did not start:\n{self.log()[-3000:]}")
+        wait_until_serving(self.proc, self.url + "api/user", timeout, self.log_path, "the app")
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the whole process group (SIGKILL by default, as a crash would)."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            if sig == signal.SIGKILL:
-                self.proc.wait()
+        kill_group(self.proc, sig)
 
     def __enter__(self) -> ServedApp:
         return self.start()
