@@ -2,11 +2,13 @@
 or an API client, in one place. Routes and the canvas socket below it trust their callers.
 
 - **Host.** A request's ``Host`` must name the served address (``127.0.0.1``,
-  ``localhost``, ``[::1]`` for a loopback server), a host in ``$DAGGR_ALLOWED_HOSTS``
-  (comma-separated, for a proxy) or ``$SPACE_HOST`` (set on Hugging Face Spaces); a page
-  that rebinds its own domain to 127.0.0.1 gets a 400.
+  ``localhost``, ``[::1]`` for a loopback server) or a host in ``$DAGGR_ALLOWED_HOSTS``
+  (comma-separated, for a proxy); a page that rebinds its own domain to 127.0.0.1 gets a
+  400. A server on every interface (``0.0.0.0``, as on Spaces) with no name configured
+  accepts any ``Host``, and still checks ``Origin`` against it.
 - **Same origin.** A state-changing request (any method but GET/HEAD/OPTIONS) and every
-  websocket must come from the app's own origin: an ``Origin`` of another origin, or
+  websocket must come from the app's own origin (the ``Host`` it was sent to, a name in
+  ``$DAGGR_ALLOWED_HOSTS``, or ``$SPACE_HOST`` on Spaces): an ``Origin`` of another origin, or
   ``Sec-Fetch-Site: cross-site | same-site``, gets a 403. Clients that send no
   ``Origin`` (scripts, ``curl``) are not browsers and carry no visitor's cookie by accident.
 - **JSON.** A state-changing request's body must be ``application/json`` (415 otherwise,
@@ -105,8 +107,6 @@ def _split_host(host: str) -> tuple[str, str | None]:
 
 def _configured_hosts() -> set[str]:
     names = {h for h in os.environ.get(ALLOWED_HOSTS_ENV, "").replace(" ", "").split(",") if h}
-    if os.environ.get("SPACE_HOST"):
-        names.add(os.environ["SPACE_HOST"])
     return {_split_host(h)[0] if h != "*" else "*" for h in names}
 
 
@@ -141,9 +141,14 @@ class Policy:
         ancestors = os.environ.get(FRAME_ANCESTORS_ENV) or (
             "'self' https://huggingface.co https://*.hf.space" if on_space else "'self'"
         )
+        # A Space's own name (set by Spaces) is its public origin; its Host is not limited
+        # to it, since the Spaces proxy and its health checks are not ours to predict.
+        space = (
+            {_split_host(os.environ["SPACE_HOST"])[0]} if os.environ.get("SPACE_HOST") else set()
+        )
         return cls(
             hosts=hosts,
-            public=frozenset(configured - {"*"}),
+            public=frozenset((configured | space) - {"*"}),
             frame_ancestors=ancestors,
             max_calls=_env_int("DAGGR_MAX_CALLS_PER_VISITOR", 4),
             max_sockets=_env_int("DAGGR_MAX_SOCKETS_PER_VISITOR", 8),
