@@ -89,9 +89,10 @@ class Run:
         "started",
         "_async_jobs",
         "_orphans",
-        "unsaved",
         "durable",
         "_slots",
+        "_unreported",
+        "_parked",
     )
 
     def __init__(
@@ -133,7 +134,10 @@ class Run:
         self.started = time.perf_counter()
         self._async_jobs: set[Any] = set()
         self._orphans: list[str] | None = None  # nodes with results, no longer in the graph
-        self.unsaved = 0  # nodes executed whose rows are not committed yet
+        # Nodes executed but not reported finished yet: their row is on its way to disk,
+        # or (parked) an upstream node's is. Reports follow the graph's order.
+        self._unreported: set[str] = set()
+        self._parked: dict[str, NodeOutcome] = {}
         self._slots: list[Callable[[], None]] = []  # concurrency-group slots held now
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -176,6 +180,9 @@ class Run:
             self.remaining = 0
             jobs = list(self._async_jobs)
             slots, self._slots = self._slots, []
+            parked = list(self._parked.values())
+            self._parked.clear()
+            self._unreported.clear()
         for job in jobs:
             _cancel_soon(job)
         # A synchronous function cannot be interrupted: what it holds is given up now,
@@ -184,8 +191,8 @@ class Run:
         for release in slots:
             release()
         if self.emit:
-            for name in unfinished:
-                self.emit("node_finished", self.outcomes[name])
+            for outcome in parked + [self.outcomes[name] for name in unfinished]:
+                self.emit("node_finished", outcome)
         self._complete()
 
     def _abort(self, exc: BaseException) -> None:
@@ -202,10 +209,13 @@ class Run:
             unfinished = [n for n in self.members if n not in self.outcomes]
             for name in unfinished:
                 self.outcomes[name] = NodeOutcome(name, ERROR, error=exc, message=message)
-            self.remaining = self.unsaved = 0
+            self.remaining = 0
+            parked = list(self._parked.values())
+            self._parked.clear()
+            self._unreported.clear()
         if self.emit:
-            for name in unfinished:
-                self.emit("node_finished", self.outcomes[name])
+            for outcome in parked + [self.outcomes[name] for name in unfinished]:
+                self.emit("node_finished", outcome)
         self._complete()
 
     def status_snapshot(self) -> dict[str, str]:
@@ -293,9 +303,15 @@ class Run:
                     if self.pending[dep] == 0:
                         ready.append(dep)
             if receipt is not None:
-                self.unsaved += 1
+                self._unreported.add(name)
+                report = False
+            elif self._unreported and self._blocked(name):
+                self._unreported.add(name)
+                self._parked[name] = outcome
+                report = False
+            else:
+                report = True
             last = self.remaining == 0
-            done = last and self.unsaved == 0
         if receipt is not None:
             # Reported from daggr's loop: the store's writer thread only says it is done.
             loop = get_loop()
@@ -304,11 +320,38 @@ class Run:
             )
             if last:
                 receipt.hurry()  # nothing else to wait for: no batching interval
-        elif self.emit:
-            self.emit("node_finished", outcome)
+        elif report:
+            self._report(outcome)
+        if last:
+            self._complete_when_reported()
+        return ready
+
+    def _blocked(self, name: str) -> bool:
+        """Whether an upstream node's report is still to come (under self.lock)."""
+        unreported = self._unreported
+        return any(u in unreported for u in self.plan.nodes[name].upstream)
+
+    def _report(self, outcome: NodeOutcome) -> None:
+        """Say the node finished, then whichever parked dependents that frees (a skipped
+        node is never reported before the failure that skipped it)."""
+        todo = [outcome]
+        while todo:
+            done = todo.pop()
+            if self.emit:
+                self.emit("node_finished", done)
+            with self.lock:
+                self._unreported.discard(done.node)
+                for dep in self.plan.nodes[done.node].dependents:
+                    parked = self._parked.get(dep)
+                    if parked is not None and not self._blocked(dep):
+                        del self._parked[dep]
+                        todo.append(parked)
+
+    def _complete_when_reported(self) -> None:
+        with self.lock:
+            done = self.remaining == 0 and not self._unreported and self.result is None
         if done:
             self._complete()
-        return ready
 
     def _saved(self, outcome: NodeOutcome, failure: str | None) -> None:
         """A node's row is committed (or could not be): now it is finished."""
@@ -320,16 +363,17 @@ class Run:
             stored = self.ctx.results.by_id(outcome.record.id)
             if stored is not None and stored.outputs != outcome.record.outputs:
                 outcome.record, outcome.outputs = stored, stored.outputs
+        name = outcome.node
         with self.lock:
             if failure is not None and self.result is None:
-                self.outcomes[outcome.node] = outcome
-                self.records.pop(outcome.node, None)
-            self.unsaved -= 1
-            done = self.remaining == 0 and self.unsaved == 0 and self.result is None
-        if self.emit:
-            self.emit("node_finished", outcome)
-        if done:
-            self._complete()
+                self.outcomes[name] = outcome
+                self.records.pop(name, None)
+            report = name in self._unreported and not self._blocked(name)
+            if name in self._unreported and not report:
+                self._parked[name] = outcome
+        if report or self.result is not None:  # (after a cancel: said late, but said)
+            self._report(outcome)
+        self._complete_when_reported()
 
     def _unsaved(self, outcome: NodeOutcome, failure: str) -> NodeOutcome:
         """The outcome of a node whose row could not be written (a full disk, a store

@@ -115,3 +115,28 @@ def test_media_returned_as_a_temporary_path_are_kept_by_the_store(tmp_path):
     assert np.array_equal(np.asarray(Image.open(record.outputs["picture"])), expected)
     with wave.open(str(record.outputs["sound"])) as sound:
         assert sound.getnframes() == 1600
+
+
+def test_nodes_are_reported_finished_in_the_graphs_order_once_saved():
+    """A node is reported once its row is on disk; a node after it (skipped, cached) is
+    never reported first, so a view names the failure that skipped it."""
+    import json
+
+    parse = FnNode(lambda text: json.loads(text), name="parse", inputs={"text": gr.Textbox()})
+    summary = FnNode(lambda data: len(data), name="summary", inputs={"data": parse.output})
+    shout = FnNode(lambda text: text.upper(), name="shout", inputs={"text": gr.Textbox()})
+    tail = FnNode(lambda s: s + "!", name="tail", inputs={"s": shout.output})
+    graph = Graph("report order", nodes=[summary, tail], persist_key="report-order")
+    seen: list[tuple[str, str]] = []
+    graph.session.listeners.append(
+        lambda kind, outcome: (
+            kind == "node_finished" and seen.append((outcome.node, outcome.status))
+        )
+    )
+    result = graph.run(parse__text="not json", shout__text="hi", progress=False)
+    assert result.status == {"parse": "error", "summary": "skipped", "shout": "ok", "tail": "ok"}
+    order = [node for node, _ in seen]
+    assert order.index("parse") < order.index("summary") and order.index("shout") < order.index(
+        "tail"
+    )
+    assert sorted(seen) == sorted(result.status.items())
