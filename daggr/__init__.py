@@ -53,7 +53,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The server needs the app extra (starlette, uvicorn); `import daggr` must not.
+    # The server imports starlette; `import daggr` must stay fast and not.
     if name == "DaggrServer":
         from daggr.app.daggr_server import DaggrServer
 

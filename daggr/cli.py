@@ -26,6 +26,22 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860"
     )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    parser.add_argument(
+        "--root-path",
+        default=None,
+        help="the path prefix a reverse proxy serves the app under (e.g. /apps/demo)",
+    )
+    parser.add_argument(
+        "--view",
+        choices=("canvas", "form"),
+        default=None,
+        help="what visitors see first (a tab switches): the canvas or a simple form",
+    )
+    parser.add_argument(
+        "--mcp",
+        action="store_true",
+        help="also serve each subgraph as an MCP tool at /mcp (pip install 'daggr[mcp]')",
+    )
 
 
 def _script(value: str) -> Path:
@@ -130,6 +146,7 @@ def _serve(script: Path, args: argparse.Namespace) -> int:
         return 2
     for key in ("host", "port", "open_browser", "block"):
         kwargs.pop(key, None)
+    kwargs.update(_serve_options(args))
     running = launch(
         AppState(graph),
         host=args.host,
@@ -159,6 +176,18 @@ def _serve(script: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_options(args: argparse.Namespace) -> dict[str, object]:
+    """The launch() options given on the command line (over the script's own)."""
+    options: dict[str, object] = {}
+    if args.root_path is not None:
+        options["root_path"] = args.root_path
+    if args.view is not None:
+        options["view"] = args.view
+    if args.mcp:
+        options["mcp_server"] = True
+    return options
+
+
 def _demo(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="daggr demo", description="Serve an offline demo graph.")
     _serve_args(parser)
@@ -177,12 +206,19 @@ def _export(argv: list[str]) -> int:
     parser.add_argument("-o", "--output", required=True, help="folder to write")
     parser.add_argument("--title", default=None)
     parser.add_argument("-r", "--requirements", default=None, help="requirements.txt to use")
+    parser.add_argument(
+        "--oauth", action="store_true", help='"Sign in with Hugging Face" on the Space'
+    )
     args = parser.parse_args(argv)
     from daggr.app.export import ExportError, export_source
 
     try:
         out = export_source(
-            args.source, args.output, title=args.title, requirements=args.requirements
+            args.source,
+            args.output,
+            title=args.title,
+            requirements=args.requirements,
+            oauth=args.oauth,
         )
     except ExportError as exc:
         print(f"daggr export: {exc}", file=sys.stderr)
@@ -205,6 +241,9 @@ def _deploy(argv: list[str]) -> int:
         "-s", "--secret", action="append", default=[], metavar="KEY=VALUE", help="Space secret"
     )
     parser.add_argument("-r", "--requirements", default=None)
+    parser.add_argument(
+        "--oauth", action="store_true", help='"Sign in with Hugging Face" on the Space'
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan; upload nothing")
     args = parser.parse_args(argv)
     secrets = {}
@@ -214,6 +253,7 @@ def _deploy(argv: list[str]) -> int:
             parser.error(f"--secret takes KEY=VALUE, got {item!r}")
         secrets[key] = value
     from daggr.app.deploy import DeployError, deploy_source
+    from daggr.app.export import ExportError
 
     try:
         deploy_source(
@@ -225,9 +265,10 @@ def _deploy(argv: list[str]) -> int:
             hardware=args.hardware,
             secrets=secrets,
             requirements=args.requirements,
+            oauth=args.oauth,
             dry_run=args.dry_run,
         )
-    except DeployError as exc:
+    except (DeployError, ExportError) as exc:
         print(f"daggr deploy: {exc}", file=sys.stderr)
         return 2
     return 0

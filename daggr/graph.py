@@ -757,7 +757,7 @@ class Graph:
         api_server: bool = True,
         **kwargs: Any,
     ) -> Any:
-        """Serve this graph's canvas and REST API as a web page (needs ``daggr[app]``).
+        """Serve this graph's canvas and REST API as a web page.
 
         In a notebook it returns at once with a link; in a script it serves until Ctrl-C.
         ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT`` are honoured; a busy port moves to
@@ -772,8 +772,10 @@ class Graph:
                 "monochrome", "glass", "base", ...) or a Hub theme ("gradio/seafoam");
                 the page has a light/dark toggle either way.
             api_server: serve ``/api/schema`` and ``/api/call``.
-            **kwargs: passed to ``daggr.app.launch`` (``block``, ``quiet``, ...) and on to
-                uvicorn.
+            **kwargs: passed to ``daggr.app.launch``: ``block``, ``quiet``, ``view``
+                ("form" shows a form first), ``mcp_server`` (each subgraph as an MCP
+                tool), ``root_path`` (behind a prefixing proxy), ``oauth`` and
+                ``owner_token`` (whose token visitors' calls use), ... and on to uvicorn.
 
         Example:
             ``graph.launch(theme="soft")`` in a script, guarded by

@@ -1,5 +1,5 @@
 """The original daggr's module name for the server: ``from daggr.server import DaggrServer``
-(needs ``daggr[app]``).
+(imports starlette on first use).
 
 Example:
     >>> from daggr.server import DaggrServer

@@ -33,6 +33,7 @@ from daggr.store.base import DEFAULT_USER
 if TYPE_CHECKING:
     from daggr.graph import Graph
     from daggr.provenance import Staleness
+    from daggr.remote.visitor import Visitor
     from daggr.sheets import Sheets
 
 log = logging.getLogger("daggr")
@@ -64,6 +65,8 @@ class Session:
         # user-facing view of them.
         self.sheet_store = store.sheets(graph.persist_key or MEMORY_KEY, self.user)
         self.lane = SerialQueue()
+        # A served graph's visitor, on whose behalf its remote nodes call (None: you).
+        self.visitor: Visitor | None = None
         self.listeners: list[Callable[[str, Any], None]] = []
         self._lock = threading.Lock()
         self._open(self.sheet_store.open_or_create())

@@ -1,8 +1,8 @@
 """Serve a graph as a standalone app, export it as a Hugging Face Space, deploy it.
 
-``launch`` needs the ``app`` extra (``pip install "daggr[app]"``: starlette, uvicorn,
-websockets); exporting needs nothing more than daggr, deploying needs huggingface_hub.
-Nothing heavy is imported until a function is called.
+``launch`` serves with starlette, uvicorn and websockets (dependencies of daggr);
+``launch(mcp_server=True)`` also needs ``pip install "daggr[mcp]"``. Nothing heavy is
+imported until a function is called.
 
 Example:
     >>> from daggr import FnNode, Graph

@@ -43,8 +43,9 @@ def deploy(
     the Space URL. Keyword arguments as :func:`deploy_folder`."""
     from daggr.app.export import export_space
 
+    oauth = bool(kwargs.pop("oauth", False))
     with tempfile.TemporaryDirectory(prefix="daggr-space-") as tmp:
-        folder = export_space(graph, tmp, title=kwargs.get("title"), source=source)  # type: ignore[arg-type]
+        folder = export_space(graph, tmp, title=kwargs.get("title"), source=source, oauth=oauth)  # type: ignore[arg-type]
         kwargs.setdefault("name", space_name(str(kwargs.get("title") or graph.name)))
         return deploy_folder(folder, **kwargs)  # type: ignore[arg-type]
 
@@ -59,6 +60,7 @@ def deploy_source(source: str | os.PathLike[str], **kwargs: object) -> str:
             tmp,
             title=kwargs.get("title"),  # type: ignore[arg-type]
             requirements=kwargs.pop("requirements", None),  # type: ignore[arg-type]
+            oauth=bool(kwargs.pop("oauth", False)),
         )
         if not kwargs.get("name"):
             code = (folder / "app.py").read_text(encoding="utf-8")
@@ -87,8 +89,13 @@ def deploy_folder(
     print(f"Private:   {'yes' if private else 'no'}")
     print(f"Secrets:   {', '.join(sorted(secrets)) or '(none)'}")
     print("Files:")
+    vendored = [f for f in files if f.relative_to(folder).parts[0] == "daggr"]
     for f in files:
-        print(f"  {f.relative_to(folder)}  ({f.stat().st_size} bytes)")
+        if f not in vendored:
+            print(f"  {f.relative_to(folder)}  ({f.stat().st_size} bytes)")
+    if vendored:
+        size = sum(f.stat().st_size for f in vendored)
+        print(f"  daggr/  ({len(vendored)} files, {size} bytes: the daggr this Space runs)")
     if dry_run:
         print("Dry run: nothing was uploaded.")
         return f"https://huggingface.co/spaces/{owner}/{name}"

@@ -56,25 +56,30 @@ def export_space(
     title: str | None = None,
     requirements: str | os.PathLike[str] | None = None,
     source: str | os.PathLike[str] | None = None,
+    oauth: bool = False,
 ) -> Path:
     """Write a Space for ``graph`` into ``directory`` and return its path.
 
     The graph's definition is found where it was written: ``source`` if given, else the
-    running script, else the notebook's cells (when called in a kernel).
+    running script, else the notebook's cells (when called in a kernel). ``oauth=True``
+    turns on "Sign in with Hugging Face" on the Space (``hf_oauth`` in its README):
+    signed-in visitors get their own sheets and their calls use their own token.
     """
     from daggr.app.serve import in_notebook
 
     if source is not None:
-        return export_source(source, directory, title=title, requirements=requirements)
+        return export_source(source, directory, title=title, requirements=requirements, oauth=oauth)
     if in_notebook():
         from IPython import get_ipython
 
         cells = list(get_ipython().user_ns.get("In", []))[1:]
-        return export_cells(cells, directory, title=title, requirements=requirements, expect=graph)
+        return export_cells(
+            cells, directory, title=title, requirements=requirements, expect=graph, oauth=oauth
+        )
     main = sys.modules.get("__main__")
     script = getattr(main, "__file__", None)
     if script and Path(script).suffix == ".py":
-        return export_source(script, directory, title=title, requirements=requirements)
+        return export_source(script, directory, title=title, requirements=requirements, oauth=oauth)
     raise ExportError(
         "Cannot tell where this graph was defined. Pass source='app.py' (or a notebook path)."
     )
@@ -86,6 +91,7 @@ def export_source(
     *,
     title: str | None = None,
     requirements: str | os.PathLike[str] | None = None,
+    oauth: bool = False,
 ) -> Path:
     """Export the graph defined in a ``.py`` script or an ``.ipynb`` notebook."""
     path = Path(source)
@@ -97,12 +103,12 @@ def export_source(
             if c.get("cell_type") == "code"
         ]
         return export_cells(
-            cells, directory, title=title, requirements=requirements, base=path.parent
+            cells, directory, title=title, requirements=requirements, base=path.parent, oauth=oauth
         )
     if path.suffix != ".py":
         raise ExportError(f"{path}: export takes a .py script or an .ipynb notebook.")
     code = _script_app(path.read_text(encoding="utf-8"), path)
-    return _write(code, path.parent, directory, title=title, requirements=requirements)
+    return _write(code, path.parent, directory, title=title, requirements=requirements, oauth=oauth)
 
 
 def export_cells(
@@ -113,6 +119,7 @@ def export_cells(
     requirements: str | os.PathLike[str] | None = None,
     base: Path | None = None,
     expect: Graph | None = None,
+    oauth: bool = False,
 ) -> Path:
     """Export the graph that notebook ``cells`` (their source texts) define."""
     if expect is not None:
@@ -129,7 +136,9 @@ def export_cells(
             "Re-run the notebook top to bottom (or define every node in a cell) and export again."
         )
     code += f'\n\nif __name__ == "__main__":\n    {var}.launch()\n'
-    return _write(code, base or Path.cwd(), directory, title=title, requirements=requirements)
+    return _write(
+        code, base or Path.cwd(), directory, title=title, requirements=requirements, oauth=oauth
+    )
 
 
 # -- building app.py ---------------------------------------------------------------------------
@@ -310,6 +319,7 @@ def _write(
     *,
     title: str | None,
     requirements: str | os.PathLike[str] | None,
+    oauth: bool = False,
 ) -> Path:
     from daggr.app.hot_reload import local_modules
 
@@ -326,10 +336,10 @@ def _write(
         else:
             shutil.copy2(mod, dest)
         copied.append(mod.name)
-    reqs = _requirements(code, base, requirements)
+    reqs = _requirements(code, base, requirements, out)
     (out / "requirements.txt").write_text("\n".join(reqs) + "\n", encoding="utf-8")
     graph_title = title or _graph_name(code) or "daggr app"
-    (out / "README.md").write_text(readme(graph_title), encoding="utf-8")
+    (out / "README.md").write_text(readme(graph_title, oauth=oauth), encoding="utf-8")
     return out
 
 
@@ -338,20 +348,23 @@ def _graph_name(code: str) -> str | None:
     return m.group(2) if m else None
 
 
-def daggr_requirement() -> str:
-    """The line that installs this daggr on the Space (``$DAGGR_REQUIREMENT`` overrides)."""
-    from importlib.metadata import PackageNotFoundError, version
-
+def daggr_requirements(out: Path) -> list[str]:
+    """What makes this daggr run on the Space: a copy of it in ``out/daggr`` and its
+    dependencies (see :mod:`daggr.app.vendor`), or ``$DAGGR_REQUIREMENT`` alone."""
     override = os.environ.get("DAGGR_REQUIREMENT")
     if override:
-        return override
+        return [override]
+    from daggr.app.vendor import VendorError, vendor_daggr
+
     try:
-        return f"daggr[app]>={version('daggr')}"
-    except PackageNotFoundError:
-        return "daggr[app]"
+        return vendor_daggr(out)
+    except VendorError as exc:
+        raise ExportError(str(exc)) from None
 
 
-def _requirements(code: str, base: Path, given: str | os.PathLike[str] | None) -> list[str]:
+def _requirements(
+    code: str, base: Path, given: str | os.PathLike[str] | None, out: Path
+) -> list[str]:
     if given is not None:
         lines = [ln.strip() for ln in Path(given).read_text().splitlines() if ln.strip()]
     elif (base / "requirements.txt").is_file():
@@ -359,9 +372,16 @@ def _requirements(code: str, base: Path, given: str | os.PathLike[str] | None) -
         lines = [ln for ln in lines if ln]
     else:
         lines = third_party(code, base)
-    if not any(re.match(r"daggr\b", ln) for ln in lines):
-        lines.insert(0, daggr_requirement())
-    return lines
+    # A "daggr" line would install the package index's daggr, another project.
+    lines = [ln for ln in lines if not re.match(r"daggr\b", ln)]
+    own = daggr_requirements(out)
+    names = {_dist_name(ln) for ln in own}
+    return own + [ln for ln in lines if _dist_name(ln) not in names]
+
+
+def _dist_name(line: str) -> str:
+    name = re.split(r"[\s\[<>=!~;@]", line.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def third_party(code: str, base: Path) -> list[str]:
@@ -390,8 +410,10 @@ def third_party(code: str, base: Path) -> list[str]:
     return out
 
 
-def readme(title: str, sdk_version: str | None = None) -> str:
-    """The Space's README.md, whose front matter configures the Space."""
+def readme(title: str, sdk_version: str | None = None, oauth: bool = False) -> str:
+    """The Space's README.md, whose front matter configures the Space: the gradio SDK runs
+    ``python app.py`` on port 7860; ``oauth`` adds "Sign in with Hugging Face", whose
+    tokens may call models and Spaces for the visitor (``inference-api``)."""
     if sdk_version is None:
         try:
             from importlib.metadata import version
@@ -411,7 +433,8 @@ def readme(title: str, sdk_version: str | None = None) -> str:
         f'sdk_version: "{sdk_version}"\n'
         "app_file: app.py\n"
         f'python_version: "{py}"\n'
-        "pinned: false\n"
+        + ("hf_oauth: true\nhf_oauth_scopes:\n  - inference-api\n" if oauth else "")
+        + "pinned: false\n"
         "tags:\n"
         "  - daggr\n"
         "---\n\n"

@@ -81,6 +81,8 @@ class RunningApp:
         self.state = state
         self.url = url
         self.share_url: str | None = None  # the public link, with share=True
+        # The link to give a person: through the notebook's proxy where there is one.
+        self.public_url = url
         self.listen_socket: socket.socket | None = None
 
     @property
@@ -110,7 +112,7 @@ class RunningApp:
     def _repr_html_(self) -> str:
         import html
 
-        u = html.escape(self.url)
+        u = html.escape(self.public_url)
         return f'daggr app running at <a href="{u}" target="_blank">{u}</a>'
 
 
@@ -126,6 +128,12 @@ def launch(
     quiet: bool = False,
     share: bool | None = None,
     theme: Any = None,
+    root_path: str | None = None,
+    forwarded_allow_ips: str | list[str] | None = None,
+    oauth: Any = None,
+    owner_token: bool | None = None,
+    view: str = "canvas",
+    mcp_server: bool = False,
     log_level: str = "warning",
     **uvicorn_kwargs: Any,
 ) -> RunningApp:
@@ -145,19 +153,32 @@ def launch(
         share: also open a public link through gradio's share tunnel; raises
             :class:`daggr.app.share.ShareError` at once where none can be made.
         theme: a gradio theme, a theme name or a Hub theme (see :mod:`daggr.app.theme`).
+        root_path: the path prefix a reverse proxy serves the app under ("/apps/demo");
+            default ``$DAGGR_ROOT_PATH``, else the proxy's ``X-Forwarded-Prefix``.
+        forwarded_allow_ips: proxies whose ``X-Forwarded-*`` headers are believed
+            (default ``$FORWARDED_ALLOW_IPS`` or this machine; ``"*"`` for all). See
+            :mod:`daggr.app.prefix`.
+        oauth: "Sign in with Hugging Face": an :class:`daggr.app.oauth.OAuthConfig`, or
+            None to turn it on where a Space provides it (``hf_oauth: true``), or False.
+        owner_token: whether calls of visitors without a token of their own may use the
+            server's token (default: only for an app on this machine, never on a Space).
+        view: what visitors see first: ``"canvas"`` or ``"form"`` (the graph's inputs,
+            one Run button, the final outputs); a tab on the page switches.
+        mcp_server: also serve each subgraph as an MCP tool (streamable HTTP at ``/mcp``;
+            needs ``pip install "daggr[mcp]"``).
 
     Example:
         ``graph.launch()`` in a script; ``app = graph.launch()`` in a notebook cell, then
         ``app.stop()``.
     """
-    try:
-        import uvicorn
+    from daggr.app.needs import check_installed
 
-        from daggr.app.server import create_app
-    except ImportError as exc:
-        raise ImportError(
-            f"Serving a graph needs the app extra: pip install 'daggr[app]' ({exc.name} is missing)."
-        ) from exc
+    check_installed(mcp=mcp_server)  # a missing package fails now, not as a page that spins
+    import uvicorn
+
+    from daggr.app.server import create_app
+    from daggr.app.visitors import default_owner_token
+
     if share:
         from daggr.app.share import check_share_possible
 
@@ -177,17 +198,36 @@ def launch(
     from daggr.remote import check_dependencies
 
     check_dependencies(graph if isinstance(graph, GraphType) else graph.graph)
+    if root_path is None:
+        root_path = os.environ.get("DAGGR_ROOT_PATH") or None
+    if forwarded_allow_ips is None:
+        forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or None
     from daggr.app.trust import Policy
 
     # Requests must name this address (or a configured public host): see daggr.app.trust.
     policy = Policy.for_address(host, port)
-    app = create_app(graph, api_server=api_server, identity=identity, theme=theme, policy=policy)
+    app = create_app(
+        graph,
+        api_server=api_server,
+        identity=identity,
+        theme=theme,
+        root_path=root_path,
+        forwarded_allow_ips=forwarded_allow_ips,
+        oauth=oauth,
+        owner_token=default_owner_token(host) if owner_token is None else owner_token,
+        view=view,
+        mcp_server=mcp_server,
+        policy=policy,
+    )
     state = app.state.daggr
     from daggr.app.restart import adopt_socket
 
     sock = adopt_socket() or bind(host, port, tries=1 if port == 0 else PORT_TRIES)
     actual = sock.getsockname()[1]
     uvicorn_kwargs.setdefault("timeout_graceful_shutdown", 3)
+    # Forwarded headers are read by daggr.app.prefix (which also needs the proxy's own
+    # address to decide whether to trust them), not by uvicorn.
+    uvicorn_kwargs.setdefault("proxy_headers", False)
     config = uvicorn.Config(app, log_level=log_level, lifespan="off", **uvicorn_kwargs)
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -201,6 +241,11 @@ def launch(
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{actual}/"
     running = RunningApp(server, thread, state, url)
     running.listen_socket = sock
+    if notebook:
+        from daggr.app.notebook_link import notebook_url
+
+        running.public_url = notebook_url(actual, url)
+        policy.admit(running.public_url)  # the notebook's proxy names the app its own way
     if not thread.is_alive():
         raise RuntimeError(f"The daggr app could not start on {host}:{actual}; see the log above.")
     if share:
@@ -208,6 +253,7 @@ def launch(
 
         try:
             running.share_url = open_tunnel(host, actual)
+            policy.admit(running.share_url)
         except BaseException:
             running.stop()
             raise
@@ -220,9 +266,11 @@ def launch(
         # Printed, not displayed: the returned app also renders as a link when it is a
         # cell's value, and one link is enough.
         stop = "app.stop() to stop" if notebook else "Ctrl-C to stop"
-        print(f"daggr app '{state.graph.name}' running at {url}  ({stop})")
+        print(f"daggr app '{state.graph.name}' running at {running.public_url}  ({stop})")
+        if mcp_server:
+            print(f"MCP server (streamable HTTP): {running.public_url}mcp")
     if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+        threading.Timer(0.5, webbrowser.open, args=(running.public_url,)).start()
     if block:
         running.wait()
     return running

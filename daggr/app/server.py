@@ -1,7 +1,6 @@
 """The standalone app: the notebook canvas in a browser page, the REST API, and files.
 
-Starlette + uvicorn, installed with ``pip install "daggr[app]"``; nothing here is
-imported by ``import daggr``.
+Starlette + uvicorn (dependencies of daggr); nothing here is imported by ``import daggr``.
 
 Routes::
 
@@ -22,15 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import html
-import inspect
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -41,7 +37,9 @@ from daggr.app import rest, trust
 from daggr.app.canvas_socket import serve_socket
 from daggr.app.files import AppFiles
 from daggr.app.identity import COOKIE, Identity
+from daggr.app.oauth import OAuthConfig
 from daggr.app.state import ANONYMOUS, AppState, anonymous_sheet_days
+from daggr.app.visitors import Visitors, cookie_options
 from daggr.errors import DaggrError
 
 if TYPE_CHECKING:
@@ -49,25 +47,26 @@ if TYPE_CHECKING:
     from daggr.runtime.result import RunHandle
     from daggr.session import Session
 
-_PARTITIONED = "partitioned" in inspect.signature(Response.set_cookie).parameters
+VIEWS = ("canvas", "form")
 WIDGET_STATIC = Path(__file__).resolve().parent.parent / "static"
 APP_STATIC = Path(__file__).resolve().parent / "static"
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · daggr</title>
-<link rel="stylesheet" href="/static/widget.css">
-<link rel="stylesheet" href="/app-static/host.css">
-<link rel="stylesheet" href="/theme.css">
+<title>{title} · daggr</title>{base}
+<link rel="stylesheet" href="static/widget.css">
+<link rel="stylesheet" href="app-static/host.css">
+<link rel="stylesheet" href="theme.css">
 </head><body class="daggr-page">
 <header class="daggr-app-bar"><strong>{title}</strong>
 <span class="daggr-app-status" id="daggr-status">connecting…</span>
-<a href="/api/schema" target="_blank">API</a>
+<span class="daggr-app-views"><button type="button" data-view-tab="canvas">Canvas</button><button type="button" data-view-tab="form">Form</button></span>
+<a href="api/schema" target="_blank">API</a>{account}
 <button type="button" id="daggr-theme-toggle" class="daggr-app-theme">☾</button></header>
-<main id="daggr-app"></main>
-<script src="/app-static/theme.js"></script>
-<script type="module" src="/app-static/host.js"></script>
+<main id="daggr-app" data-view="{view}"></main>
+<script src="app-static/theme.js"></script>
+<script type="module" src="app-static/host.js"></script>
 </body></html>
 """
 
@@ -78,12 +77,29 @@ def create_app(
     api_server: bool = True,
     identity: Identity | None = None,
     theme: Any = None,
+    root_path: str | None = None,
+    forwarded_allow_ips: str | list[str] | None = None,
+    oauth: OAuthConfig | bool | None = None,
+    owner_token: bool | None = None,
+    view: str = "canvas",
+    mcp_server: bool = False,
     policy: trust.Policy | None = None,
 ) -> Starlette:
     """The ASGI app serving ``graph`` (or an :class:`AppState`, to swap graphs later).
 
-    ``policy``: what the edge accepts (:class:`daggr.app.trust.Policy`; ``launch()`` makes
-    it for the address it binds; by default only configured hosts, or any).
+    The page uses relative URLs and works under any prefix a proxy strips; ``root_path``
+    fixes the public prefix, else a proxy in ``forwarded_allow_ips`` (default: this
+    machine) gives it with ``X-Forwarded-Prefix`` (see :mod:`daggr.app.prefix`).
+
+    ``oauth``: "Sign in with Hugging Face" (an :class:`~daggr.app.oauth.OAuthConfig`;
+    None: from the environment a Space with ``hf_oauth`` sets; False: off).
+    ``owner_token``: whether visitors without a token of their own may call with the
+    server's (see :mod:`daggr.app.visitors`). ``view``: what visitors see first, the
+    ``"canvas"`` or the ``"form"`` (the graph's inputs, one Run button, the final
+    outputs); a tab on the page switches. ``mcp_server``: also serve each subgraph as
+    an MCP tool at ``/mcp`` (see :mod:`daggr.app.mcp`). ``policy``: what the edge
+    accepts (:class:`daggr.app.trust.Policy`; ``launch()`` makes it for the address it
+    binds; by default only configured hosts, or any).
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -91,11 +107,17 @@ def create_app(
         >>> sorted(r.path for r in app.routes)[:3]
         ['/', '/api/call', '/api/call/{subgraph}']
     """
+    from daggr.app.prefix import check_root_path
     from daggr.app.theme import resolve_theme, theme_routes
 
+    check_root_path(root_path)  # a bad prefix fails here, before anything is served
+    if view not in VIEWS:
+        raise ValueError(f"view={view!r} is not a view of the page; use one of {VIEWS}.")
     page_theme = resolve_theme(theme)  # a bad theme fails here, before anything is served
     state = graph if isinstance(graph, AppState) else AppState(graph)
-    who = identity or Identity()
+    if oauth is None or oauth is True:
+        oauth = OAuthConfig.from_env()
+    visitors = Visitors(identity, oauth or None, owner_token)
     policy = policy or trust.Policy.for_address(None)
     limits = trust.VisitorLimits(policy.max_calls, policy.max_sockets)
     files = AppFiles(store_root=state.store.files_dir)
@@ -107,26 +129,16 @@ def create_app(
             return locks.setdefault(user, threading.Lock())
 
     def identify(conn: HTTPConnection) -> tuple[str, str | None]:
-        return who.resolve(conn.headers, conn.cookies)
+        user, fresh = visitors.identify(conn)
+        # The credentials this visitor's remote nodes call with (token, X-IP-Token).
+        state.visit(user, visitors.visitor(conn))
+        return user, fresh
 
     def answer(conn: HTTPConnection, response: Response, fresh: str | None) -> Response:
         if fresh:
-            https = (
-                conn.url.scheme == "https"
-                or conn.headers.get("x-forwarded-proto") == "https"
-                or bool(os.environ.get("SPACE_ID"))
-            )
-            # A Space shows the app in an iframe on huggingface.co: only a partitioned
-            # SameSite=None cookie reaches it there; elsewhere Lax is the safer choice.
-            response.set_cookie(
-                COOKIE,
-                fresh,
-                max_age=max(3600, int(anonymous_sheet_days() * 86400)),
-                httponly=True,
-                samesite="none" if https else "lax",
-                secure=https,
-                **({"partitioned": True} if https and _PARTITIONED else {}),
-            )
+            # It lasts as long as an unused anonymous sheet is kept (state.py).
+            keep = max(3600, int(anonymous_sheet_days() * 86400))
+            response.set_cookie(COOKIE, fresh, max_age=keep, httponly=True, **cookie_options(conn))
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -137,7 +149,12 @@ def create_app(
 
     async def page(request: Request) -> Response:
         user, fresh = identify(request)
-        body = _PAGE.format(title=html.escape(state.graph.name))
+        body = _PAGE.format(
+            title=html.escape(state.graph.name),
+            base=_base_tag(request),
+            account=_account_links(visitors.account(request)),
+            view=view,
+        )
         # Each visit moves the cookie's expiry on, as each use keeps the visitor's sheets.
         keep = fresh or (request.cookies.get(COOKIE) if user.startswith(ANONYMOUS) else None)
         return answer(request, HTMLResponse(body), keep)
@@ -191,7 +208,8 @@ def create_app(
 
     async def user_info(request: Request) -> Response:
         user, fresh = identify(request)
-        return answer(request, JSONResponse({"user": user}), fresh)
+        data = {"user": user, "signed_in": visitors.account(request)["user"] is not None}
+        return answer(request, JSONResponse(data), fresh)
 
     async def sheets(request: Request) -> Response:
         user, fresh = identify(request)
@@ -244,16 +262,61 @@ def create_app(
         Route("/file/{cid:path}", file),
         WebSocketRoute("/ws", socket),
         *theme_routes(page_theme),
+        *(visitors.sign_in.routes() if visitors.sign_in else []),
     ]
+    if mcp_server:
+        routes.append(_mcp_route(state, visitors, files, user_lock))
     if api_server:
         routes += [
             Route("/api/schema", schema),
             Route("/api/call", call, methods=["POST"]),
             Route("/api/call/{subgraph}", call, methods=["POST"]),
         ]
-    app = Starlette(routes=routes, middleware=[Middleware(trust.TrustEdge, policy=policy)])
+    from starlette.middleware import Middleware
+
+    from daggr.app.prefix import ProxyHeaders
+
+    proxy = Middleware(ProxyHeaders, root_path=root_path, forwarded_allow_ips=forwarded_allow_ips)
+    # The edge sees each request as the proxy in front gave it (its public host).
+    edge = Middleware(trust.TrustEdge, policy=policy)
+    app = Starlette(routes=routes, middleware=[proxy, edge])
     app.state.daggr = state
     return app
+
+
+def _account_links(account: dict[str, Any]) -> str:
+    if not account["sign_in"]:
+        return ""
+    if account["user"]:
+        name = html.escape(account["user"])
+        return f'\n<span class="daggr-app-user">{name}</span> <a href="logout">Sign out</a>'
+    return '\n<a href="login/huggingface" class="daggr-app-login">Sign in with Hugging Face</a>'
+
+
+def _base_tag(request: Request) -> str:
+    # Only when the prefix is known: relative URLs alone already work under a prefix that
+    # a proxy strips without saying so.
+    prefix = request.scope.get("root_path") or ""
+    return f'\n<base href="{html.escape(prefix)}/">' if prefix else ""
+
+
+def _mcp_route(
+    state: AppState,
+    visitors: Visitors,
+    files: AppFiles,
+    user_lock: Any,
+) -> Route:
+    from daggr.app.mcp import MCP_USER, McpEndpoint
+    from daggr.remote.visitor import Visitor
+
+    # Agents are anonymous callers: the server's token only where the owner allows it.
+    state.visit(MCP_USER, Visitor(owner_token=visitors.owner_token))
+
+    def run_call(subgraph: str | None, body: dict[str, Any], base: str) -> dict[str, Any]:
+        return _run_call(state, MCP_USER, user_lock(MCP_USER), subgraph, body, files, base)
+
+    endpoint = McpEndpoint(lambda: state.graph, run_call)
+    return Route("/mcp", endpoint, methods=["GET", "POST", "DELETE"])
 
 
 # -- REST helpers (worker threads) -----------------------------------------------------
@@ -287,6 +350,20 @@ def _call_answer(
     nodes = session.graph.nodes
     outputs = {t: rest.outputs_json(nodes[t], result[t], urls) for t in targets}
     return {"outputs": outputs, "sheet_id": session.results.sheet_id}
+
+
+def _run_call(
+    state: AppState,
+    user: str,
+    lock: threading.Lock,
+    subgraph: str | None,
+    body: Any,
+    files: AppFiles,
+    base: str,
+) -> dict[str, Any]:
+    """A whole call from a worker thread (an MCP tool call), waiting for its run."""
+    session, targets, handle = _start_call(state, user, lock, subgraph, body, files)
+    return _call_answer(session, targets, handle.result(), files, base)
 
 
 def _no_sheet(sheet_id: str) -> rest.ApiError:

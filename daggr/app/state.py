@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
+    from daggr.remote.visitor import Visitor
     from daggr.session import Session
     from daggr.store import Store
 
@@ -57,6 +58,8 @@ class AppState:
         # Visitors with an open canvas or a call in flight: their session is never
         # dropped, or a canvas would stop seeing the runs of a new session on its sheet.
         self._held: Counter[str] = Counter()
+        # Each visitor's credentials for remote calls, as their latest request gave them.
+        self._visitors: OrderedDict[str, Visitor] = OrderedDict()
         self._listeners: list[Callable[[], None]] = []
         self._next_sweep = 0.0  # when anonymous sheets are next looked at (time.time())
         self.max_sessions = int(os.environ.get("DAGGR_MAX_SESSIONS") or MAX_SESSIONS)
@@ -80,6 +83,7 @@ class AppState:
             self._sweep_when_due()
             session = Session(self.graph, store=self.store, user=user)
             with self._lock:
+                session.visitor = self._visitors.get(user)
                 self._sessions[user] = session
                 dropped = self._evict()
             for old in dropped:
@@ -150,6 +154,17 @@ class AppState:
                 self._held[user] -= 1
                 if not self._held[user]:
                     del self._held[user]
+
+    def visit(self, user: str, visitor: Visitor) -> None:
+        """Remember ``user``'s credentials; their session's remote calls use them."""
+        with self._lock:
+            self._visitors[user] = visitor
+            self._visitors.move_to_end(user)
+            while len(self._visitors) > MAX_SESSIONS:
+                self._visitors.popitem(last=False)
+            session = self._sessions.get(user)
+        if session is not None:
+            session.visitor = visitor
 
     def swap(self, graph: Graph) -> None:
         """Serve ``graph`` from now on (hot reload); open pages are told to reload."""

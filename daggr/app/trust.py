@@ -110,7 +110,7 @@ def _configured_hosts() -> set[str]:
     return {_split_host(h)[0] if h != "*" else "*" for h in names}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Policy:
     """What the edge accepts. ``hosts``: Host names served (None: any, for a server on
     every interface with no name configured); ``public``: names configured for a proxy or
@@ -153,6 +153,22 @@ class Policy:
             max_calls=_env_int("DAGGR_MAX_CALLS_PER_VISITOR", 4),
             max_sockets=_env_int("DAGGR_MAX_SOCKETS_PER_VISITOR", 8),
         )
+
+    def admit(self, url: str) -> None:
+        """Also serve the address a proxy in front of the app gives it (the notebook's
+        jupyter-server-proxy or Colab link, a share tunnel): its host, or any host when
+        the link is relative (JupyterHub without its public URL, which is on another
+        machine than the visitor's browser, so no page can rebind a name to it)."""
+        parsed = urlparse(url)
+        name = parsed.hostname
+        if not name:
+            self.hosts = None
+            return
+        if name in LOOPBACK:
+            return
+        if self.hosts is not None:
+            self.hosts = self.hosts | {name}
+        self.public = self.public | {name}
 
     def host_allowed(self, host: str | None) -> bool:
         if self.hosts is None:
@@ -252,8 +268,9 @@ class TrustEdge:
                 "Cross-origin requests are refused: call the API from the app's own page "
                 "or from a script (which sends no Origin).",
             )
-        if websocket:
-            return
+        length = headers.get("content-length")
+        if websocket or (length in (None, "0") and "transfer-encoding" not in headers):
+            return  # no body (an MCP session's DELETE): nothing to check the type of
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != "application/json" and not ctype.endswith("+json"):
             raise EdgeRefusal(
@@ -261,7 +278,6 @@ class TrustEdge:
                 f"The body must be JSON sent as Content-Type: application/json, got "
                 f"{ctype or 'no content type'!r}.",
             )
-        length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > max_body_bytes():
             raise EdgeRefusal(413, _too_large(int(length)), {"connection": "close"})
 

@@ -8,6 +8,7 @@ Modules, one job each:
 
 - ``config``: environment variables and on-disk locations;
 - ``auth``: the Hugging Face token (where it comes from, where it may go, redaction);
+- ``visitor``: on whose behalf a served graph's calls are made (their token, headers);
 - ``api_cache``: small JSON facts cached on disk (Gradio API info, model tasks);
 - ``hub``: Hub look-ups (Space hosts, model tasks, revisions) with timeouts;
 - ``files``: files going into and coming out of remote calls;

@@ -1,6 +1,8 @@
 """GradioNode: validating an endpoint against the app's API, and calling it.
 
-One ``gradio_client.Client`` per (app, token) is shared by every node and run; calls to
+One ``gradio_client.Client`` per (app, token) is shared by every node and run (a served
+graph's visitor who brings headers of their own, ``X-IP-Token``, gets a client for the
+call, as gradio does, since those headers are theirs and short-lived); calls to
 one app are bounded (``DAGGR_GRADIO_CONCURRENCY``), run ``client.submit`` in a thread, and
 cancel the remote job when the awaiting task is cancelled. Connection failures after the
 app has answered once, 5xx answers and full queues are retried with exponential backoff;
@@ -25,6 +27,7 @@ from daggr.remote.files import download_outputs, gradio_inputs, is_loopback
 from daggr.remote.hub import RemoteNotFound, SpaceTarget, resolve_space
 from daggr.remote.outputs import apply_postprocess
 from daggr.remote.pool import pool, run_blocking
+from daggr.remote.visitor import call_token, current
 
 if TYPE_CHECKING:
     from daggr.nodes.remote import GradioNode
@@ -46,13 +49,14 @@ class _Source:
     answered: bool = False
 
 
-_sources: dict[tuple[str, str], _Source] = {}
+_sources: dict[tuple[str, str, str], _Source] = {}
 _sources_lock = threading.Lock()
 _limits: dict[tuple[int, str, int], asyncio.Semaphore] = {}
+Headers = tuple[tuple[str, str], ...]  # a visitor's forwarded headers, hashable
 
 
-def _source(src: str, token: str | None) -> _Source:
-    key = (src, fingerprint(token))
+def _source(src: str, token: str | None, headers: Headers = ()) -> _Source:
+    key = (src, fingerprint(token), fingerprint(repr(headers)) if headers else "")
     with _sources_lock:
         source = _sources.get(key)
         if source is None:
@@ -61,7 +65,11 @@ def _source(src: str, token: str | None) -> _Source:
 
 
 def connect(
-    src: str, token: str | None = None, target: SpaceTarget | None = None, hint: str = ""
+    src: str,
+    token: str | None = None,
+    target: SpaceTarget | None = None,
+    hint: str = "",
+    headers: Headers = (),
 ) -> Any:
     """The shared ``gradio_client.Client`` for ``src`` (a URL or a Space id), created on
     first use with bounded timeouts.
@@ -69,19 +77,22 @@ def connect(
     Example:
         >>> client = connect("http://127.0.0.1:7860")  # doctest: +SKIP
     """
-    source = _source(src, token)
+    source = _source(src, token, headers)
     with source.lock:
         if source.client is None:
-            source.client = _new_client(src, token, target, hint)
+            source.client = _new_client(src, token, target, hint, headers)
             source.answered = True
         return source.client
 
 
-def forget(src: str, token: str | None) -> None:
+def forget(src: str, token: str | None, headers: Headers = ()) -> None:
     """Drop the cached client (the next call reconnects, e.g. after the app restarted)."""
-    source = _source(src, token)
+    source = _source(src, token, headers)
     with source.lock:
         client, source.client = source.client, None
+    if headers:  # a visitor's client lives for one call: nothing to keep
+        with _sources_lock:
+            _sources.pop((src, fingerprint(token), fingerprint(repr(headers))), None)
     if client is not None:
         try:
             client.close()
@@ -89,7 +100,9 @@ def forget(src: str, token: str | None) -> None:
             pass
 
 
-def _new_client(src: str, token: str | None, target: SpaceTarget | None, hint: str) -> Any:
+def _new_client(
+    src: str, token: str | None, target: SpaceTarget | None, hint: str, headers: Headers = ()
+) -> Any:
     if _is_url(src):
         url, space = src, None
     else:
@@ -99,11 +112,14 @@ def _new_client(src: str, token: str | None, target: SpaceTarget | None, hint: s
     from gradio_client import Client
 
     timeout = connect_timeout()
-    send = token if token and sends_token_to(url) else None
+    trusted = sends_token_to(url)
+    send = token if token and trusted else None
     try:
         client = Client(
             url,
             token=send or False,  # False: never the locally saved token, to an arbitrary app
+            # A visitor's identity headers are credentials too: only where a token may go.
+            headers=dict(headers) if headers and trusted else None,
             verbose=False,
             download_files=False,  # daggr downloads, after postprocess saw the raw values
             analytics_enabled=False,
@@ -263,7 +279,9 @@ class _ConnectionLost(RemoteError):
 async def call(node: GradioNode, kwargs: dict[str, Any]) -> Any:
     """Call the node's endpoint with ``kwargs``; returns the postprocessed result with
     files downloaded as FileValue paths."""
-    token = await run_blocking(get_token)  # may read the token file: not on the loop
+    visitor = current()  # read here, on the loop: worker threads do not see it
+    token = await run_blocking(call_token, visitor)  # may read the token file
+    headers: Headers = tuple(sorted(visitor.headers.items())) if visitor else ()
     src = node.src
     if node.run_locally:
         from daggr.remote.local_space import local_url
@@ -272,7 +290,11 @@ async def call(node: GradioNode, kwargs: dict[str, Any]) -> Any:
         src = await run_blocking(local_url, node) or node.src
     payload = await run_blocking(gradio_inputs, kwargs)
     async with _limit(src):
-        raw, client = await _call_with_retries(node, src, token, payload)
+        try:
+            raw, client = await _call_with_retries(node, src, token, payload, headers)
+        finally:
+            if headers:
+                forget(src, token, headers)
     value = await run_blocking(apply_postprocess, node, raw)
     headers = dict(getattr(client, "headers", {}) or {})
     # Only an app on this machine may hand over a file by its local path.
@@ -280,13 +302,13 @@ async def call(node: GradioNode, kwargs: dict[str, Any]) -> Any:
 
 
 async def _call_with_retries(
-    node: GradioNode, src: str, token: str | None, payload: dict[str, Any]
+    node: GradioNode, src: str, token: str | None, payload: dict[str, Any], headers: Headers = ()
 ) -> tuple[Any, Any]:
     attempt = 0
     while True:
-        source = _source(src, token)
+        source = _source(src, token, headers)
         try:
-            client = await run_blocking(connect, src, token)
+            client = await run_blocking(connect, src, token, None, "", headers)
             return await _submit(client, node, payload), client
         except asyncio.CancelledError:
             raise
@@ -294,7 +316,7 @@ async def _call_with_retries(
             if not (source.answered and _is_transient(exc)) or attempt >= retries():
                 raise _final_error(node, src, exc, token, attempt) from None
             attempt += 1
-            forget(src, token)
+            forget(src, token, headers)
             await asyncio.sleep(min(retry_backoff() * 2 ** (attempt - 1), 10.0))
 
 

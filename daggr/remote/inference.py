@@ -40,6 +40,7 @@ from daggr.remote.files import inference_content, save_bytes, save_image
 from daggr.remote.hub import RemoteNotFound, model_facts
 from daggr.remote.outputs import apply_postprocess
 from daggr.remote.pool import run_blocking
+from daggr.remote.visitor import call_token, current
 
 if TYPE_CHECKING:
     from daggr.nodes.remote import InferenceNode
@@ -275,7 +276,7 @@ async def call(node: InferenceNode, kwargs: dict[str, Any]) -> Any:
     if task is None:
         task = await run_blocking(resolve_task, node)
         node._resolved_task = task
-    token = await run_blocking(get_token)
+    token = await run_blocking(call_token, current())  # the visitor's, on a served graph
     attempt = 0
     while True:
         try:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from daggr.errors import NodeError
 from daggr.records import ResultRecord, Status, new_result_id
+from daggr.remote.visitor import acting_for
 from daggr.runtime.call import CallContext, call, call_async
 from daggr.runtime.items import Items
 from daggr.runtime.plan import Step
@@ -56,7 +57,16 @@ def execute_sync(run: Run, p: Execution) -> NodeOutcome:
 
 async def execute_async(run: Run, p: Execution, limiter: Any = None) -> NodeOutcome:
     """Execute a node on daggr's event loop (``limiter``: its concurrency group's, which
-    scattered items share)."""
+    scattered items share). Remote calls run here, on behalf of the session's visitor
+    (a served graph's; None in a notebook): see :mod:`daggr.remote.visitor`."""
+    visitor = getattr(run.ctx, "visitor", None)
+    if visitor is None:
+        return await _execute_async(run, p, limiter)
+    with acting_for(visitor):
+        return await _execute_async(run, p, limiter)
+
+
+async def _execute_async(run: Run, p: Execution, limiter: Any) -> NodeOutcome:
     t0, started = time.perf_counter(), time.time()
     try:
         if p.scatter:

@@ -1,6 +1,7 @@
 // anywidget entry (AFM): `initialize` once per model, `render` once per displayed view.
 import "./widget.css";
 import * as P from "./protocol";
+import { FormView } from "./form";
 import { CanvasView, type ModelLike } from "./view";
 
 /** Kernel deltas are merged into the model once per model (not per view), so every view
@@ -21,6 +22,12 @@ function initialize({ model }: { model: ModelLike }) {
 
 function render({ model, el }: { model: ModelLike; el: HTMLElement }) {
   const view = new CanvasView(model, el);
+  return () => view.destroy();
+}
+
+/** The app view of a served graph (the page's "Form" tab): inputs, Run, final outputs. */
+export function renderForm({ model, el }: { model: ModelLike; el: HTMLElement }) {
+  const view = new FormView(model, el);
   return () => view.destroy();
 }
 

@@ -136,6 +136,7 @@ def test_upload_goes_to_the_configured_hub_only(tmp_path):
                 "rev-space",
                 "--secret",
                 "API_KEY=sk-very-secret",
+                "--oauth",
             ],
             capture_output=True,
             text=True,
@@ -161,6 +162,9 @@ def test_upload_goes_to_the_configured_hub_only(tmp_path):
     assert create["type"] == "space" and create["sdk"] == "gradio" and create["name"] == "rev-space"
     commit = next(b for m, p, b in FakeHub.calls if "/commit/" in p)
     assert all(f in commit for f in ("app.py", "requirements.txt", "README.md"))
+    # The same folder as `daggr export`: this daggr travels with the Space.
+    assert all(f in commit for f in ("daggr/__init__.py", "daggr/static/widget.js"))
+    assert "daggr/__pycache__" not in commit
     secret = next(b for m, p, b in FakeHub.calls if p.endswith("/secrets"))
     assert secret == {"key": "API_KEY", "value": "sk-very-secret"} or secret["key"] == "API_KEY"
 

@@ -127,8 +127,8 @@ def fresh_remote_state(monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "")
     monkeypatch.setenv("DAGGR_RETRY_BACKOFF", "0.05")
     yield
-    for src, fp in list(gradio._sources):
-        gradio._sources.pop((src, fp), None)
+    for key in list(gradio._sources):
+        gradio._sources.pop(key, None)
     api_cache._latest_revision.clear()
     local_space.stop_all()
     local_space._failed.clear()

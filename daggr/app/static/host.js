@@ -1,4 +1,5 @@
-// daggr app host: runs the notebook canvas bundle (/static/widget.js) in a plain page.
+// daggr app host: runs the notebook canvas bundle (static/widget.js) in a plain page.
+// Every URL is relative to the page, so the app works under any path prefix.
 // It implements the part of the anywidget model API the bundle uses (get, set, on, off,
 // send, save_changes, "msg:custom") over one websocket to the Python Canvas.
 // Hand-written, no build step: the bundle itself is unchanged.
@@ -74,9 +75,11 @@ class SocketModel {
 }
 
 async function start() {
-  const widget = (await import("/static/widget.js")).default;
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${proto}//${location.host}/ws`);
+  const bundle = await import(new URL("static/widget.js", document.baseURI).href);
+  const widget = bundle.default;
+  const wsUrl = new URL("ws", document.baseURI);
+  wsUrl.protocol = wsUrl.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(wsUrl.href);
   socket.binaryType = "arraybuffer";
   let model = null;
   let pending = null; // a text frame waiting for its binary buffers
@@ -99,8 +102,9 @@ async function start() {
       fitHeight(model);
       const init = widget.initialize ? await widget.initialize({ model }) : null;
       if (typeof init === "function") cleanup.push(init);
-      const dispose = await widget.render({ model, el: root });
-      if (typeof dispose === "function") cleanup.push(dispose);
+      views = { canvas: widget.render, form: bundle.renderForm };
+      await show(model, firstView());
+      cleanup.push(() => disposeView && disposeView());
       window.daggrModel = model; // for tests and the curious
       status(`connected as ${frame.user.slice(0, 14)}`);
       document.body.dataset.daggrReady = "1";
@@ -118,6 +122,41 @@ async function start() {
     setTimeout(() => location.reload(), 2000);
   });
   window.addEventListener("resize", () => model && fitHeight(model));
+}
+
+// Two views of one session: the canvas, and the form (inputs, Run, final outputs). The
+// owner's default is <main data-view>; ?view=form|canvas in the URL picks one.
+let views = {};
+let current = null;
+let disposeView = null;
+
+function firstView() {
+  const asked = new URLSearchParams(location.search).get("view");
+  return asked === "form" || asked === "canvas" ? asked : root.dataset.view || "canvas";
+}
+
+async function show(model, name) {
+  if (!views[name]) name = "canvas";
+  if (disposeView) disposeView();
+  root.replaceChildren();
+  current = name;
+  document.body.dataset.daggrView = name;
+  for (const tab of document.querySelectorAll("[data-view-tab]")) {
+    tab.setAttribute("aria-pressed", String(tab.dataset.viewTab === name));
+  }
+  const dispose = await views[name]({ model, el: root });
+  disposeView = typeof dispose === "function" ? dispose : null;
+}
+
+for (const tab of document.querySelectorAll("[data-view-tab]")) {
+  tab.addEventListener("click", () => {
+    const model = window.daggrModel;
+    if (!model || tab.dataset.viewTab === current) return;
+    const url = new URL(location.href);
+    url.searchParams.set("view", tab.dataset.viewTab);
+    history.replaceState(null, "", url);
+    show(model, tab.dataset.viewTab);
+  });
 }
 
 // The canvas takes its height from the model; in a page it fills the window.

@@ -6,6 +6,7 @@ Run as ``python multi_app.py PORT``; prints ``READY`` once it serves.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import threading
 import time
@@ -86,6 +87,13 @@ def auth_seen(x: str, request: gr.Request) -> str:
     return "token" if ("x-hf-authorization" in headers or "authorization" in headers) else "none"
 
 
+def headers_seen(x: str, request: gr.Request) -> str:
+    # The credentials a call arrived with (test tokens only): whose token, whose ZeroGPU id.
+    auth = request.headers.get("x-hf-authorization") or request.headers.get("authorization")
+    token = auth.split(" ", 1)[1] if auth and " " in auth else None
+    return json.dumps({"token": token, "ip_token": request.headers.get("x-ip-token")})
+
+
 def leak(x: str, request: gr.Request) -> str:
     # A careless app that echoes credentials in its errors: daggr must redact them.
     raise gr.Error(f"rejected credentials {request.headers.get('x-hf-authorization')}")
@@ -113,6 +121,7 @@ with gr.Blocks() as demo:
     btn.click(events, None, js, api_name="events", concurrency_limit=None)
     btn.click(auth_seen, t_in, t_out, api_name="auth_seen")
     btn.click(leak, t_in, t_out, api_name="leak")
+    btn.click(headers_seen, t_in, t_out, api_name="headers_seen")
 
 if __name__ == "__main__":
     demo.queue(default_concurrency_limit=4).launch(
