@@ -250,12 +250,15 @@ class TrustEdge:
     def check(self, scope: Scope) -> None:
         """Raise :class:`EdgeRefusal` for a request the app must not serve."""
         headers = Headers(scope=scope)
-        host = headers.get("host")
-        if not self.policy.host_allowed(host):
+        host = headers.get("host")  # the public one, when a trusted proxy said so
+        # DNS rebinding shows in the Host a browser dialled, which a trusted proxy's
+        # X-Forwarded-Host (daggr.app.prefix) must not hide: that is the one checked.
+        dialled = scope.get("daggr.dialled_host", host)
+        if not self.policy.host_allowed(dialled):
             raise EdgeRefusal(
                 400,
-                f"This app is not served as {host!r}. Behind a proxy, name the public host "
-                f"in ${ALLOWED_HOSTS_ENV} (comma-separated).",
+                f"This app is not served as {dialled!r}. Behind a proxy, name the public "
+                f"host in ${ALLOWED_HOSTS_ENV} (comma-separated).",
             )
         websocket = scope["type"] == "websocket"
         if not websocket and scope.get("method", "GET") in SAFE_METHODS:
