@@ -116,6 +116,10 @@ def test_a_request_for_another_host_is_refused(app):
     r = client.post("api/call", json={"inputs": {}}, headers=evil)
     assert r.status_code == 400
     assert client.get("api/sheets", headers=evil).status_code == 400
+    # the rebound page cannot hide its name behind a forwarded header (its requests come
+    # from this machine, whose proxy headers are believed)
+    disguised = {**evil, "x-forwarded-host": f"127.0.0.1:{app.port}", **JSON}
+    assert client.post("api/call", content=b'{"inputs": {}}', headers=disguised).status_code == 400
 
     async def rebound_socket() -> None:
         headers = {"Host": f"evil.example:{app.port}", "Cookie": cookie_header(client)}
