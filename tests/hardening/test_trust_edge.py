@@ -25,6 +25,8 @@ from tests.hardening.served_app import (
 )
 
 websockets = pytest.importorskip("websockets")
+from websockets.exceptions import InvalidStatus  # noqa: E402
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # apps in their own processes
 
 JSON = {"content-type": "application/json"}
@@ -124,7 +126,7 @@ def test_a_request_for_another_host_is_refused(app):
     async def rebound_socket() -> None:
         headers = {"Host": f"evil.example:{app.port}", "Cookie": cookie_header(client)}
         origin = f"http://evil.example:{app.port}"
-        with pytest.raises(websockets.exceptions.InvalidStatus):
+        with pytest.raises(InvalidStatus):
             async with websockets.connect(app.ws_url, additional_headers=headers, origin=origin):
                 pass
 

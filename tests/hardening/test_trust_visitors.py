@@ -22,6 +22,8 @@ from tests.hardening.served_app import (
 )
 
 websockets = pytest.importorskip("websockets")
+from websockets.exceptions import ConnectionClosed  # noqa: E402
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # apps in their own processes
 
 GRAPH = """
@@ -134,7 +136,7 @@ def test_a_visitor_over_their_share_waits_others_are_served(tmp_path):
                 async with websockets.connect(app.ws_url, additional_headers=headers) as b:
                     await frames_until(b, lambda f: f["type"] == "open")
                     async with websockets.connect(app.ws_url, additional_headers=headers) as c:
-                        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                        with pytest.raises(ConnectionClosed) as closed:
                             await c.recv()
             # meanwhile another visitor's calls and canvas are served
             others = []
