@@ -20,7 +20,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +28,7 @@ for path in (_REPO, _REPO / "tests" / "e2e"):
         sys.path.insert(0, str(path))
 
 from bench._baseline import apply_offline_env_to_this_process, mark, print_table, write_json  # noqa: E402
+from bench._lab import lab_page  # noqa: E402
 
 TARGET_P50_MS = 100  # click -> output shown, median
 BASELINE_P50_MS = 100  # "about 0.1 s" before this canvas (issue 18); --bundle measures it
@@ -77,40 +77,19 @@ async (n) => {
 
 
 def measure(clicks: int, bundle: str | None) -> list[float] | None:
-    try:
-        import nbformat
-        from jupyter_harness import CHROMIUM, jupyter_server, launch_chromium, open_and_run_all
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError as exc:
-        print(f"{exc.name} is not installed: JupyterLab latency skipped")
-        return None
-    if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing: JupyterLab latency skipped")
-        return None
-    with tempfile.TemporaryDirectory(prefix="daggr-bench-lab-") as tmp:
-        root = Path(tmp) / "root"
-        root.mkdir()
-        nb = nbformat.v4.new_notebook()
-        cell = NOTEBOOK_CELL.format(home=str(Path(tmp) / "home"), bundle=bundle or "")
-        nb.cells = [nbformat.v4.new_code_cell(cell)]
-        nb.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        }
-        nbformat.write(nb, root / "latency.ipynb")
-        with jupyter_server("lab", root, Path(tmp) / "state", Path(tmp) / "server.log") as port:
-            with sync_playwright() as p:
-                ctx = launch_chromium(p, Path(tmp) / "profile")
-                page = ctx.pages[0] if ctx.pages else ctx.new_page()
-                try:
-                    open_and_run_all(page, port, "latency.ipynb", 1)
-                    card = page.locator('.daggr-node[data-id="tick"]')
-                    expect(card).to_be_visible(timeout=60_000)
-                    page.evaluate(CLICKS_JS, 5)  # warm up: kernel, comm, first fetches
-                    return page.evaluate(CLICKS_JS, clicks)
-                finally:
-                    ctx.close()
+    from playwright.sync_api import expect
+
+    def cells(tmp: Path) -> list[str]:
+        return [NOTEBOOK_CELL.format(home=str(tmp / "home"), bundle=bundle or "")]
+
+    with lab_page(cells, "latency") as opened:
+        if opened is None:
+            return None
+        page, _ = opened
+        card = page.locator('.daggr-node[data-id="tick"]')
+        expect(card).to_be_visible(timeout=60_000)
+        page.evaluate(CLICKS_JS, 5)  # warm up: kernel, comm, first fetches
+        return page.evaluate(CLICKS_JS, clicks)
 
 
 def main(argv: list[str] | None = None) -> int:

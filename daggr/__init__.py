@@ -41,21 +41,38 @@ __all__ = [
     "Node",
     "NodeError",
     "NodeOutcome",
+    "NodeProgress",
     "Port",
     "RunCancelled",
     "RunHandle",
     "RunResult",
+    "RunStream",
     "ScatteredPort",
     "Status",
+    "Update",
     "__version__",
     "components",
+    "progress",
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The server imports starlette; `import daggr` must stay fast and not.
-    if name == "DaggrServer":
-        from daggr.app.daggr_server import DaggrServer
+# Imported on first use: the server needs the app extra (starlette, uvicorn), and live
+# feedback is not needed to build a graph, so `import daggr` stays light.
+_LAZY = {
+    "DaggrServer": "daggr.app.daggr_server",
+    "NodeProgress": "daggr.runtime.live",
+    "progress": "daggr.runtime.live",
+    "RunStream": "daggr.streaming",
+    "Update": "daggr.streaming",
+}
 
-        return DaggrServer
-    raise AttributeError(f"module 'daggr' has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'daggr' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

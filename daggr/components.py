@@ -14,6 +14,7 @@ them into these specs, reading only their public attributes.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import io
 import math
@@ -33,6 +34,7 @@ from typing import Any, ClassVar
 from daggr.records import FileValue
 
 __all__ = [
+    "AnnotatedImage",
     "Audio",
     "Chatbot",
     "Checkbox",
@@ -53,6 +55,7 @@ __all__ = [
     "Markdown",
     "Model3D",
     "Number",
+    "Plot",
     "Radio",
     "Slider",
     "Text",
@@ -147,8 +150,8 @@ class Component:
         """The value the component starts with, as a node would receive it.
 
         A callable ``value`` is called (gradio calls it on every page load); for file
-        components a gradio file dict or ``Path`` becomes a :class:`FileValue` path and
-        anything that is not a path (say a PIL image) becomes ``None``.
+        components a gradio file dict or ``Path`` becomes a :class:`FileValue` path, a
+        PIL image or ``(rate, samples)`` a saved PNG or WAV file, and anything else ``None``.
         """
         value = self.value() if callable(self.value) else self.value
         return _file_default(value) if self.is_file else value
@@ -410,6 +413,27 @@ class Model3D(Component):
         return _example_file("example.obj", _OBJ_TETRAHEDRON)
 
 
+class AnnotatedImage(Component):
+    """A picture with labelled boxes or masks, as ``(image, [(box or mask, label), ...])``
+    where a box is ``(x1, y1, x2, y2)`` and a mask an array of 0..1 the picture's size.
+
+    Example: ``AnnotatedImage(label="Detections")``.
+    """
+
+    kind = "annotatedimage"
+    options = {"show_legend": True, "height": None, "width": None, "color_map": None}
+
+
+class Plot(Component):
+    """A chart: a matplotlib figure, a plotly figure or an altair chart.
+
+    Example: ``Plot(label="Loss")``.
+    """
+
+    kind = "plot"
+    options = {"format": "webp"}
+
+
 # --- Structured and rich values -----------------------------------------------------------
 
 
@@ -654,6 +678,9 @@ def _is_remote(value: Any) -> bool:
 
 
 def _as_path(value: Any) -> FileValue | None:
+    saved = _saved_media(value)
+    if saved is not None:
+        return saved
     if isinstance(value, (str, os.PathLike)):
         return FileValue(os.fspath(value))
     if isinstance(value, dict):  # a gradio FileData dict or a gallery item {"image": {...}}
@@ -662,6 +689,20 @@ def _as_path(value: Any) -> FileValue | None:
     if isinstance(value, tuple) and value:  # a gallery (path, caption) pair
         return _as_path(value[0])
     return None
+
+
+def _saved_media(value: Any) -> FileValue | None:
+    """A picture (PIL, numpy) or ``(rate, samples)`` sound given as a file component's
+    value, saved once as a PNG or WAV file so that it shows like any file."""
+    from daggr.values import audio, images
+
+    if images.is_pil(value) or images.is_image(value, declared=True):
+        data, ext = images.png(value), ".png"
+    elif audio.is_rate_and_samples(value):
+        data, ext = audio.wav(*value), ".wav"
+    else:
+        return None
+    return _example_file(f"value-{hashlib.sha256(data).hexdigest()[:24]}{ext}", data)
 
 
 def _file_default(value: Any) -> Any:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from daggr.runtime.result import RunHandle, RunResult
     from daggr.session import Session
     from daggr.sheets import Sheets
+    from daggr.streaming import RunStream
 
 _ID_UNSAFE = re.compile(r"[^0-9A-Za-z_]")
 
@@ -655,7 +656,9 @@ class Graph:
         bare port name when only one input has it). Nodes whose inputs did not change since
         a stored result reuse it; ``force=True`` re-executes everything; ``only=True`` runs
         just the targets with their upstream nodes' current results. ``progress=False``
-        hides the progress bar.
+        hides the progress bar. ``on_update=fn`` calls ``fn(update)`` (a
+        :class:`~daggr.streaming.Update`) for every partial value, progress report and
+        node outcome while the run goes on (see also :meth:`stream`).
 
         Example:
             >>> from daggr import FnNode, Graph, components as gr
@@ -673,6 +676,27 @@ class Graph:
     def start(self, *targets: str | Node | dict, **kwargs: Any) -> RunHandle:
         """Start a run in the background and return its handle (``.result()``, ``.cancel()``)."""
         return self.session.start(*targets, **kwargs)
+
+    def stream(self, *targets: str | Node | dict, **kwargs: Any) -> RunStream:
+        """Start a run (as :meth:`run` takes it) and follow it while it goes on: iterate
+        the returned :class:`~daggr.streaming.RunStream` with ``for`` or ``async for`` to
+        get each node's start, values so far (text as it grows, the latest image), queue
+        position and progress, and outcome. Iteration ends with the run; ``.result`` then
+        holds what :meth:`run` would have returned, and ``.cancel()`` stops it.
+
+        Example:
+            >>> from daggr import FnNode, Graph
+            >>> def count(n: int):
+            ...     for i in range(1, n + 1):
+            ...         yield " ".join(map(str, range(1, i + 1)))
+            >>> g = Graph("count", nodes=[FnNode(count)], persist_key=False)
+            >>> stream = g.stream(count__n=3)
+            >>> "".join(u.appended["output"] for u in stream if u.kind == "partial")
+            '1 2 3'
+            >>> stream.result["count"]
+            {'output': '1 2 3'}
+        """
+        return self.session.stream(*targets, **kwargs)
 
     # -- history, sheets, staleness ------------------------------------------------------------
     def history(self, node: str | Node) -> History:
@@ -739,6 +763,12 @@ class Graph:
         from daggr.widget import mimebundle
 
         return mimebundle(self, include=include, exclude=exclude, **kwargs)
+
+    def _ipython_display_(self) -> None:
+        # Shown with a display id: the canvas keeps that output's drawing current.
+        from daggr.widget import show
+
+        show(self)
 
     def show(self) -> None:
         """Display the interactive canvas in the current cell."""

@@ -43,7 +43,8 @@ NUMBER_KINDS = ("number", "slider")
 CHOICE_KINDS = ("dropdown", "radio", "checkboxgroup")
 FILE_HINT = (
     "File inputs take an upload (a file dropped on the card, or a data: URL such as "
-    "data:image/png;base64,...) or a /file/<id> URL returned by an earlier API call."
+    'data:image/png;base64,...), an http(s) URL, {"url": ...}, or a /file/<id> URL '
+    "returned by an earlier API call."
 )
 
 
@@ -80,10 +81,12 @@ class Upload:
 @dataclass(frozen=True)
 class Source:
     """Where values come from. ``wire``: a browser or an API client, not code;
-    ``resolve_file`` maps a ``/file/<id>`` reference to a file the server produced."""
+    ``resolve_file`` maps a ``/file/<id>`` reference to a file the server produced;
+    ``fetch_url`` downloads a file given by URL (None: URLs are refused)."""
 
     wire: bool = False
     resolve_file: Callable[[str], FileValue | None] | None = None
+    fetch_url: Callable[[str], FileValue] | None = None
 
 
 CODE = Source()
@@ -457,6 +460,8 @@ def _one_file(component: Any, value: Any, key: str, source: Source) -> FileValue
     if isinstance(value, Upload):
         _check_upload_size(len(value.data), key)
         return files.save_upload(value.data, files.ext_of_name(value.filename))
+    if isinstance(value, dict):  # gradio's file objects: {"url": ...} or {"path": ...}
+        value = value.get("url") or value.get("path")
     if not isinstance(value, str):
         raise BadInputValue(f"'{key}' is a {name} input. {FILE_HINT}", key)
     if value.startswith("data:"):
@@ -471,13 +476,20 @@ def _one_file(component: Any, value: Any, key: str, source: Source) -> FileValue
         return files.save_upload(data, files.ext_for_mime(mime))
     ref = value.rsplit("/file/", 1)[-1] if "/file/" in value else None
     found = source.resolve_file(ref) if ref and source.resolve_file else None
-    if found is None:
-        raise BadInputValue(
-            f"'{key}' got {value[:80]!r}, which is not an upload or a file this server "
-            f"produced. {FILE_HINT}",
-            key,
-        )
-    return found
+    if found is not None:
+        return found
+    if value.startswith(("http://", "https://")) and source.fetch_url is not None:
+        try:
+            return source.fetch_url(value)
+        except ValueError as exc:  # refused or failed: say which and why
+            raise BadInputValue(f"'{key}': {exc}", key) from None
+    # Never a path on the server: a remote caller must not make it read its own files.
+    raise BadInputValue(
+        f"'{key}' got {value[:80]!r}, which is not an upload or a file this server "
+        f"produced, nor an http(s) URL (a path on the server is never read for a remote "
+        f"caller). {FILE_HINT}",
+        key,
+    )
 
 
 def _check_upload_size(size: int, key: str) -> None:

@@ -59,6 +59,29 @@ class FileValue(str):
         return f"FileValue({str.__repr__(self)})"
 
 
+# A file kept by the store is named by its content; people know it by the name it had.
+_FILE_NAMES: dict[str, str] = {}
+_MAX_FILE_NAMES = 100_000
+
+
+def remember_file_name(path: str, name: str) -> None:
+    """Record that the file at ``path`` (a stored copy) was returned as ``name``."""
+    if len(_FILE_NAMES) >= _MAX_FILE_NAMES:
+        _FILE_NAMES.clear()
+    _FILE_NAMES[path] = name
+
+
+def file_name(path: str) -> str:
+    """The name a file was returned with: its own, or for a stored copy the original's.
+
+    Example:
+        >>> remember_file_name("/store/ab/ab12.png", "poster.png")
+        >>> file_name("/store/ab/ab12.png"), file_name("/tmp/cat.png")
+        ('poster.png', 'cat.png')
+    """
+    return _FILE_NAMES.get(path) or os.path.basename(path.rstrip("/\\")) or path
+
+
 _counter = itertools.count()
 _process_tag = f"{os.getpid():x}{int.from_bytes(os.urandom(3), 'big'):06x}"
 _SUFFIXES = tuple(f"{i:02x}" for i in range(256))

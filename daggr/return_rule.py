@@ -63,7 +63,10 @@ def note_whole_tuple(node: Any, value: tuple) -> None:
     """A tuple is the whole value of a one-port node."""
     port = node._output_ports[0]
     component = node._output_components.get(port)
-    if getattr(component, "kind", None) == "audio" or not _first_time("tuple", node):
+    # Audio and annotated images are tuples by nature: (rate, samples), (image, annotations).
+    if getattr(component, "kind", None) in ("audio", "annotatedimage") or not _first_time(
+        "tuple", node
+    ):
         return
     warnings.warn(
         f"Node '{node.name}' returned a {len(value)}-tuple to its one output port '{port}', "

@@ -19,9 +19,10 @@ from daggr import inputs, provenance
 from daggr.errors import DaggrError, InputError, did_you_mean, listing
 from daggr.nodes.base import Node
 from daggr.nodes.choice import ChoiceNode
-from daggr.progress import Progress
+from daggr.progress_bar import Progress
 from daggr.records import History, ResultRecord, Status, new_result_id
 from daggr.remote.auth import notebook_user
+from daggr.runtime import live
 from daggr.runtime.call import call
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
 from daggr.runtime.plan import UNSET, Plan, Step, component_default
@@ -29,6 +30,7 @@ from daggr.runtime.result import RunHandle, RunResult
 from daggr.runtime.scheduler import Run
 from daggr.store import Store
 from daggr.store.base import DEFAULT_USER
+from daggr.streaming import RunStream, Update, callback_listener
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
@@ -264,12 +266,31 @@ class Session:
         only: bool = False,
         progress: bool | None = None,
         durable: bool = True,
+        on_update: Callable[[Update], Any] | None = None,
         **kwargs: Any,
     ) -> RunHandle:
         """Start a run on daggr's loop thread and return at once."""
-        run = self._prepare_run(targets, inputs, force, only, kwargs, None, durable)
+        listener = callback_listener(on_update) if on_update is not None else None
+        run = self._prepare_run(targets, inputs, force, only, kwargs, None, listener, durable)
         get_loop().call_soon_threadsafe(run.begin)
         return RunHandle(run, run.future)
+
+    def stream(
+        self,
+        *targets: str | Node | dict,
+        inputs: dict[str, Any] | None = None,
+        force: bool = False,
+        only: bool = False,
+        progress: bool | None = None,
+        **kwargs: Any,
+    ) -> RunStream:
+        """Start a run and return a :class:`~daggr.streaming.RunStream` of its updates
+        (``progress`` is accepted as for :meth:`run`: a followed run draws no bar)."""
+        stream = RunStream()
+        run = self._prepare_run(targets, inputs, force, only, kwargs, None, stream._listen)
+        stream._start(RunHandle(run, run.future))
+        get_loop().call_soon_threadsafe(run.begin)
+        return stream
 
     def run(
         self,
@@ -279,6 +300,7 @@ class Session:
         only: bool = False,
         progress: bool | None = None,
         durable: bool = True,
+        on_update: Callable[[Update], Any] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Run and wait. The calling thread starts the run itself and, while no other run
@@ -296,7 +318,8 @@ class Session:
                 "Use `await graph.run_async(...)` there."
             )
         bar = Progress(self.graph.name, 0, progress is not False)
-        run = self._prepare_run(targets, inputs, force, only, kwargs, bar, durable)
+        listener = callback_listener(on_update) if on_update is not None else None
+        run = self._prepare_run(targets, inputs, force, only, kwargs, bar, listener, durable)
         bar.total = len(run.members)
         outcomes = run.outcomes  # not the run itself: no cycle for the collector to find
         bar.done = lambda: len(outcomes)
@@ -338,8 +361,11 @@ class Session:
         only: bool,
         kwargs: dict[str, Any],
         progress: Progress | None,
+        own: Callable[[str, Any], None] | None = None,
         durable: bool = True,
     ) -> Run:
+        """The run as asked; ``own``: a listener for this run's events alone (beside the
+        session's listeners, which hear every run)."""
         given: dict[str, Any] = {}
         names: list[str] = []
         for target in targets:
@@ -370,13 +396,17 @@ class Session:
         listeners = self.listeners
         clock = time.perf_counter
         cached = Status.CACHED.value  # compared for every node: the plain string is fastest
+        live.watch_tqdm()  # tqdm bars in node code report as the node's progress
 
         def emit(kind: str, payload: Any) -> None:
             # Runs for every node: keep the common case (no canvas, no selection to move, a
             # quick run) to a few comparisons and one look at the selection.
             if kind == "node_finished":
-                if progress is not None and clock() >= progress.show_at:
-                    progress.refresh()
+                if progress is not None:
+                    if progress._notes:
+                        progress.note(payload.node, None)
+                    if clock() >= progress.show_at:
+                        progress.refresh()
                 if payload.record is not None:
                     node = payload.node
                     if payload.status == cached:
@@ -384,10 +414,16 @@ class Session:
                             self.set_selection(node, payload.record)
                     else:
                         self._follow_latest(node)
+            elif kind == live.PROGRESS and progress is not None:
+                progress.note(payload.node, payload.text)
             if listeners:
                 self._notify(kind, payload)
+            if own is not None:
+                own(kind, payload)
 
-        return Run(self, plan, members, set(names), force, snapshot, emit, durable)
+        run = Run(self, plan, members, set(names), force, snapshot, emit, durable)
+        run.watched = own is not None
+        return run
 
 
 def compiled_plan(graph: Graph) -> Plan:

@@ -29,6 +29,7 @@ CLASSES = [
 FILE_CLASSES = {dc.Image, dc.Audio, dc.Video, dc.File, dc.Gallery, dc.Model3D}
 
 EXPECTED_KINDS = {
+    "AnnotatedImage": "annotatedimage",
     "Audio": "audio",
     "Chatbot": "json",
     "Checkbox": "checkbox",
@@ -49,6 +50,7 @@ EXPECTED_KINDS = {
     "Markdown": "markdown",
     "Model3D": "model3d",
     "Number": "number",
+    "Plot": "plot",
     "Radio": "radio",
     "Slider": "slider",
     "Text": "textbox",
@@ -61,6 +63,7 @@ COMMON = dict(label="My label", info="Some help", visible=False, interactive=Tru
 
 # A plausible first-positional value per class, passed the way gradio users do.
 SAMPLE_VALUES = {
+    dc.AnnotatedImage: ("cat.png", [((1, 2, 30, 40), "cat")]),
     dc.Audio: "speech.wav",
     dc.Chatbot: [{"role": "user", "content": "hi"}],
     dc.Checkbox: True,
@@ -79,6 +82,7 @@ SAMPLE_VALUES = {
     dc.Markdown: "# Title",
     dc.Model3D: "mesh.obj",
     dc.Number: 3.5,
+    dc.Plot: None,
     dc.TextArea: "long\ntext",
     dc.Textbox: "hello",
     dc.Video: "clip.mp4",

@@ -86,7 +86,7 @@ def test_a_node_of_an_unknown_kind_fails_alone_and_says_which_kinds_run():
     assert result.status == {"custom": "error", "one": "ok"}
     message = result.outcome("custom").message
     assert "Custom 'custom' cannot be run" in message
-    assert "'fn', 'gradio', 'inference', 'input'" in message
+    assert "'fn', 'generator', 'gradio', 'inference', 'input'" in message
     assert "not part of this daggr version" not in message
 
 

@@ -210,7 +210,7 @@ def prepare_call(
     graph = session.graph
     sid, names = pick_subgraph(graph, subgraph)
     given = _given_inputs(body)
-    source = Source(wire=True, resolve_file=resolve_file)
+    source = Source(wire=True, resolve_file=resolve_file, fetch_url=values.urls.fetch)
     try:
         slots, variants = session.parse_inputs(given, within=names, source=source)
     except UnknownInput as exc:

@@ -8,6 +8,7 @@ Routes::
     WS   /ws                    the canvas protocol (see ws_model)
     GET  /api/schema            inputs and outputs per subgraph
     POST /api/call[/{id}]       {"inputs": {...}} -> {"outputs": {node: {port: value}}}
+    POST /api/stream[/{id}]     the same call, followed as server-sent events (rest_stream)
     GET  /api/user              {"user": id}
     GET  /api/sheets[/{id}]     the visitor's own sheets; another user's sheet id -> 404
     GET  /file/{content id}     an output file, by content id only (a download unless
@@ -28,12 +29,18 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from daggr import values
-from daggr.app import rest, trust
+from daggr.app import rest, rest_stream, trust
 from daggr.app.canvas_socket import serve_socket
 from daggr.app.files import AppFiles
 from daggr.app.identity import COOKIE, Identity
@@ -46,6 +53,7 @@ if TYPE_CHECKING:
     from daggr.graph import Graph
     from daggr.runtime.result import RunHandle
     from daggr.session import Session
+    from daggr.streaming import RunStream
 
 VIEWS = ("canvas", "form")
 WIDGET_STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -206,6 +214,25 @@ def create_app(
             return answer(request, error(exc), fresh)
         return answer(request, trust.VisitorJSON(data), fresh)
 
+    async def stream_call(request: Request) -> Response:
+        user, fresh = identify(request)
+        try:
+            body = await trust.read_json(request)
+            session, stream, targets = await run_in_threadpool(
+                _start_stream,
+                state,
+                user,
+                user_lock(user),
+                request.path_params.get("subgraph"),
+                body,
+                files,
+            )
+        except (rest.ApiError, trust.EdgeRefusal) as exc:
+            return answer(request, error(exc), fresh)
+        sink = files.urls(str(request.base_url).rstrip("/"))
+        events = trust.redacted(rest_stream.events(session, stream, targets, sink))
+        return answer(request, StreamingResponse(events, media_type="text/event-stream"), fresh)
+
     async def user_info(request: Request) -> Response:
         user, fresh = identify(request)
         data = {"user": user, "signed_in": visitors.account(request)["user"] is not None}
@@ -271,6 +298,8 @@ def create_app(
             Route("/api/schema", schema),
             Route("/api/call", call, methods=["POST"]),
             Route("/api/call/{subgraph}", call, methods=["POST"]),
+            Route("/api/stream", stream_call, methods=["POST"]),
+            Route("/api/stream/{subgraph}", stream_call, methods=["POST"]),
         ]
     from starlette.middleware import Middleware
 
@@ -369,6 +398,26 @@ def _run_call(
 def _no_sheet(sheet_id: str) -> rest.ApiError:
     # Another user's sheet answers like a missing one: ids must not be probeable.
     return rest.ApiError(404, f"Sheet {sheet_id!r} not found among your sheets.")
+
+
+def _start_stream(
+    state: AppState,
+    user: str,
+    lock: threading.Lock,
+    subgraph: str | None,
+    body: Any,
+    files: AppFiles,
+) -> tuple[Session, RunStream, list[str]]:
+    session = state.session(user)
+    # Held until the run has taken its snapshot of the inputs (as /api/call's run does).
+    with lock:
+        call = rest.prepare_call(session, subgraph, body, files.resolve)
+        rest.apply_call(session, call)
+        try:
+            stream = session.stream(*call.targets)
+        except DaggrError as exc:
+            raise rest.ApiError(400, str(exc)) from None
+    return session, stream, call.targets
 
 
 def _sheet_json(info: Any) -> dict[str, Any]:

@@ -42,7 +42,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +73,9 @@ WILDCARD = frozenset({"0.0.0.0", "::", ""})
 # Media a browser shows inline without running anything; every other file (HTML, SVG,
 # XML, scripts, PDFs, unknown types) is a download.
 _INLINE = re.compile(r"(image/(png|jpeg|gif|webp|avif|bmp)|audio/[\w.+-]+|video/[\w.+-]+)")
+# Types a browser may run script from, were the file ever opened as a page: these go out
+# as bytes; every other file keeps its type (a text file is text/plain) but downloads.
+_ACTIVE = re.compile(r"text/html|image/svg\+xml|.*xml|.*javascript|.*ecmascript|multipart/.*")
 FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
 
 
@@ -358,12 +361,13 @@ def json_depth(value: Any) -> int:
 # -- files ---------------------------------------------------------------------------------
 def file_response(path: Path) -> FileResponse:
     """A stored file, served so it cannot run script on the app's origin: images, audio
-    and video inline, everything else as a download, all under a sandboxing CSP."""
+    and video inline, everything else as a download (markup and script as bare bytes),
+    all under a sandboxing CSP."""
     mime = mime_of(str(path))
     inline = bool(_INLINE.fullmatch(mime))
     return FileResponse(
         path,
-        media_type=mime if inline else "application/octet-stream",
+        media_type="application/octet-stream" if _ACTIVE.fullmatch(mime) else mime,
         content_disposition_type="inline" if inline else "attachment",
         filename=path.name,
         headers={
@@ -458,6 +462,12 @@ def redact_bytes(data: bytes) -> bytes:
     if token and len(token) >= 8 and token.encode() in data:
         data = data.replace(token.encode(), b"hf_***")
     return data
+
+
+async def redacted(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+    """A streamed answer to a visitor (server-sent events) without the server's token."""
+    async for chunk in chunks:
+        yield redact_text(chunk)
 
 
 class VisitorJSON(JSONResponse):

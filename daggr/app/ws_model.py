@@ -83,7 +83,7 @@ def open_canvas(
     from daggr.widget.canvas import Canvas
 
     comm = SocketComm(push)
-    canvas = Canvas(session, height=height, comm=comm)
+    canvas = Canvas(session, height=height, comm=comm, static_copy=False)
     return canvas, comm
 
 

@@ -15,24 +15,27 @@ from daggr.nodes.base import Node
 _signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _signature_info(fn: Callable) -> tuple[list[str], bool, bool]:
-    """(parameter names that can be passed by keyword, accepts **kwargs, is async), cached
-    per function because inspecting dominates the cost of building large graphs."""
+def _signature_info(fn: Callable) -> tuple[list[str], bool, bool, bool]:
+    """(parameter names that can be passed by keyword, accepts **kwargs, is async, is a
+    generator), cached per function because inspecting dominates the cost of building
+    large graphs."""
     try:
         return _signatures[fn]
     except (KeyError, TypeError):
         pass
     # An object whose __call__ is `async def` is awaited like a coroutine function.
-    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-        vars(type(fn)).get("__call__")
-    )
+    call = vars(type(fn)).get("__call__")
+    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
+    async_gen = inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(call)
+    generator = async_gen or inspect.isgeneratorfunction(fn) or inspect.isgeneratorfunction(call)
+    is_async = is_async or async_gen
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
-        info: tuple[list[str], bool, bool] = ([], True, is_async)
+        info: tuple[list[str], bool, bool, bool] = ([], True, is_async, generator)
     else:
         names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        info = (names, any(p.kind is p.VAR_KEYWORD for p in params), is_async)
+        info = (names, any(p.kind is p.VAR_KEYWORD for p in params), is_async, generator)
     try:
         _signatures[fn] = info
     except TypeError:
@@ -85,7 +88,10 @@ class FnNode(Node):
     """Run a Python function as a step of the graph.
 
     Args:
-        fn: the function; ``async def`` functions run on daggr's event loop.
+        fn: the function; ``async def`` functions run on daggr's event loop. A generator
+            function (plain or async) streams: each value it yields is the node's value
+            so far (the whole text so far, the latest image), shown live on the canvas
+            and by ``graph.stream()``; the last one is the result.
         name: node name (default: the function's name; repeated names get ``_1``, ``_2``).
         inputs: ``{param: source}`` where a source is a port (``other.port``,
             ``other.port.each``, ``other.port.all()``), a UI component (a user input),
@@ -147,10 +153,18 @@ class FnNode(Node):
         if max_concurrent < 1:
             raise GraphError(f"max_concurrent must be at least 1, got {max_concurrent}.")
         self.max_concurrent = max_concurrent
-        params, self._accepts_any, self.is_async = _signature_info(fn)
+        params, self._accepts_any, self.is_async, streams = _signature_info(fn)
+        if streams:
+            self._runner = "generator"
         if timeout is not None:
             self.timeout = check_timeout(timeout)
         if executor is not None:
+            if streams:
+                raise GraphError(
+                    f"FnNode '{self._name}': a generator function streams its values to "
+                    "this session, so it cannot run on an executor. Run it without "
+                    "executor=..., or return the final value instead of yielding."
+                )
             check_executor(executor, f"FnNode '{self._name}'")
             check_shippable(executor, fn, self._name)
             self.executor = executor

@@ -213,8 +213,9 @@ def download_outputs(
 ) -> Any:
     """Replace every file object in a gradio_client result with a local FileValue.
 
-    Gallery items (``{"image": file, "caption": ...}``) become their file, so a gallery
-    is a list of FileValue. Tuples stay tuples (they map onto several ports).
+    Gallery items (``{"image": file, "caption": ...}``) become their file, or a
+    ``(file, caption)`` pair when captioned, as gradio's own gallery values are. Tuples stay
+    tuples (they map onto several ports).
     ``local_paths``: the app runs on this machine and may name files by their path.
     """
     if isinstance(value, dict):
@@ -223,7 +224,10 @@ def download_outputs(
         if value and set(value) <= _GALLERY_KEYS:
             inner = value.get("image") or value.get("video")
             if is_gradio_file(inner):
-                return download_file(inner, headers, local_paths)
+                path = download_file(inner, headers, local_paths)
+                caption = value.get("caption")
+                # gradio's own gallery value: a picture, or a (picture, caption) pair
+                return path if caption is None else (path, caption)
         return {k: download_outputs(v, headers, local_paths) for k, v in value.items()}
     if isinstance(value, tuple):
         return tuple(download_outputs(v, headers, local_paths) for v in value)

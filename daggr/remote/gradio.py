@@ -4,9 +4,11 @@ One ``gradio_client.Client`` per (app, token) is shared by every node and run (a
 graph's visitor who brings headers of their own, ``X-IP-Token``, gets a client for the
 call, as gradio does, since those headers are theirs and short-lived); calls to
 one app are bounded (``DAGGR_GRADIO_CONCURRENCY``), run ``client.submit`` in a thread, and
-cancel the remote job when the awaiting task is cancelled. Connection failures after the
-app has answered once, 5xx answers and full queues are retried with exponential backoff;
-an error raised by the app fails at once with the app's message.
+cancel the remote job when the awaiting task is cancelled. While a call runs in a run, its
+queue position, ``gr.Progress`` and a generator endpoint's outputs so far are reported to
+the call's context (:mod:`daggr.remote.job_updates`). Connection failures after the app
+has answered once, 5xx answers and full queues are retried with exponential backoff; an
+error raised by the app fails at once with the app's message.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from daggr.remote.config import connect_timeout, gradio_concurrency, retries, re
 from daggr.remote.errors import RemoteAppError, RemoteError, RemoteUnreachable
 from daggr.remote.files import download_outputs, gradio_inputs, is_loopback
 from daggr.remote.hub import RemoteNotFound, SpaceTarget, resolve_space
-from daggr.remote.outputs import apply_postprocess
+from daggr.remote.job_updates import JobUpdates, follow_jobs, submit_followed
+from daggr.remote.outputs import apply_postprocess, map_remote_outputs
 from daggr.remote.pool import pool, run_blocking
 from daggr.remote.visitor import call_token, current
 
 if TYPE_CHECKING:
     from daggr.nodes.remote import GradioNode
+    from daggr.runtime.call import CallContext
 
 _SKIP_HINT = " Pass validate=False to skip validation."
 
@@ -135,6 +139,7 @@ def _new_client(
         ) from None
     # Connecting is bounded; a prediction may legitimately take minutes.
     client.httpx_kwargs = {"timeout": httpx.Timeout(None, connect=timeout)}
+    follow_jobs(client)
     if space is not None:
         # What gradio_client would know had it resolved the Space itself (ZeroGPU
         # headers, private files).
@@ -276,9 +281,10 @@ class _ConnectionLost(RemoteError):
     pass
 
 
-async def call(node: GradioNode, kwargs: dict[str, Any]) -> Any:
+async def call(node: GradioNode, kwargs: dict[str, Any], ctx: CallContext | None = None) -> Any:
     """Call the node's endpoint with ``kwargs``; returns the postprocessed result with
-    files downloaded as FileValue paths."""
+    files downloaded as FileValue paths. ``ctx`` (a call in a run) hears the job's queue
+    position, progress and outputs so far."""
     visitor = current()  # read here, on the loop: worker threads do not see it
     token = await run_blocking(call_token, visitor)  # may read the token file
     headers: Headers = tuple(sorted(visitor.headers.items())) if visitor else ()
@@ -291,36 +297,56 @@ async def call(node: GradioNode, kwargs: dict[str, Any]) -> Any:
     payload = await run_blocking(gradio_inputs, kwargs)
     async with _limit(src):
         try:
-            raw, client = await _call_with_retries(node, src, token, payload, headers)
+            raw, client = await _call_with_retries(node, src, token, payload, ctx, headers)
         finally:
             if headers:
                 forget(src, token, headers)
-    value = await run_blocking(apply_postprocess, node, raw)
+    return await run_blocking(_finish_value, node, raw, client, src)
+
+
+def _finish_value(node: GradioNode, raw: Any, client: Any, src: str) -> Any:
+    """The app's raw result as the node's value: postprocessed, files downloaded."""
+    value = apply_postprocess(node, raw)
     headers = dict(getattr(client, "headers", {}) or {})
     # Only an app on this machine may hand over a file by its local path.
-    return await run_blocking(download_outputs, value, headers, is_loopback(src))
+    return download_outputs(value, headers, is_loopback(src))
+
+
+def _is_plain(value: Any) -> bool:
+    """Text, numbers and tuples of them: nothing to download."""
+    if isinstance(value, tuple):
+        return all(_is_plain(v) for v in value)
+    return value is None or isinstance(value, (str, int, float, bool))
 
 
 async def _call_with_retries(
-    node: GradioNode, src: str, token: str | None, payload: dict[str, Any], headers: Headers = ()
+    node: GradioNode,
+    src: str,
+    token: str | None,
+    payload: dict[str, Any],
+    ctx: CallContext | None,
+    headers: Headers = (),
 ) -> tuple[Any, Any]:
     attempt = 0
     while True:
         source = _source(src, token, headers)
         try:
             client = await run_blocking(connect, src, token, None, "", headers)
-            return await _submit(client, node, payload), client
+            return await _submit(client, node, payload, ctx, src), client
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             if not (source.answered and _is_transient(exc)) or attempt >= retries():
-                raise _final_error(node, src, exc, token, attempt) from None
+                streamed = ctx.partials if ctx is not None else 0
+                raise _final_error(node, src, exc, token, attempt, streamed) from None
             attempt += 1
             forget(src, token, headers)
             await asyncio.sleep(min(retry_backoff() * 2 ** (attempt - 1), 10.0))
 
 
-async def _submit(client: Any, node: GradioNode, payload: dict[str, Any]) -> Any:
+async def _submit(
+    client: Any, node: GradioNode, payload: dict[str, Any], ctx: CallContext | None, src: str
+) -> Any:
     if not node.validate or node.run_locally:
         # Not checked at construction: teach now, from the API the client already holds.
         check_endpoint(node, _api_of(client), warn_outputs=False)
@@ -328,9 +354,20 @@ async def _submit(client: Any, node: GradioNode, payload: dict[str, Any]) -> Any
     index = api.lstrip("/")
     if index.isdigit() and api not in _named(client):
         # Unnamed endpoint: positional arguments, in the order the node declares them.
-        job = await run_blocking(client.submit, *payload.values(), fn_index=int(index))
+        args, kwargs = tuple(payload.values()), {"fn_index": int(index)}
     else:
-        job = await run_blocking(client.submit, api_name=api, **payload)
+        args, kwargs = (), {"api_name": api, **payload}
+    updates = None
+    if ctx is not None and ctx.emit is not None:
+        updates = JobUpdates(
+            ctx,
+            asyncio.get_running_loop(),
+            lambda raw: map_remote_outputs(node, _finish_value(node, raw, client, src)),
+            lambda raw: node.postprocess is None and _is_plain(raw),
+        )
+        job = await run_blocking(submit_followed, client, updates, *args, **kwargs)
+    else:
+        job = await run_blocking(client.submit, *args, **kwargs)
     future = asyncio.wrap_future(job.future)
     try:
         # wait() (not await future): only *our* cancellation raises CancelledError here; a
@@ -342,6 +379,9 @@ async def _submit(client: Any, node: GradioNode, payload: dict[str, Any]) -> Any
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         pool().submit(_cancel_job, job)
         raise
+    finally:
+        if updates is not None:
+            updates.close()
     # gradio_client reports a stream that closed under the job (the app died) either as a
     # cancelled future or as a future that *raised* CancelledError; both are a lost
     # connection, never our cancellation (which would leave the node "running").
@@ -372,6 +412,24 @@ def _cancel_job(job: Any) -> None:
 
 
 def _final_error(
+    node: GradioNode,
+    src: str,
+    exc: BaseException,
+    token: str | None,
+    attempts: int,
+    streamed: int = 0,
+) -> Exception:
+    error = _plain_final_error(node, src, exc, token, attempts)
+    if streamed and isinstance(error, RemoteError) and not isinstance(error, RemoteAppError):
+        # The app went away while streaming: say so (the card still shows what came).
+        return RemoteUnreachable(
+            f"The stream from endpoint '{node.api_name}' of {src} broke after {streamed} "
+            f"partial result(s), which are not kept as a result: {error}"
+        )
+    return error
+
+
+def _plain_final_error(
     node: GradioNode, src: str, exc: BaseException, token: str | None, attempts: int
 ) -> Exception:
     where = f"endpoint '{node.api_name}' of {src}"

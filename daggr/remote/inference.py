@@ -15,6 +15,9 @@ Where calls go:
 - ``DAGGR_INFERENCE_ENDPOINT=<url>``: models without a provider (or ``:hf-inference``) are
   served at ``<url>/models/<model>`` (a mirror or a test server).
 
+In a run, chat and text generation stream (``stream=True``): the text so far is the
+node's partial value, token by token, and stopping the run closes the stream.
+
 Example:
     >>> method_for("automatic-speech-recognition")
     'automatic_speech_recognition'
@@ -28,6 +31,7 @@ import asyncio
 import base64
 import functools
 import inspect
+import threading
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -38,12 +42,13 @@ from daggr.remote.config import hub_offline, inference_endpoint, retries, retry_
 from daggr.remote.errors import RemoteAppError, RemoteError, RemoteOffline, RemoteUnreachable
 from daggr.remote.files import inference_content, save_bytes, save_image
 from daggr.remote.hub import RemoteNotFound, model_facts
-from daggr.remote.outputs import apply_postprocess
+from daggr.remote.outputs import apply_postprocess, map_remote_outputs
 from daggr.remote.pool import run_blocking
 from daggr.remote.visitor import call_token, current
 
 if TYPE_CHECKING:
     from daggr.nodes.remote import InferenceNode
+    from daggr.runtime.call import CallContext
 
 CHAT = "chat_completion"
 # Task (a model's pipeline_tag) -> InferenceClient method. LLMs are called through chat
@@ -237,7 +242,13 @@ def resolve_task(node: InferenceNode, hint: str = "") -> str:
 def validate_node(node: InferenceNode) -> None:
     """Construction-time checks: the model exists and the inputs fit its task's method."""
     hint = " Pass task='...' and validate=False to skip the look-up."
-    if node.task is None and hub_offline() and api_cache.load("model", node.model) is None:
+    url = node.model.startswith(("http://", "https://"))  # no Hub look-up: chat by default
+    if (
+        not url
+        and node.task is None
+        and hub_offline()
+        and api_cache.load("model", node.model) is None
+    ):
         raise RemoteOffline(
             f"Cannot look up the task of model '{node.model}': HF_HUB_OFFLINE=1 and it is not "
             f"cached yet.{hint}"
@@ -270,35 +281,44 @@ def _target(node: InferenceNode, task: str) -> tuple[str, str | None]:
     return node.model, node.provider
 
 
-async def call(node: InferenceNode, kwargs: dict[str, Any]) -> Any:
-    """Run the node's task on ``kwargs``; returns the postprocessed, unwrapped result."""
+async def call(node: InferenceNode, kwargs: dict[str, Any], ctx: CallContext | None = None) -> Any:
+    """Run the node's task on ``kwargs``; returns the postprocessed, unwrapped result.
+    ``ctx`` (a call in a run) hears the text so far of a chat or text generation."""
     task = node._resolved_task
     if task is None:
         task = await run_blocking(resolve_task, node)
         node._resolved_task = task
     token = await run_blocking(call_token, current())  # the visitor's, on a served graph
+    streaming = (
+        ctx is not None
+        and ctx.emit is not None
+        and method_for(task) in _STREAMED
+        and _target(node, task) not in _answers_whole
+    )
+    stop = threading.Event()  # the pool thread reading a stream cannot be cancelled
     attempt = 0
     while True:
         try:
-            raw = await run_blocking(_invoke, node, task, kwargs, token)
+            if streaming:
+                raw = await run_blocking(_invoke_streaming, node, task, kwargs, token, ctx, stop)
+            else:
+                raw = await run_blocking(_invoke, node, task, kwargs, token)
             break
         except asyncio.CancelledError:
+            stop.set()
             raise
         except Exception as exc:
             if not _is_transient(exc) or attempt >= retries():
-                raise _final_error(node, task, exc, token, attempt) from None
+                streamed = ctx.partials if ctx is not None else 0
+                raise _final_error(node, task, exc, token, attempt, streamed) from None
             attempt += 1
             await asyncio.sleep(min(retry_backoff() * 2 ** (attempt - 1), 10.0))
     return await run_blocking(apply_postprocess, node, raw)
 
 
-def _invoke(node: InferenceNode, task: str, kwargs: dict[str, Any], token: str | None) -> Any:
-    """One blocking call (on a pool thread: importing and inspecting the client is slow)."""
-    from huggingface_hub import InferenceClient
-
+def _arguments(node: InferenceNode, task: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The client method's arguments for the node's inputs."""
     plan = plan_arguments(task, list(kwargs), node.name)
-    model, provider = _target(node, task)
-    client = InferenceClient(model=model, provider=provider, token=token)
     args = {plan[k]: inference_content(v) for k, v in kwargs.items()}
     method = method_for(task)
     main = next(iter(_signature(method)[1]), None)
@@ -309,8 +329,74 @@ def _invoke(node: InferenceNode, task: str, kwargs: dict[str, Any], token: str |
         )
     if method == CHAT:
         args["messages"] = _messages(args.pop("messages"), args.pop("system", None))
-    result = getattr(client, method)(**args)
+    return args
+
+
+def _client(node: InferenceNode, task: str, token: str | None) -> Any:
+    from huggingface_hub import InferenceClient
+
+    model, provider = _target(node, task)
+    return InferenceClient(model=model, provider=provider, token=token)
+
+
+def _invoke(node: InferenceNode, task: str, kwargs: dict[str, Any], token: str | None) -> Any:
+    """One blocking call (on a pool thread: importing and inspecting the client is slow)."""
+    args = _arguments(node, task, kwargs)
+    result = getattr(_client(node, task, token), method_for(task))(**args)
     return unwrap(task, result)
+
+
+_STREAMED = (CHAT, "text_generation")
+# Endpoints that answered a streamed request with a whole answer (a small server that
+# ignores "stream": true): asked without streaming from then on.
+_answers_whole: set[tuple[str, str | None]] = set()
+
+
+class StreamCut(RemoteError):
+    """A token stream that ended before the model said it had finished."""
+
+
+def _invoke_streaming(
+    node: InferenceNode,
+    task: str,
+    kwargs: dict[str, Any],
+    token: str | None,
+    ctx: CallContext,
+    stop: threading.Event,
+) -> str:
+    """A chat or text generation with ``stream=True``, reporting the text so far to
+    ``ctx``; ``stop`` closes the stream (the connection, so the server stops too)."""
+    args = _arguments(node, task, kwargs)
+    method = method_for(task)
+    client = _client(node, task, token)
+    text, finished, chunks = "", False, 0
+    try:
+        for chunk in getattr(client, method)(**args, stream=True):
+            chunks += 1
+            if stop.is_set():
+                break
+            if method == CHAT:
+                choice = chunk.choices[0] if chunk.choices else None
+                piece = (choice.delta.content or "") if choice is not None else ""
+                finished = finished or bool(choice is not None and choice.finish_reason)
+            else:
+                piece = chunk if isinstance(chunk, str) else getattr(chunk.token, "text", "")
+                finished = True  # text_generation streams end with the server's [DONE]
+            if piece:
+                text += piece
+                ctx.partial(map_remote_outputs(node, apply_postprocess(node, text)))
+    finally:
+        client.close()  # closes the response: a stopped stream's server sees it go
+    if not chunks and not stop.is_set():
+        # Not a single event: the server answered whole (it does not stream). Ask it so.
+        _answers_whole.add(_target(node, task))
+        return _invoke(node, task, kwargs, token)
+    if not finished and not stop.is_set():
+        raise StreamCut(
+            f"the token stream ended before the model finished ({len(text)} characters "
+            "received, no finish_reason)"
+        )
+    return text
 
 
 def _messages(value: Any, system: Any) -> list[dict[str, Any]]:
@@ -336,10 +422,30 @@ def _is_transient(exc: BaseException) -> bool:
     status = _status(exc)
     if status is not None:
         return status >= 500 or status == 429
+    if isinstance(exc, StreamCut):
+        return True
     return type(exc).__name__ in ("InferenceTimeoutError", "ReadTimeout", "RemoteProtocolError")
 
 
 def _final_error(
+    node: InferenceNode,
+    task: str,
+    exc: BaseException,
+    token: str | None,
+    attempts: int,
+    streamed: int = 0,
+) -> Exception:
+    error = _plain_final_error(node, task, exc, token, attempts)
+    if streamed or isinstance(exc, StreamCut):
+        # The server went away mid-answer: say so (the card still shows what came).
+        return RemoteUnreachable(
+            f"The token stream of InferenceNode '{node.name}' ({node.model}) broke after "
+            f"{streamed} partial result(s), which are not kept as a result: {error}"
+        )
+    return error
+
+
+def _plain_final_error(
     node: InferenceNode, task: str, exc: BaseException, token: str | None, attempts: int
 ) -> Exception:
     where = f"InferenceNode '{node.name}' ({node.model}, task '{task}')"

@@ -16,11 +16,11 @@ the background and its value is dropped.
 
 Every call through a runner gets a :class:`CallContext` (the fast path of a plain
 function needs none). Streaming plugs in there and in the runners, nowhere else: a
-generator function gets no fast path, ``FnRunner.call`` / ``call_async`` iterate it and
-a Gradio runner reads its job's updates, each partial value or queue position going to a
-context method that sends an engine event (``"node_partial"``, ``"node_progress"``)
-through the run's ``emit``, the channel ``"node_finished"`` already takes to every view.
-The last value is returned and becomes the result, as now.
+generator function gets no fast path, its runner iterates it, and a remote runner reads
+its job's updates; each partial value, queue position or progress report goes to a
+context method that sends an engine event (``"node_partial"``, ``"node_progress"``, see
+:mod:`daggr.runtime.live`) through the run's ``emit``, the channel ``"node_finished"``
+already takes to every view. The last value is returned and becomes the result, as now.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError
+from daggr.runtime import live
 from daggr.runtime.loop import get_loop, get_pool, in_loop_thread
 from daggr.runtime.workers import abandon, abandonable
 
@@ -42,22 +43,55 @@ class NodeTimeout(TimeoutError):
     """A call took longer than the node's ``timeout``."""
 
 
+_NONE_YET: dict[str, Any] = {}  # the values so far of a call that reported none
+
+
 class CallContext:
     """One call of a node's code: which node (its name in the graph), which item of a
-    scattered node (None for a whole node), and where the run's events go (None outside
-    a run, e.g. in ``node.test()``)."""
+    scattered node (None for a whole node), where the run's events go (None outside a
+    run, e.g. in ``node.test()``), and the run itself (its ``cancelled`` flag stops a
+    streaming call at its next value)."""
 
-    __slots__ = ("node", "item", "emit")
+    __slots__ = ("node", "item", "emit", "run", "abandoned", "partials", "_last")
 
     def __init__(
         self,
         node: str,
         item: int | None = None,
         emit: Callable[[str, Any], None] | None = None,
+        run: Any = None,
     ):
         self.node = node
         self.item = item
         self.emit = emit
+        self.run = run
+        self.abandoned = False  # past its timeout: whatever it still produces is dropped
+        self.partials = 0  # partial values reported so far
+        self._last: dict[str, Any] = _NONE_YET  # replaced, never changed in place
+
+    @property
+    def stopped(self) -> bool:
+        """The call's value is no longer wanted: its run was cancelled, or it timed out."""
+        run = self.run
+        return self.abandoned or (run is not None and run.cancelled)
+
+    def partial(self, outputs: dict[str, Any]) -> None:
+        """Report the node's values so far (``{port: value}``, every port)."""
+        emit = self.emit
+        if emit is None or self.stopped:
+            return
+        appended, replaced = live.text_deltas(self._last, outputs)
+        self._last = outputs
+        if appended or replaced:
+            self.partials += 1
+            emit(live.PARTIAL, live.Partial(self.node, self.item, outputs, appended, replaced))
+
+    def progress(self, **fields: Any) -> None:
+        """Report queue position or progress (the fields of
+        :class:`~daggr.runtime.live.NodeProgress`)."""
+        emit = self.emit
+        if emit is not None and not self.stopped:
+            emit(live.PROGRESS, live.NodeProgress(self.node, self.item, **fields))
 
 
 def call(
@@ -66,11 +100,12 @@ def call(
     node: str,
     item: int | None = None,
     emit: Callable[[str, Any], None] | None = None,
+    run: Any = None,
 ) -> dict[str, Any]:
     """Run the node's code once from a thread and return ``{port: value}``.
 
-    ``node``, ``item`` and ``emit`` make the call's :class:`CallContext` (built only when
-    the node's code is given one: a plain function's fast path needs none).
+    ``node``, ``item``, ``emit`` and ``run`` make the call's :class:`CallContext` (built
+    only when the node's code is given one: a plain function's fast path needs none).
     """
     direct = step.direct  # set only for code that runs in this thread
     if direct is not None:
@@ -83,7 +118,7 @@ def call(
         return step.runner.outputs(step.node, raw)
     if step.in_thread:
         runner, code = step.runner, step.node
-        ctx = CallContext(node, item, emit)
+        ctx = CallContext(node, item, emit, run)
         kwargs = runner.kwargs(code, inputs)
         timeout = code.timeout
         if timeout is None:
@@ -95,6 +130,7 @@ def call(
             raw = future.result(timeout)
         except FutureTimeout:
             abandon(future)
+            ctx.abandoned = True
             raise _timed_out(timeout) from None
         return runner.outputs(code, raw)
     if in_loop_thread():
@@ -104,7 +140,7 @@ def call(
             "from a cell, a script or a thread."
         )
     future = asyncio.run_coroutine_threadsafe(
-        call_async(step, inputs, CallContext(node, item, emit)), get_loop()
+        call_async(step, inputs, CallContext(node, item, emit, run)), get_loop()
     )
     try:
         return future.result()
@@ -132,6 +168,7 @@ async def call_async(step: Step, inputs: dict[str, Any], ctx: CallContext) -> di
         try:
             raw = await asyncio.wait_for(_start(step, kwargs, ctx), timeout)
         except asyncio.TimeoutError:
+            ctx.abandoned = True
             raise _timed_out(timeout) from None
     return runner.outputs(code, raw)
 
@@ -151,3 +188,13 @@ def _timed_out(timeout: float) -> NodeTimeout:
     return NodeTimeout(
         f"no answer after {timeout:g} s (the node's timeout); the call was abandoned"
     )
+
+
+# Node code called straight from call() (a plain function's fast path) runs in the call
+# its frame describes; progress reports find it there (see live.current_call).
+live.frame_reader(
+    call,
+    lambda frame: CallContext(
+        frame.f_locals["node"], frame.f_locals["item"], frame.f_locals["emit"]
+    ),
+)

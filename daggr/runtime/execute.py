@@ -49,7 +49,7 @@ def execute_sync(run: Run, p: Execution) -> NodeOutcome:
     try:
         if p.scatter:
             return _items_sync(run, p, started, t0)
-        outputs = call(p.step, p.inputs, p.name, None, run.emit)
+        outputs = call(p.step, p.inputs, p.name, None, run.emit, run)
     except Exception as exc:
         return make_outcome(run, p, None, exc, None, started, time.perf_counter() - t0)
     return make_outcome(run, p, outputs, None, None, started, time.perf_counter() - t0)
@@ -71,7 +71,8 @@ async def _execute_async(run: Run, p: Execution, limiter: Any) -> NodeOutcome:
     try:
         if p.scatter:
             return await _items_async(run, p, started, t0, limiter)
-        outputs = await call_async(p.step, p.inputs, CallContext(p.name, None, run.emit))
+        ctx = CallContext(p.name, None, run.emit, run)
+        outputs = await call_async(p.step, p.inputs, ctx)
     except asyncio.CancelledError as exc:
         task = asyncio.current_task()
         # (Task.cancelling() is new in Python 3.11; before it, every cancel is ours.)
@@ -103,7 +104,7 @@ def _items_sync(run: Run, p: Execution, started: float, t0: float) -> NodeOutcom
         if items.reuse(i):
             continue
         try:
-            items.succeeded(i, call(step, items.inputs(p.inputs, i), name, i, emit))
+            items.succeeded(i, call(step, items.inputs(p.inputs, i), name, i, emit, run))
         except Exception as exc:
             items.failed(i, exc)
         _item_event(run, name, i, items.states[i].status, total)
@@ -133,7 +134,7 @@ async def _items_async(
             if limiter is not None:
                 await limiter.acquire_async()
             try:
-                ctx = CallContext(name, i, run.emit)
+                ctx = CallContext(name, i, run.emit, run)
                 items.succeeded(i, await call_async(step, items.inputs(p.inputs, i), ctx))
             except Exception as exc:
                 items.failed(i, exc)

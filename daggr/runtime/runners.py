@@ -1,11 +1,12 @@
 """Runners: how the engine calls each kind of node and maps what it returns onto ports.
 
-A node declares its kind with ``_runner`` (``"fn"``, ``"input"``, ``"gradio"``,
-``"inference"``); :func:`runner_for` finds the runner for it. Remote runners import
-``daggr.remote`` on first call, so that ``import daggr`` stays light.
+A node declares its kind with ``_runner`` (``"fn"``, ``"generator"``, ``"input"``,
+``"gradio"``, ``"inference"``); :func:`runner_for` finds the runner for it. Remote
+runners import ``daggr.remote`` on first call, so that ``import daggr`` stays light.
 
 Runners only call code. Where the call runs, its timeout and its executor are decided
-in one place, :mod:`daggr.runtime.call`.
+in one place, :mod:`daggr.runtime.call`. A runner that streams (a generator function, a
+remote app or model) reports partial values and progress to the call's context.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError
 from daggr.nodes.base import Node
+from daggr.runtime import live
 
 if TYPE_CHECKING:
     from daggr.runtime.call import CallContext
@@ -134,6 +136,57 @@ class FnRunner(Runner):
         return node.fn if node.preprocess is None else None
 
 
+class GeneratorRunner(FnRunner):
+    """A generator function (plain or async): every value it yields is the node's value
+    so far, as in Gradio, and is reported as a partial value; the last one (or what the
+    generator returns) is the result. A cancelled run or a timeout closes the generator
+    at its next value, so its ``finally`` blocks run."""
+
+    ships = False  # a generator cannot be iterated in another process
+
+    def call(self, node: Any, kwargs: dict[str, Any], ctx: CallContext | None) -> Any:
+        values = node.fn(**kwargs)
+        watched = ctx is not None and ctx.emit is not None  # not in node.test()
+        last = None
+        try:
+            while True:
+                try:
+                    value = next(values)
+                except StopIteration as end:
+                    return last if end.value is None else end.value
+                if watched:
+                    if ctx.stopped:
+                        raise RunStopped(node.name)
+                    ctx.partial(self.outputs(node, value))
+                last = value
+        finally:
+            values.close()
+
+    async def call_async(self, node: Any, kwargs: dict[str, Any], ctx: CallContext) -> Any:
+        values = node.fn(**kwargs)
+        last = None
+        try:
+            async for value in values:
+                if ctx.stopped:
+                    raise RunStopped(node.name)
+                ctx.partial(self.outputs(node, value))
+                last = value
+        finally:
+            await values.aclose()
+        return last
+
+    def fast_path(self, node: Any) -> Any:
+        return None
+
+
+class RunStopped(DaggrError):
+    """A streaming call noticed that its value is no longer wanted (the run was cancelled
+    or the call timed out) and stopped."""
+
+    def __init__(self, node: str):
+        super().__init__(f"Node '{node}' was stopped while streaming; its value is dropped.")
+
+
 class InputRunner(Runner):
     """An InputNode: its values are its outputs."""
 
@@ -163,18 +216,19 @@ class GradioRunner(_RemoteRunner):
     async def call_async(self, node: Any, kwargs: dict[str, Any], ctx: CallContext) -> Any:
         from daggr.remote import gradio
 
-        return await gradio.call(node, kwargs)
+        return await gradio.call(node, kwargs, ctx)
 
 
 class InferenceRunner(_RemoteRunner):
     async def call_async(self, node: Any, kwargs: dict[str, Any], ctx: CallContext) -> Any:
         from daggr.remote import inference
 
-        return await inference.call(node, kwargs)
+        return await inference.call(node, kwargs, ctx)
 
 
 _RUNNERS: dict[str, Runner] = {
     "fn": FnRunner(),
+    "generator": GeneratorRunner(),
     "input": InputRunner(),
     "gradio": GradioRunner(),
     "inference": InferenceRunner(),
@@ -192,3 +246,13 @@ def runner_for(node: Node) -> Runner:
 def register_runner(kind: str, runner: Runner) -> None:
     """Run nodes whose ``_runner`` is ``kind`` with ``runner`` (a new kind of node)."""
     _RUNNERS[kind] = runner
+
+
+# Node code these methods call reports progress to their ``ctx`` (see live.current_call).
+for _method in (
+    FnRunner.call,
+    FnRunner.call_async,
+    GeneratorRunner.call,
+    GeneratorRunner.call_async,
+):
+    live.frame_reader(_method, lambda frame: frame.f_locals["ctx"])

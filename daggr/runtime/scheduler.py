@@ -93,6 +93,7 @@ class Run:
         "_slots",
         "_unreported",
         "_parked",
+        "watched",
     )
 
     def __init__(
@@ -139,6 +140,7 @@ class Run:
         self._unreported: set[str] = set()
         self._parked: dict[str, NodeOutcome] = {}
         self._slots: list[Callable[[], None]] = []  # concurrency-group slots held now
+        self.watched = False  # someone follows this run alone: it hears "node_started" too
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(self) -> None:
@@ -405,7 +407,7 @@ class Run:
             if self.cancelled or name in self.outcomes:
                 return False
             self.running.add(name)
-        if self.emit and self.ctx.listeners:
+        if self.emit and (self.ctx.listeners or self.watched):
             self.emit("node_started", name)
         return True
 

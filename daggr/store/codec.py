@@ -54,7 +54,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from daggr.records import FileValue
+from daggr.records import FileValue, remember_file_name
 
 from .errors import ValueEncodingError
 
@@ -272,7 +272,52 @@ def _describe(v: Any) -> str:
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
+def _unkeepable() -> dict[type, str]:
+    import io
+    import socket
+    import types
+
+    once = "a generator gives its items once and cannot be kept: return a list of them (list(...))"
+    handle = (
+        "an open {what} cannot be kept: return what you read from it (text, bytes) or "
+        "the path of a file as daggr.FileValue"
+    )
+    hints = {
+        types.GeneratorType: once,
+        types.AsyncGeneratorType: once,
+        types.CoroutineType: "a coroutine is a call not yet awaited: await it in the "
+        "node's function (make it async def) and return its result",
+        socket.socket: handle.format(what="socket"),
+    }
+    for t in (io.TextIOWrapper, io.BufferedReader, io.BufferedWriter, io.FileIO):
+        hints[t] = handle.format(what="file")
+    return hints
+
+
+_UNKEEPABLE: dict[type, str] | None = None
+
+
+def unkeepable_hint(value: Any) -> str | None:
+    """Why ``value`` can never be kept (a generator, an open socket, ...), or None."""
+    global _UNKEEPABLE
+    if _UNKEEPABLE is None:
+        _UNKEEPABLE = _unkeepable()
+    return _UNKEEPABLE.get(type(value))
+
+
+def check_keepable(values: dict[str, Any], what: str, node: str) -> None:
+    """Refuse outputs that no store can keep (what :func:`prepare` would refuse), for
+    stores that keep values as they are: the same value fails the same way everywhere."""
+    for port, value in values.items():
+        hint = unkeepable_hint(value)
+        if hint is not None:
+            raise ValueEncodingError(f"Cannot store {what} {port!r} of node {node!r}: {hint}.")
+
+
 def _encoding_error(where: str, exc: _Unencodable) -> ValueEncodingError:
+    hint = unkeepable_hint(exc.value)
+    if hint is not None:
+        return ValueEncodingError(f"Cannot store {where}: {hint}.")
     if isinstance(exc.value, FileValue):
         return ValueEncodingError(
             f"Cannot store {where}: {exc.cause}. Return the path of a file that exists "
@@ -355,12 +400,14 @@ def finalize(prepared: EncodedTree, files: FileStore) -> tuple[str, list[tuple[s
 
 
 def stored_files(prepared: EncodedTree, files: FileStore) -> dict[str, FileValue]:
-    """``{original path: FileValue of the stored copy}`` for the FileValues of ``prepared``."""
-    return {
-        b.src: FileValue(str(files.path(b.sha, b.ext)))
-        for b in prepared.blobs
-        if b.tag == "$file" and b.sha is not None and b.src is not None
-    }
+    """``{original path: FileValue of the stored copy}`` for the FileValues of ``prepared``
+    (each copy remembered by its original's name)."""
+    out = {}
+    for b in prepared.blobs:
+        if b.tag == "$file" and b.sha is not None and b.src is not None:
+            stored = out[b.src] = FileValue(str(files.path(b.sha, b.ext)))
+            remember_file_name(stored, Path(b.src).name)
+    return out
 
 
 def swap_files(value: Any, mapping: dict[str, FileValue]) -> Any:
@@ -413,6 +460,8 @@ def _decoder(files: FileStore | None) -> Callable[[dict[str, Any]], Any]:
             if path is None:
                 missing = d.get("missing")
                 return FileValue(missing) if missing else unavailable(d, "file never stored")
+            if isinstance(d.get("name"), str):
+                remember_file_name(str(path), d["name"])
             return FileValue(str(path))
         if tag == "$np":
             np = _import("numpy")

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from daggr.records import ResultRecord, Status
+from daggr.store.codec import check_keepable
 
 from .base import (
     SELECTED_KEY,
@@ -118,6 +119,7 @@ class MemorySheet:
 
     def append(self, record: ResultRecord) -> None:
         d = self._check()
+        check_keepable(record.outputs, "output", record.node)
         # One pass, without reading the wall clock: this is on the engine's hot path.
         with d.lock:
             d.seq[record.id] = d.tick = next(self._store.ticks)

@@ -20,7 +20,8 @@ Example:
 
 from __future__ import annotations
 
-from daggr.values import kinds as _kinds  # noqa: F401  (registers today's kinds)
+from daggr.values import catalog as _catalog  # noqa: F401  (registers the kinds)
+from daggr.values import urls
 from daggr.values.files import DisplayError, keep_files
 from daggr.values.registry import (
     FILE_KINDS,
@@ -28,6 +29,8 @@ from daggr.values.registry import (
     FileSink,
     ValueKind,
     component_kind,
+    component_name,
+    describe,
     encode,
     kind_of,
     plain,
@@ -45,6 +48,8 @@ __all__ = [
     "FileSink",
     "ValueKind",
     "component_kind",
+    "component_name",
+    "describe",
     "encode",
     "keep_files",
     "kind_of",
@@ -54,4 +59,5 @@ __all__ = [
     "register",
     "thumbnail",
     "to_rest",
+    "urls",
 ]

@@ -35,7 +35,11 @@ _MIME_EXT = {
     "audio/wav": ".wav",
     "audio/x-wav": ".wav",
     "audio/mpeg": ".mp3",
+    "audio/ogg": ".ogg",
+    "audio/flac": ".flac",
     "video/mp4": ".mp4",
+    "video/webm": ".webm",
+    "model/gltf-binary": ".glb",
     "text/plain": ".txt",
     "application/pdf": ".pdf",
 }
@@ -64,7 +68,35 @@ def ext_for_mime(mime: str) -> str:
     return _MIME_EXT.get(mime, ".bin")
 
 
+# The same file gets the same type in every process: the system's tables differ between
+# machines, and libraries loaded later (gradio) add their own (.wav is audio/x-wav on some,
+# audio/wav on others).
+_MEDIA_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".flac": "audio/flac",
+    ".m4a": "audio/mp4",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".js": "text/javascript",
+}
+
+
 def mime_of(path: str) -> str:
+    ext = os.path.splitext(str(path))[1].lower()
+    known = _MEDIA_TYPES.get(ext)
+    if known is not None:
+        return known
     return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
 
 

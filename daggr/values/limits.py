@@ -15,6 +15,11 @@ DEFAULT_MAX_UPLOAD_MB = 200  # ``$DAGGR_MAX_UPLOAD_MB`` overrides it
 MAX_VALUE_BYTES = 4_000_000  # a value bigger than this as JSON is described, not shown
 MAX_FETCH_BYTES = 512 * 1024 * 1024  # a file bigger than this is not sent to the canvas
 MAX_THUMBNAIL_SOURCE = 20 * 1024 * 1024  # image files read for the static drawing's thumbnail
+MAX_ARRAY_AS_JSON = 1_000_000  # bytes of a numeric array shown or sent as numbers
+MAX_IMAGE_PIXELS = 100_000_000  # an in-memory picture larger than this is described, not drawn
+MAX_TABLE_ROWS = 1_000  # rows of a table sent to the canvas (it scrolls; code has them all)
+MAX_ITEMS_SHOWN = 100  # pictures of a gallery, files of a chat the canvas lists
+URL_TIMEOUT = 20.0  # seconds to fetch a file input given as a URL
 
 # Values sent from a browser or an API client (code may pass anything).
 MAX_JSON_INPUT = 1_000_000  # bytes of a JSON / table value

@@ -42,6 +42,16 @@ class FileSink(Protocol):
     def bytes_url(self, data: bytes, ext: str) -> str: ...
 
 
+def component_name(component: Any) -> str | None:
+    """A component's class name (``"Chatbot"``, ``"Image"``, ...), given the component or
+    its ``to_dict()`` description."""
+    if component is None or isinstance(component, str):
+        return None
+    if isinstance(component, dict):
+        return component.get("component")
+    return getattr(component, "component", None)
+
+
 def component_kind(component: Any) -> str | None:
     """A component's kind (``"image"``, ``"number"``, ...), given the component, its
     ``to_dict()`` description, or the kind itself."""
@@ -74,11 +84,7 @@ class ValueKind:
 
     def preview(self, value: Any, component: Any) -> dict[str, Any]:
         """A bounded, JSON-safe description for a card (node state is saved with notebooks)."""
-        name = type(value).__name__
-        shape = getattr(value, "shape", None)
-        if isinstance(shape, tuple):
-            name += f" {tuple(shape)}"
-        return {"type": "object", "name": name}
+        return {"type": "object", "name": describe(value), "hint": UNSHOWN_HINT}
 
     def sample(self, value: Any, depth: int) -> Any:
         """A short JSON-safe stand-in for the value inside a sampled container preview."""
@@ -88,12 +94,31 @@ class ValueKind:
         """A small PNG for the static drawing, if the value is a picture."""
         return None
 
-    def item(self, value: Any, index: int, component: Any) -> Any:
-        """Item ``index`` of a value made of items (a gallery, a list of files)."""
+    def item(self, value: Any, index: int, component: Any) -> tuple[Any, Any]:
+        """Item ``index`` of a value made of items (a gallery's picture, a chat's file),
+        and the component to show it with."""
         raise DisplayError(f"No item {index} in this value.")
 
     def __repr__(self) -> str:
         return f"<value kind {self.name!r}>"
+
+
+UNSHOWN_HINT = (
+    "daggr has no viewer for it: return text, numbers, a list or dict, a picture (PIL, "
+    "numpy), (rate, samples) audio or a file path to see it here. The value itself is "
+    "kept: read it in code, e.g. graph.history(node)[-1].outputs[port]."
+)
+
+
+def describe(value: Any) -> str:
+    """What a value is, in a few words: its type (with module) and shape or size."""
+    t = type(value)
+    qualname = t.__qualname__.rsplit("<locals>.", 1)[-1]  # a class defined in a function
+    name = qualname if t.__module__ == "builtins" else f"{t.__module__}.{qualname}"
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple):
+        name += f" {tuple(shape)}"
+    return name if len(name) <= 120 else name[:119] + "…"
 
 
 KINDS: list[ValueKind] = []
@@ -125,9 +150,7 @@ def encode(value: Any, component: Any = None, item: int | None = None) -> tuple[
     """(bytes, MIME type, display name) of a value for the canvas; ``item``: one item of
     a gallery or a list of files."""
     if item is not None:
-        value = kind_of(value, component).item(value, item, component)
-        if component_kind(component) == "gallery":
-            component = "image"
+        value, component = kind_of(value, component).item(value, item, component)
     return kind_of(value, component).to_bytes(value, component)
 
 
@@ -165,7 +188,8 @@ def thumbnail(value: Any, component: Any = None) -> bytes | None:
 
 
 def json_bytes(tree: Any) -> bytes:
-    payload = json.dumps(tree, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    # NaN and infinities stay what they are (the canvas reads them back as numbers).
+    payload = json.dumps(tree, ensure_ascii=False, separators=(",", ":")).encode()
     if len(payload) > MAX_VALUE_BYTES:
         raise DisplayError(
             f"This value is {len(payload) / 2**20:.1f} MB as JSON, too large to show on the "

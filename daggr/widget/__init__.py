@@ -36,8 +36,8 @@ def canvas_for(graph: Graph) -> Canvas:
 
 def mimebundle(graph: Graph, **kwargs: Any) -> tuple[dict, dict] | None:
     """What ``Graph._repr_mimebundle_`` returns: the live canvas, with ``text/plain``
-    (``repr(graph)``) and a static SVG drawing in ``text/html`` for front ends that
-    cannot show widgets."""
+    (``repr(graph)``) and, in ``text/html``, the static copy's drawing for front ends
+    that cannot show widgets (:mod:`daggr.widget.static_copy`)."""
     return canvas_for(graph)._repr_mimebundle_(**kwargs)
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from daggr.nodes.base import Node
     from daggr.provenance import Staleness
     from daggr.records import ResultRecord
+    from daggr.runtime.live import NodeProgress
     from daggr.runtime.result import NodeOutcome, RunHandle
     from daggr.session import Session
 
@@ -175,6 +176,10 @@ def _fields(node: Node, key: str, variant: int | None) -> list[dict[str, Any]]:
 
 def _describe(component: Any) -> dict[str, Any]:
     desc = component.to_dict()
+    # Topology is saved into notebooks: unset properties (None) are left out.
+    props = desc.get("props")
+    if isinstance(props, dict):
+        desc = {**desc, "props": {k: v for k, v in props.items() if v is not None}}
     try:
         size = len(json.dumps(desc["value"]))
     except (TypeError, ValueError):
@@ -340,6 +345,8 @@ def diff_states(
         if have.get("status") not in _BUSY and moved:
             patch.update({k: want.get(k) for k in RECORD_KEYS})
             patch["started"] = None
+            if have.get("stream"):  # a failed run's values so far give way to the result
+                patch["stream"] = None
         for k in DERIVED_KEYS:
             if k in want and have.get(k) != want[k]:
                 patch[k] = want[k]
@@ -350,6 +357,15 @@ def diff_states(
 
 def started_patch(session: Session, name: str) -> dict[str, Any]:
     return {"status": "running", "started": round(time.time(), 3), "error": None}
+
+
+def progress_patch(report: NodeProgress) -> dict[str, Any]:
+    """Where a running node stands ("queue 3/7 · ~12 s", "40% · denoising"), for its
+    card: the words and how much is done (0..1, None when unknown); None when it has
+    nothing more to say than that it runs."""
+    text = report.text
+    share = report.share
+    return {"progress": {"text": text, "share": share} if text or share is not None else None}
 
 
 def items_patch(done: int, failed: int, total: int) -> dict[str, Any]:
@@ -555,11 +571,20 @@ def fetch_result(
 def fetch_input(
     session: Session, key: str, item: int | None, kind: str | None
 ) -> tuple[bytes, str, str]:
-    """Bytes of the current value of a file input (what was uploaded or set from code)."""
-    slot = session.plan().aliases.get(key)
-    if slot is None or slot not in session.inputs:
+    """Bytes of the current value of a file input: what was uploaded or set from code,
+    else the component's own value (``gr.Image(value=...)``), as runs use it."""
+    from daggr.runtime.plan import UNSET, component_default
+
+    plan = session.plan()
+    slot = plan.aliases.get(key)
+    value = None
+    if slot in session.inputs:
+        value = session.inputs[slot]
+    elif slot is not None:
+        value = component_default(plan.slots[slot].component)
+    if value is None or value is UNSET:
         raise values.DisplayError(f"Input {key!r} has no value to show.")
-    return values.encode(session.inputs[slot], kind, item)
+    return values.encode(value, kind, item)
 
 
 def upload(session: Session, key: str, data: bytes, filename: str) -> None:
@@ -568,23 +593,27 @@ def upload(session: Session, key: str, data: bytes, filename: str) -> None:
     session.apply_inputs({key: Upload(data, filename)}, source=WIRE)
 
 
-def thumbnails(
-    session: Session, states: dict[str, dict[str, Any]], kinds: dict[tuple[str, str], Any]
-) -> dict[str, dict[str, bytes]]:
-    """Small PNGs of the pictures the cards show (node id -> port -> PNG), for the static
-    drawing. ``kinds``: (node id, port) -> the output's component kind."""
-    out: dict[str, dict[str, bytes]] = {}
+def pictures_shown(states: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(node id, result id, port) of every output whose card shows a picture (an image,
+    or a file that may be one), in card order."""
+    out = []
     for nid, state in states.items():
-        shown = state.get("preview") or {}
-        record = session.results.by_id(state["rid"]) if state.get("rid") and shown else None
-        if record is None or not record.ok:
+        rid = state.get("rid")
+        if not rid or state.get("status") == Status.ERROR:
             continue
-        for port, p in shown.items():
-            if p.get("type") in ("image", "file") and port in record.outputs:
-                png = values.thumbnail(record.outputs[port], kinds.get((nid, port)))
-                if png is not None:
-                    out.setdefault(nid, {})[port] = png
+        for port, p in (state.get("preview") or {}).items():
+            if isinstance(p, dict) and p.get("type") in ("image", "file", "gallery", "plot"):
+                out.append((nid, rid, port))
     return out
+
+
+def picture(session: Session, result_id: str, port: str, kind: Any) -> bytes | None:
+    """A small PNG of one output of a result if it is a picture (the value registry's
+    thumbnail), else None. ``kind``: the output's component kind."""
+    record = session.results.by_id(result_id)
+    if record is None or port not in record.outputs:
+        return None
+    return values.thumbnail(record.outputs[port], kind)
 
 
 def _previews(outputs: dict[str, Any], node: Node | None) -> dict[str, Any]:

@@ -6,15 +6,15 @@ often they change (``topology`` when the graph changes, ``node_state`` on every 
 sheets change) and turns the front end's requests into session calls that return at once.
 After runs, edits, selections and sheet switches the canvas recomputes every node's
 state from the session (staleness included) and sends only the fields that changed.
-Media are fetched on request as binary buffers (never kept in a trait).
+Media are fetched on request as binary buffers; only small thumbnails, for the read-only
+copy a saved notebook shows without a kernel, are kept in a trait (``saved_copy.py``). A
+running node's progress is a field of its state; its values so far go out as ``partial``
+deltas (:mod:`daggr.widget.partials`), in the same per-frame messages as state changes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,19 +23,21 @@ import traitlets
 
 from daggr.errors import DaggrError
 from daggr.records import Status
-from daggr.values import DisplayError
+from daggr.runtime.live import PARTIAL, PROGRESS
+from daggr.values import DisplayError, encode
 from daggr.widget import bridge
 from daggr.widget.canvas_actions import CanvasActions
+from daggr.widget.deltas import Deltas
+from daggr.widget.partials import PartialStreams
 from daggr.widget.protocol import (
     MessageError,
     error_message,
     fetch_error_message,
     fetched_message,
-    inputs_message,
-    node_state_message,
     parse_request,
 )
-from daggr.widget.svg import render_svg
+from daggr.widget.saved_copy import SavedCopy
+from daggr.widget.static_copy import drawing, drawing_svg
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
@@ -43,7 +45,6 @@ if TYPE_CHECKING:
     from daggr.session import Session
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-COALESCE_S = 0.016  # node-state deltas closer together than this go out as one message
 
 # Shown instead of the canvas when the package was installed without its built front end
 # (a source checkout installed with SKIP_JUPYTER_BUILDER=1, say).
@@ -60,7 +61,7 @@ def _asset(name: str, fallback: str) -> Path | str:
     return path if path.is_file() else fallback
 
 
-class Canvas(CanvasActions, anywidget.AnyWidget):
+class Canvas(CanvasActions, SavedCopy, Deltas, anywidget.AnyWidget):
     """An interactive canvas for a graph: cards with inputs, run buttons and results.
 
     Runs started from the canvas happen on daggr's own loop thread (cells keep working);
@@ -70,6 +71,8 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         source: the session to show (one web visitor's, say), or a graph: its own
             session (``graph.session``) is shown.
         height: the canvas height in pixels.
+        static_copy: keep the notebook's saved copy current (thumbnails in the widget
+            state, the drawing of its displays); off for canvases no notebook saves.
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -89,8 +92,18 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
     viewport = traitlets.Dict().tag(sync=True)
     sheets = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(520).tag(sync=True)
+    # result id -> port -> a small PNG/JPEG (static_copy.py): what a saved notebook shows
+    # in place of the media a kernel-less copy cannot fetch. Bounded in size.
+    thumbnails = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, source: Graph | Session, *, height: int = 520, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: Graph | Session,
+        *,
+        height: int = 520,
+        static_copy: bool = True,
+        **kwargs: Any,
+    ) -> None:
         from daggr.graph import Graph
 
         self.session = source.session if isinstance(source, Graph) else source
@@ -101,8 +114,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         self._item_progress: dict[str, tuple[int, int]] = {}  # node -> (done, failed) this run
         self._handles: list[RunHandle] = []
         self._seen_inputs: dict[str, Any] | None = None
-        self._pending: dict[str, dict[str, Any]] | None = None
-        self._last_push = 0.0
+        self._partials = PartialStreams()
         self._burst: list[dict[str, Any]] = []  # edit_items marked "more", not yet applied
         topo = bridge.topology(self.session)
         self._adopt(topo)
@@ -117,6 +129,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         )
         self.on_msg(self._on_message)
         self._unsubscribe = bridge.subscribe(self.session, self._on_event)
+        self._init_saved_copy(static_copy)
 
     def __repr__(self) -> str:
         return f"Canvas({self.graph.name!r}: {len(self.graph.nodes)} nodes)"
@@ -124,6 +137,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
     def close(self) -> None:
         """Stop following the session and close the widget (runs keep going)."""
         self._unsubscribe()
+        self._stop_saved_copy()
         self._flush_states()
         super().close()
 
@@ -138,62 +152,25 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         return data, metadata
 
     def static_html(self) -> str:
-        """The graph as static SVG (what a notebook shows where widgets cannot render)."""
-        pictures = bridge.thumbnails(self.session, self.node_state, self._kinds)
-        return render_svg(
-            self.topology, self.node_state, self.inputs, self.viewport.get("positions"), pictures
-        )
+        """What a notebook shows where widgets do not run: the static drawing of the
+        graph as it is now (results and thumbnails), marked as a static copy. Displays
+        of the canvas are brought up to date at the end of every cell (:meth:`checkpoint`)."""
+        return self._drawn_with(drawing)
 
-    # -- quiet trait updates -----------------------------------------------------------------
-    # The front end applies deltas to its own copy of these traits (js/src/index.ts), so the
-    # kernel updates its copy without re-sending the whole value: what crosses the wire is
-    # the delta alone, whatever the graph's size.
-    def _should_send_property(self, key: str, value: Any) -> bool:
-        if key in getattr(self._quiet, "keys", ()):
-            return False
-        return super()._should_send_property(key, value)
+    def static_svg(self) -> str:
+        """The static drawing alone, as one ``<svg>`` element."""
+        return self._drawn_with(drawing_svg)
 
-    @contextlib.contextmanager
-    def _quietly(self, *keys: str) -> Iterator[None]:
-        self._quiet.keys = keys
-        try:
-            yield
-        finally:
-            self._quiet.keys = ()
-
-    def _push_states(self, patches: dict[str, dict[str, Any]]) -> None:
+    def _drawn_with(self, draw: Any) -> str:
         with self._lock:
-            # Patched in place: assigning a new dict would make traitlets compare the
-            # whole old and new value on every event (O(nodes) per status change).
-            bridge.merge_states_into(self.node_state, patches)
-            if self._pending is not None:
-                bridge.merge_states_into(self._pending, patches)
-                return
-            wait = COALESCE_S - (time.monotonic() - self._last_push)
-            if wait <= 0:
-                self._last_push = time.monotonic()
-                self.send(node_state_message(patches))
-                return
-            # Events faster than a screen refresh (a chain of quick nodes): merge them
-            # into one message sent when the interval is up. A slow node's events still
-            # go out at once.
-            self._pending = {nid: dict(p) for nid, p in patches.items()}
-            timer = threading.Timer(wait, self._flush_states)
-            timer.daemon = True
-            timer.start()
+            thumbnails = self._current_thumbnails()
+            return draw(self.topology, self.node_state, self.inputs, self.viewport, thumbnails)
 
-    def _flush_states(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, None
-            if pending:
-                self._last_push = time.monotonic()
-                self.send(node_state_message(pending))
+    def _pictures_shown(self) -> list[tuple[str, str, str]]:
+        return bridge.pictures_shown(self.node_state)
 
-    def _push_inputs(self, values: dict[str, Any]) -> None:
-        with self._lock:
-            with self._quietly("inputs"):
-                self.inputs = {**self.inputs, **values}
-            self.send(inputs_message(values))
+    def _picture(self, nid: str, result_id: str, port: str) -> bytes | None:
+        return bridge.picture(self.session, result_id, port, self._kinds.get((nid, port)))
 
     # -- graph changes ----------------------------------------------------------------------
     def _adopt(self, topo: dict[str, Any]) -> None:
@@ -207,6 +184,9 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
             (n["id"], o["name"]): (o.get("component") or {}).get("kind")
             for n in topo["nodes"]
             for o in n["outputs"]
+        }
+        self._components = {
+            self._ids[name]: node._output_components for name, node in self.graph.nodes.items()
         }
 
     def _refresh_topology(self) -> None:
@@ -233,7 +213,24 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
                 patch = bridge.started_patch(self.session, payload)
                 if counted is not None:  # clear the last run's item count from the card
                     patch["items_total"] = None
+                with self._lock:
+                    if self._partials.has(nid):  # the last run's values so far go
+                        self._partials.forget(nid)
+                        patch["stream"] = None
                 self._push_states({nid: patch})
+        elif kind == PARTIAL:
+            nid = self._ids.get(payload.node)
+            if nid is not None and payload.item is None:  # items show as rows, not values
+                with self._lock:
+                    new = not self._partials.has(nid)
+                    ops = self._partials.ops(nid, payload, self._components.get(nid, {}))
+                if new:  # the card follows this stream's deltas (and fetches by its id)
+                    self._push_states({nid: {"stream": self._partials.stream_id(nid)}})
+                self._push_partial(nid, ops)
+        elif kind == PROGRESS:
+            nid = self._ids.get(payload.node)
+            if nid is not None and payload.item is None:
+                self._push_states({nid: bridge.progress_patch(payload)})
         elif kind == "item_finished":
             name, _index, status, total = payload
             nid = self._ids.get(name)
@@ -248,6 +245,16 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
             if nid is not None:
                 patch = bridge.finished_patch(self.session, payload)
                 patch.update(self._failure_patch(nid, payload))
+                if self.node_state.get(nid, {}).get("progress"):
+                    patch["progress"] = None
+                with self._lock:
+                    if self._partials.has(nid):
+                        # Its last values so far go out before the outcome that ends them;
+                        # a failed node keeps showing them, next to its error.
+                        self._send_pending()
+                        if payload.status != "error":
+                            self._partials.forget(nid)
+                            patch["stream"] = None
                 self._push_states({nid: patch})
         elif kind == "run_finished":
             with self._lock:
@@ -255,6 +262,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
             if self._needs_reconcile(payload):
                 self._reconcile()
             self._flush_states()  # the run's last deltas need not wait for the interval
+            self._note_change(settle=True)
         elif kind == "state_changed" and not getattr(self._handling, "active", False):
             # Changed from a cell (graph.select(), graph.sheet = ..., inputs): show it now.
             # Changes the canvas makes itself are refreshed by its own handlers.
@@ -263,6 +271,7 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
             else:
                 self._sync_inputs()
                 self._reconcile()
+            self._note_change(settle=True)
 
     def _reconcile(self, reload: bool = False) -> None:
         """Bring every card in line with the session (selections, history, staleness),
@@ -304,6 +313,8 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
         self._handling.active = True
         try:
             handler(req)
+            if self._changed or req["type"] in ("move", "layout"):  # the drawing changes
+                self._note_change(settle=True)
         except DaggrError as exc:
             self.send(error_message(str(exc), req["type"]))
             if req["type"] in ("select", "variant", "sheet"):
@@ -427,7 +438,11 @@ class Canvas(CanvasActions, anywidget.AnyWidget):
     def _on_fetch(self, req: dict[str, Any]) -> None:
         rid = req["id"]
         try:
-            if "key" in req:
+            if "result" in req and self._partials.names(req["result"]):
+                node = self._partials.node_of(req["result"])
+                value = self._partials.value(req["result"], req["port"])
+                data, mime, name = encode(value, self._kinds.get((node, req["port"])), req["item"])
+            elif "key" in req:
                 kind = self._media[req["key"]].get("kind")
                 data, mime, name = bridge.fetch_input(self.session, req["key"], req["item"], kind)
             else:

@@ -17,7 +17,8 @@ from daggr.widget.sheet_layout import merge_layout
 
 
 class CanvasActions:
-    """``run_all``, ``stop_all``, ``layout`` and ``traceback`` requests (protocol.py)."""
+    """``run_all``, ``stop_all``, ``layout``, ``traceback`` and ``hello`` requests
+    (protocol.py)."""
 
     _traces: Tracebacks | None = None
     _changes = 0  # state changes seen (inputs, selections, variants, sheets)
@@ -51,6 +52,18 @@ class CanvasActions:
         if self._traces is None:
             self._traces = Tracebacks()
         return failure_patch(outcome, nid, self._traces, self.node_state.get(nid))
+
+    def _on_hello(self: Any, req: dict[str, Any]) -> None:
+        # A view says hello once it listens. Deltas sent before (a page still loading its
+        # code while a later cell runs the graph) would be lost: it gets the whole state
+        # once, then merges deltas into its model, which is what a notebook saved from it
+        # keeps (saved_copy.py). The answer tells it the kernel is there (a view that
+        # hears nothing is a kernel-less copy: read-only).
+        self._note_front_end()
+        with self._lock:
+            self._flush_states()
+            self.send_state(["node_state", "inputs"])
+        self.send({"type": "hello"})
 
     def _on_traceback(self: Any, req: dict[str, Any]) -> None:
         text = self._traces.get(req["node"], req["result"]) if self._traces else None

@@ -52,6 +52,8 @@ TALL_OUTPUTS = (
     "label",
     "highlightedtext",
     "dialogue",
+    "plot",
+    "annotatedimage",
 )
 
 Point = tuple[float, float]

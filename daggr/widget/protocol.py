@@ -15,6 +15,8 @@ input keys and values are checked by the session (:mod:`daggr.inputs`), as for
     {"type": "sheet", "action": "new" | "switch" | "rename" | "delete",
      "name": str, "new_name": str}
     {"type": "fetch", "id": str, "result": rid, "port": str, "item": int?}
+                                    # rid "~<stream>.<version>": a running node's value
+                                    # so far, as a "partial" message named it
     {"type": "fetch", "id": str, "key": "node__port", "item": int?}   # a file input
     {"type": "upload", "key": "node__port", "name": str} + one binary buffer
     {"type": "edit_items", "node": id, "port": str, "index": int, "field": str,
@@ -27,14 +29,22 @@ input keys and values are checked by the session (:mod:`daggr.inputs`), as for
     {"type": "stop_all"}            # stop every run started from this canvas
     {"type": "traceback", "id": str, "node": id, "result": rid | null}
                                     # a failure's traceback, answered as "fetched" text
+    {"type": "hello"}               # a view is showing the canvas; answered by "hello"
+                                    # (a view that hears nothing is a kernel-less copy)
 
 Kernel -> front end (deltas; their size does not depend on the graph's)::
 
     {"type": "node_state", "states": {id: patch}}   # fields of a node's state that changed
+                                                    # ("progress": {"text", "share"} while
+                                                    # a node reports queue or progress)
+    {"type": "partial", "nodes": {id: {port: op}}}  # a running node's values so far:
+        op = [at: int, text: str]                   # text appended at character `at`
+           | {"set": preview, "rid": str}           # a value replaced (fetch it by rid)
     {"type": "inputs", "values": {key: value}}      # input values changed from code
     {"type": "error", "message": str, "request": type}
     {"type": "fetched", "id": str, "mime": str, "name": str} + one binary buffer
     {"type": "fetched", "id": str, "error": str}
+    {"type": "hello"}                               # the kernel is there
 
 Frames of a served app's websocket (``daggr.app``) wrap these as
 ``{"type": "comm", "data": {"method": "custom", "content": request}, "buffers": n}``; the
@@ -77,7 +87,10 @@ REQUEST_FIELDS: dict[str, tuple[str, ...]] = {
     "run_all": (),
     "stop_all": (),
     "traceback": ("id", "node"),
+    "hello": (),
 }
+# Kernel -> front end message types (what a frame validator may let through).
+UPDATE_TYPES = ("node_state", "inputs", "error", "fetched", "partial")
 SHEET_ACTIONS = ("new", "switch", "rename", "delete")
 MAX_ID = 64
 MAX_NAME = 200
@@ -410,6 +423,10 @@ def _viewport_trait(value: Any, nodes: Mapping[str, str]) -> dict[str, Any]:
 
 def node_state_message(states: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"type": "node_state", "states": states}
+
+
+def partial_message(nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "partial", "nodes": nodes}
 
 
 def inputs_message(values: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,7 @@ STATUS_COLOURS = {
     Status.SKIPPED: "#6b7280",
     Status.CANCELLED: "#a16207",
 }
+TEXT = "#1f2937"  # the default fill: every text not coloured otherwise
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 MARGIN = 20
 
@@ -50,7 +51,8 @@ def render_svg(
     pictures: dict[str, dict[str, bytes]] | None = None,
 ) -> str:
     """The graph as one ``<svg>`` element (cards, ports, edges, last status and previews).
-    ``pictures``: node id -> port -> PNG thumbnail of the picture that output shows."""
+    ``pictures``: node id -> port -> PNG or JPEG thumbnail of the picture that output
+    shows."""
     node_state = node_state or {}
     inputs = inputs or {}
     pictures = pictures or {}
@@ -73,11 +75,11 @@ def render_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="daggr-static" width="{w:.0f}" '
         f'height="{h:.0f}" viewBox="{x0:.0f} {y0:.0f} {w:.0f} {h:.0f}" '
-        f'font-family="{FONT}" font-size="12" role="img" '
+        f'font-family="{FONT}" font-size="12" fill="{TEXT}" role="img" '
         f'aria-label="{escape(topology.get("name", ""))} (daggr graph)">',
         f'<rect x="{x0:.0f}" y="{y0:.0f}" width="{w:.0f}" height="{h:.0f}" fill="#f8fafc"/>',
-        f'<text x="{x0 + MARGIN:.0f}" y="{y0 + 20:.0f}" font-weight="600" font-size="13" '
-        f'fill="#1f2937">{escape(topology.get("name", ""))}</text>',
+        f'<text x="{x0 + MARGIN:.0f}" y="{y0 + 20:.0f}" font-weight="600" font-size="13">'
+        f"{escape(topology.get('name', ''))}</text>",
     ]
     out += _edges(topology, pos)
     for n in topology["nodes"]:
@@ -154,7 +156,7 @@ def _card(
         f'<text x="{x + 12}" y="{y + 22}" font-size="10" font-weight="700" '
         f'fill="#ffffff">{escape(kind)}</text>'
     )
-    name = f'<text x="{x + badge_w + 14}" y="{y + 23}" font-weight="600" fill="#1f2937">'
+    name = f'<text x="{x + badge_w + 14}" y="{y + 23}" font-weight="600">'
     name += f"{escape(_cut(n['name'], 26))}</text>"
     if n.get("url"):
         name = f'<a href="{escape(n["url"])}" target="_blank">{name}</a>'
@@ -164,28 +166,31 @@ def _card(
             f'<text x="{x + L.CARD_W - 8}" y="{y + 23}" text-anchor="end" font-size="11" '
             f'fill="{STATUS_COLOURS.get(status, "#6b7280")}">{escape(status)}</text>'
         )
+    # Port dots share their stroke, port names their colour: set once per card.
+    dots, names = [], []
     for i, port in enumerate(n["inputs"]):
         cx, cy = L.input_anchor(p, i)
         fill = "#94a3b8" if port.get("wired") else "#ffffff"
-        parts.append(
-            f'<circle cx="{cx}" cy="{cy}" r="4" fill="{fill}" stroke="#94a3b8" stroke-width="2"/>'
-            f'<text x="{cx + 12}" y="{cy + 4}" fill="#6b7280">{escape(_cut(port["name"], 18))}</text>'
+        dots.append(f'<circle cx="{_r(cx)}" cy="{_r(cy)}" r="4" fill="{fill}"/>')
+        names.append(
+            f'<text x="{_r(cx + 12)}" y="{_r(cy + 4)}">{escape(_cut(port["name"], 18))}</text>'
         )
     for i, port in enumerate(n["outputs"]):
         cx, cy = L.output_anchor(p, i)
         style = ' font-style="italic"' if port.get("hidden") else ""
-        parts.append(
-            f'<circle cx="{cx}" cy="{cy}" r="4" fill="#94a3b8" stroke="#94a3b8" stroke-width="2"/>'
-            f'<text x="{cx - 12}" y="{cy + 4}" text-anchor="end" fill="#6b7280"{style}>'
+        dots.append(f'<circle cx="{_r(cx)}" cy="{_r(cy)}" r="4" fill="#94a3b8"/>')
+        names.append(
+            f'<text x="{_r(cx - 12)}" y="{_r(cy + 4)}" text-anchor="end"{style}>'
             f"{escape(_cut(port['name'], 18))}</text>"
         )
+    if dots:
+        parts.append(f'<g stroke="#94a3b8" stroke-width="2">{"".join(dots)}</g>')
+        parts.append(f'<g fill="#6b7280">{"".join(names)}</g>')
     top = y + L.HEADER_H + L.PORT_PAD + L.PORT_ROW_H * L.port_rows(n)
     variant = (state or {}).get("variant") or 0
     for i, vname in enumerate(n.get("variants") or []):
         mark = "●" if i == variant else "○"
-        parts.append(
-            f'<text x="{x + 8}" y="{top + 15}" fill="#1f2937">{mark} {escape(_cut(vname, 34))}</text>'
-        )
+        parts.append(f'<text x="{x + 8}" y="{top + 15}">{mark} {escape(_cut(vname, 34))}</text>')
         top += L.VARIANT_ROW_H
     for f in L.visible_fields(n, variant):
         fh = L.field_height(f["component"])
@@ -196,7 +201,7 @@ def _card(
             f"{escape(_cut(str(label), 40))}</text>"
             f'<rect x="{x + 8}" y="{top + 21}" width="{L.CARD_W - 16}" height="{fh - 26}" rx="4" '
             f'fill="#ffffff" stroke="#cbd5e1"/>'
-            f'<text x="{x + 14}" y="{top + 38}" fill="#1f2937">'
+            f'<text x="{x + 14}" y="{top + 38}">'
             f"{escape(_cut('' if value is None else str(value), 40))}</text>"
         )
         top += fh
@@ -236,15 +241,16 @@ def _outputs(
             parts.append(
                 f'<rect x="{x + 8}" y="{top + 18}" width="{L.CARD_W - 16}" height="36" '
                 f'rx="4" fill="#f1f5f9"/>'
-                f'<text x="{x + 14}" y="{top + 40}" font-family="ui-monospace, monospace" '
-                f'fill="#1f2937">{escape(_cut(text.replace(chr(10), " "), 38))}</text>'
+                f'<text x="{x + 14}" y="{top + 40}" font-family="ui-monospace, monospace">'
+                f"{escape(_cut(text.replace(chr(10), ' '), 38))}</text>"
             )
         top += box
     return "".join(parts)
 
 
-def _picture(x: float, y: float, w: float, h: float, png: bytes) -> str:
-    href = "data:image/png;base64," + base64.b64encode(png).decode()
+def _picture(x: float, y: float, w: float, h: float, picture: bytes) -> str:
+    mime = "image/jpeg" if picture[:3] == b"\xff\xd8\xff" else "image/png"
+    href = f"data:{mime};base64," + base64.b64encode(picture).decode()
     return (
         f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="4" fill="#f1f5f9"/>'
         f'<image x="{x}" y="{y}" width="{w}" height="{h}" href="{href}" '
@@ -260,5 +266,6 @@ def _cut(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _r(v: float) -> float:
-    return round(v * 10) / 10
+def _r(v: float) -> float | int:
+    v = round(v * 10) / 10
+    return int(v) if v.is_integer() else v

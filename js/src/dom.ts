@@ -11,6 +11,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
     if (k === "class") el.className = String(v);
+    else if (k === "style") el.style.cssText = String(v); // CSSOM: allowed under a CSP without 'unsafe-inline'
     else el.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
@@ -21,7 +22,11 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 
 export function s(tag: string, attrs: Attrs = {}): SVGElement {
   const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined) continue;
+    if (k === "style") el.style.cssText = String(v);
+    else el.setAttribute(k, String(v));
+  }
   return el as SVGElement;
 }
 

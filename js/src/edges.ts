@@ -91,7 +91,7 @@ export class EdgeLayer {
       const kind = kindOf(w.edge);
       if (w.g.getAttribute("data-kind") === kind) continue;
       w.g.setAttribute("data-kind", kind);
-      w.g.setAttribute("style", `--daggr-kind:${KIND_COLOURS[kind]}`);
+      (w.g as SVGElement).style.setProperty("--daggr-kind", KIND_COLOURS[kind]);
     }
   }
 

@@ -17,6 +17,9 @@ export interface Fetched {
 
 type Send = (content: unknown, buffers?: ArrayBuffer[]) => void;
 
+/** Where a kernel-less copy finds values: the thumbnails a saved notebook kept. */
+export type OfflineLookup = (t: FetchTarget) => Fetched | undefined;
+
 let counter = 0;
 
 export function targetKey(t: FetchTarget): string {
@@ -28,12 +31,27 @@ export class MediaClient {
   private cache = new Map<string, Promise<Fetched>>();
   private urls = new Map<string, { url: string; refs: number }>();
   private slots = new Map<string, string>(); // element slot -> value key holding a URL
+  private offline: OfflineLookup | null = null;
+  private offlineMessage = "";
 
   constructor(private send: Send) {}
+
+  /** Without a kernel (a saved notebook's static copy) values come from `lookup`; a value
+   * it does not have is never answered, so its box keeps the preview. `null`: the kernel
+   * answers again. Either way, what was fetched before is forgotten. */
+  setOffline(lookup: OfflineLookup | null, message = ""): void {
+    this.offline = lookup;
+    this.offlineMessage = message;
+    this.cache.clear();
+  }
 
   /** The value's bytes; a value asked for twice is fetched once. Input values change
    * under the same key, so they are fetched afresh each time. */
   fetch(t: FetchTarget): Promise<Fetched> {
+    if (this.offline) {
+      const kept = this.offline(t);
+      return kept ? Promise.resolve(kept) : new Promise<Fetched>(() => undefined);
+    }
     const key = targetKey(t);
     const cached = t.key === undefined ? this.cache.get(key) : undefined;
     if (cached) return cached;
@@ -45,9 +63,15 @@ export class MediaClient {
     return p;
   }
 
+  /** Drops a fetched value from the cache (a running node's frame that was replaced). */
+  forget(t: FetchTarget): void {
+    this.cache.delete(targetKey(t));
+  }
+
   /** Sends a request that the kernel answers with a "fetched" message (a value, a
    * traceback): `content` gets a fresh id. */
   ask(content: Record<string, unknown>): Promise<Fetched> {
+    if (this.offline) return Promise.reject(new Error(this.offlineMessage));
     const id = `f${++counter}-${Date.now().toString(36)}`;
     const p = new Promise<Fetched>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.send({ ...content, id });
@@ -90,6 +114,11 @@ export class MediaClient {
     return entry.url;
   }
 
+  /** Releases `slot` and the slots of its items (`slot#0`, `slot#1`, ...). */
+  releaseAll(slot: string): void {
+    for (const owned of [...this.slots.keys()]) if (owned === slot || owned.startsWith(`${slot}#`)) this.release(owned);
+  }
+
   release(slot: string): void {
     const key = this.slots.get(slot);
     if (key === undefined) return;
@@ -117,5 +146,33 @@ export class MediaClient {
 }
 
 export function decodeJson(f: Fetched): unknown {
-  return JSON.parse(new TextDecoder().decode(f.bytes));
+  return parseJson(new TextDecoder().decode(f.bytes));
+}
+
+const MARK = "__daggr_number__";
+// A string, or a number JSON cannot say (NaN, ±Infinity, written bare as Python's json
+// module does), or an integer too long for a float (16+ digits, not part of a decimal).
+const SPECIAL = /"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)|(?<![\w.+-])(-?\d{16,})(?![\w.])/g;
+const MAYBE_SPECIAL = /NaN|Infinity|\d{16}/;
+
+function revive(_key: string, value: unknown): unknown {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === MARK) {
+      const text = (value as Record<string, string>)[MARK];
+      if (/^-?\d+$/.test(text)) {
+        const n = Number(text);
+        return Number.isSafeInteger(n) ? n : BigInt(text);
+      }
+      return Number(text);
+    }
+  }
+  return value;
+}
+
+/** JSON.parse that keeps big integers exact (as BigInt) and reads NaN and ±Infinity. */
+export function parseJson(text: string): unknown {
+  if (!MAYBE_SPECIAL.test(text)) return JSON.parse(text);
+  const marked = text.replace(SPECIAL, (m, bare?: string, big?: string) => (bare || big ? `{"${MARK}":"${bare ?? big}"}` : m));
+  return JSON.parse(marked, revive);
 }

@@ -288,9 +288,15 @@ function mediaField(field: Field, value: unknown, ctx: FieldContext, wrap: HTMLE
     }
     const name = path.split(/[\\/]/).pop() ?? path;
     hint.textContent = name;
+    const kind = c.kind === "gallery" ? "image" : c.kind;
+    if (/^https?:\/\//.test(path)) {
+      // A link (gr.Image(value="https://...")): shown from where it is.
+      ctx.media?.release(slot);
+      shown.replaceChildren(...(["image", "audio", "video"].includes(kind) ? [mediaElement(kind, path, name)] : []));
+      return;
+    }
     if (!ctx.media) return;
     const t: FetchTarget = { key: field.key, item: Array.isArray(v) ? 0 : undefined };
-    const kind = c.kind === "gallery" ? "image" : c.kind;
     ctx.media
       .fetch(t)
       .then((f) => {

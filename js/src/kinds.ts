@@ -45,6 +45,7 @@ const BY_COMPONENT: Record<string, ValueKind> = {
   video: "video",
   file: "file",
   model3d: "file",
+  plot: "image",
 };
 
 export function kindOfComponent(c: ComponentSpec | undefined): ValueKind | null {
@@ -62,6 +63,20 @@ export function kindOfPreview(p: Preview | undefined): ValueKind {
       return "number";
     case "json":
       return p.text === "true" || p.text === "false" ? "bool" : "json";
+    case "image":
+    case "gallery":
+    case "plot":
+      return "image";
+    case "audio":
+      return "audio";
+    case "table":
+      return "table";
+    case "chat":
+    case "label":
+      return "json";
+    case "highlight":
+      return "text";
+    case "url":
     case "file": {
       const mime = p.mime ?? "";
       if (mime.startsWith("image/")) return "image";

@@ -30,7 +30,7 @@ export const VARIANT_ROW_H = 22;
 export const MEDIA_KINDS = ["image", "audio", "video", "file", "gallery", "model3d"];
 const TALL_OUTPUTS = [
   "image", "video", "gallery", "model3d", "html", "markdown", "dataframe", "json", "code",
-  "label", "highlightedtext", "dialogue",
+  "label", "highlightedtext", "dialogue", "plot", "annotatedimage",
 ];
 
 export function fieldHeight(c: ComponentSpec): number {

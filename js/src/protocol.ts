@@ -3,6 +3,7 @@
 // Front end -> kernel: requests the kernel validates, answering {type: "error"} when one is
 // malformed. Kernel -> front end: small deltas, so that a node status change costs the
 // same bytes whatever the size of the graph.
+import type { PartialOp } from "./partials";
 import type { Group, NodeState, NodeStates, Point, Size } from "./types";
 
 export type RunMode = "to_here" | "step";
@@ -71,6 +72,7 @@ function round(v: number): number {
 export type Update =
   | { type: "node_state"; states: Record<string, Partial<NodeState>> }
   | { type: "inputs"; values: Record<string, unknown> }
+  | { type: "partial"; nodes: Record<string, Record<string, PartialOp>> } // running nodes' values so far
   | { type: "error"; message: string; request?: string }
   | { type: "fetched"; id: string; mime?: string; name?: string; error?: string };
 
@@ -89,6 +91,14 @@ export function parseUpdate(msg: unknown): Update | null {
       return { type: "node_state", states: msg.states as Record<string, Partial<NodeState>> };
     case "inputs":
       return isObject(msg.values) ? { type: "inputs", values: msg.values } : null;
+    case "partial": {
+      if (!isObject(msg.nodes)) return null;
+      for (const ports of Object.values(msg.nodes)) {
+        if (!isObject(ports)) return null;
+        for (const op of Object.values(ports)) if (!isPartialOp(op)) return null;
+      }
+      return { type: "partial", nodes: msg.nodes as Record<string, Record<string, PartialOp>> };
+    }
     case "fetched":
       if (typeof msg.id !== "string") return null;
       return {
@@ -105,6 +115,11 @@ export function parseUpdate(msg: unknown): Update | null {
     default:
       return null;
   }
+}
+
+function isPartialOp(op: unknown): op is PartialOp {
+  if (Array.isArray(op)) return op.length === 2 && Number.isInteger(op[0]) && op[0] >= 0 && typeof op[1] === "string";
+  return isObject(op) && isObject(op.set) && typeof op.rid === "string";
 }
 
 /** Node states with patches applied; untouched nodes keep their identity so views can

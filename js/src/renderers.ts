@@ -8,17 +8,6 @@ type Json = unknown;
 
 const isObj = (v: Json): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Which renderer shows an output: by its component, else by the file's MIME type. */
-export function rendererFor(kind: string | undefined, component: string | undefined, mime?: string): string {
-  if (component === "Chatbot") return "chatbot";
-  if (kind && ["image", "audio", "video", "gallery", "file", "model3d"].includes(kind)) return kind === "model3d" ? "file" : kind;
-  if (kind && ["json", "markdown", "html", "code", "label", "dataframe", "highlightedtext", "dialogue"].includes(kind)) return kind;
-  if (mime?.startsWith("image/")) return "image";
-  if (mime?.startsWith("audio/")) return "audio";
-  if (mime?.startsWith("video/")) return "video";
-  return "text";
-}
-
 export function mediaElement(kind: string, url: string, name = ""): HTMLElement {
   if (kind === "image") return h("img", { class: "daggr-media daggr-img", src: url, alt: name, title: name });
   if (kind === "audio") return h("audio", { class: "daggr-media", src: url, controls: true, preload: "metadata" });
@@ -71,11 +60,18 @@ export function jsonTree(value: Json, depth = 0, key?: string): HTMLElement {
     if (entries.length) details.append(kids, h("div", {}, close));
     return details;
   }
-  const cls = value === null ? "null" : typeof value;
-  return h("div", { class: "daggr-json-leaf" }, label ?? "", h("span", { class: `daggr-json-${cls}` }, JSON.stringify(value)));
+  const cls = value === null ? "null" : typeof value === "bigint" ? "number" : typeof value;
+  return h("div", { class: "daggr-json-leaf" }, label ?? "", h("span", { class: `daggr-json-${cls}` }, leafText(value)));
 }
 
-function renderLabel(value: Json): HTMLElement {
+/** A JSON leaf as written: big integers in full, NaN and ±Infinity by name. */
+export function leafText(value: Json): string {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+export function renderLabel(value: Json): HTMLElement {
   let top: string | null = null;
   let confs: [string, number][] = [];
   if (isObj(value) && Array.isArray(value.confidences)) {
@@ -114,19 +110,28 @@ export function tableRows(value: Json): { headers: string[]; rows: Json[][] } {
   return { headers: [], rows: [[value]] };
 }
 
-function renderTable(value: Json): HTMLElement {
+export function cellText(c: Json): string {
+  if (c == null) return "";
+  if (typeof c === "object") return JSON.stringify(c, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  return typeof c === "number" || typeof c === "bigint" ? leafText(c) : String(c);
+}
+
+/** A table; `total`: rows the value has when only the first ones were sent. */
+export function renderTable(value: Json, total?: number): HTMLElement {
   const { headers, rows } = tableRows(value);
   const table = h("table", { class: "daggr-table" });
   if (headers.length) table.append(h("thead", {}, h("tr", {}, ...headers.map((c) => h("th", {}, c)))));
   const body = h("tbody", {});
-  for (const r of rows.slice(0, 200)) body.append(h("tr", {}, ...r.map((c) => h("td", {}, c == null ? "" : typeof c === "object" ? JSON.stringify(c) : String(c)))));
+  for (const r of rows.slice(0, 1000)) body.append(h("tr", {}, ...r.map((c) => h("td", {}, cellText(c)))));
   table.append(body);
-  return table;
+  const shown = Math.min(rows.length, 1000);
+  if (total === undefined || total <= shown) return table;
+  return h("div", {}, table, h("div", { class: "daggr-empty" }, `first ${shown} of ${total} rows; every row is in the value (graph.history(node)[-1].outputs[port])`));
 }
 
 const PALETTE = ["#fde68a", "#bbf7d0", "#bfdbfe", "#fbcfe8", "#ddd6fe", "#fed7aa"];
 
-function renderHighlighted(value: Json): HTMLElement {
+export function renderHighlighted(value: Json): HTMLElement {
   const el = h("div", { class: "daggr-highlighted" });
   const colours = new Map<string, string>();
   const spans: [string, Json][] = Array.isArray(value)
@@ -144,27 +149,46 @@ function renderHighlighted(value: Json): HTMLElement {
   return el;
 }
 
-function renderChat(value: Json): HTMLElement {
+export interface ChatPart {
+  text?: string;
+  file?: number; // the index of the file among the transcript's files (fetched as items)
+  kind?: string;
+  name?: string;
+  mime?: string;
+  url?: string;
+}
+
+/** A transcript: the kernel's `{messages: [{role, parts, title}]}`, or plain messages
+ * `{role, content}` / `[user, assistant]` pairs. `file` draws a file part. */
+export function renderChat(value: Json, file?: (part: ChatPart) => HTMLElement): HTMLElement {
   const el = h("div", { class: "daggr-chat" });
-  const messages: [string, Json][] = [];
-  if (Array.isArray(value)) {
+  const messages: { role: string; parts: ChatPart[]; title?: string }[] = [];
+  if (isObj(value) && Array.isArray(value.messages)) {
+    for (const m of value.messages) if (isObj(m)) messages.push({ role: String(m.role), parts: Array.isArray(m.parts) ? (m.parts as ChatPart[]) : [], title: m.title ? String(m.title) : undefined });
+  } else if (Array.isArray(value)) {
+    const part = (c: Json): ChatPart[] => [typeof c === "string" ? { text: c } : { text: JSON.stringify(c) }];
     for (const m of value) {
-      if (isObj(m)) messages.push([String(m.role ?? "assistant"), m.content]);
+      if (isObj(m)) messages.push({ role: String(m.role ?? "assistant"), parts: part(m.content) });
       else if (Array.isArray(m)) {
-        if (m[0] != null) messages.push(["user", m[0]]);
-        if (m[1] != null) messages.push(["assistant", m[1]]);
+        if (m[0] != null) messages.push({ role: "user", parts: part(m[0]) });
+        if (m[1] != null) messages.push({ role: "assistant", parts: part(m[1]) });
       }
     }
   }
-  for (const [role, content] of messages) {
-    const bubble = h("div", { class: `daggr-msg daggr-msg-${role === "user" ? "user" : "bot"}` });
-    bubble.append(typeof content === "string" ? renderMarkdown(content) : jsonTree(content, 2));
+  for (const m of messages) {
+    const bubble = h("div", { class: `daggr-msg daggr-msg-${m.role === "user" ? "user" : "bot"}`, "data-role": m.role });
+    if (m.title) bubble.append(h("div", { class: "daggr-msg-title" }, m.title));
+    for (const p of m.parts) {
+      if (p.text !== undefined) bubble.append(renderMarkdown(p.text));
+      else if (file) bubble.append(file(p));
+      else bubble.append(h("span", { class: "daggr-value-file" }, `File: ${p.name ?? "?"}`));
+    }
     el.append(bubble);
   }
   return el;
 }
 
-function renderDialogue(value: Json): HTMLElement {
+export function renderDialogue(value: Json): HTMLElement {
   const el = h("div", { class: "daggr-dialogue" });
   for (const line of Array.isArray(value) ? value : []) {
     if (!isObj(line)) continue;

@@ -34,8 +34,11 @@ export class Requests {
     });
   }
 
+  /** A static copy (no kernel) sends nothing: a request would go nowhere, silently. */
+  enabled = true;
+
   send(req: P.Request): void {
-    if (P.isValidRequest(req)) this.model.send(req);
+    if (this.enabled && P.isValidRequest(req)) this.model.send(req);
   }
 
   input(key: string, value: unknown): void {
@@ -100,7 +103,7 @@ export class Requests {
   upload(key: string, file: File): void {
     file
       .arrayBuffer()
-      .then((buf) => this.model.send(P.upload(key, file.name), undefined, [buf]))
+      .then((buf) => this.enabled && this.model.send(P.upload(key, file.name), undefined, [buf]))
       .catch((e: Error) => this.error(`Could not read ${file.name}: ${e.message}`));
   }
 

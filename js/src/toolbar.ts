@@ -37,6 +37,7 @@ export class Toolbar {
   private groupBtn: HTMLButtonElement;
   private zoomLabel: HTMLElement;
   private mapBtn: HTMLButtonElement;
+  private readOnly = false;
 
   constructor(a: ToolbarActions) {
     this.title = h("span", { class: "daggr-title" });
@@ -78,9 +79,16 @@ export class Toolbar {
 
   /** `stale`: nodes a "Run all" would execute; `busy`: something is queued or running. */
   setRuns(stale: number, busy: boolean): void {
-    this.runAll.disabled = stale === 0 || busy;
+    this.runAll.disabled = stale === 0 || busy || this.readOnly;
     this.runAll.title = stale ? `Run the ${stale} node${stale === 1 ? "" : "s"} that are stale or never ran (fresh results are reused)` : "Every node is fresh";
-    this.stopAll.disabled = !busy;
+    this.stopAll.disabled = !busy || this.readOnly;
+  }
+
+  /** A static copy: Run all, Stop and the sheet menu are off. */
+  setReadOnly(on: boolean): void {
+    this.readOnly = on;
+    for (const b of this.sheets.el.querySelectorAll<HTMLButtonElement>("button")) b.disabled = this.readOnly;
+    if (this.readOnly) this.runAll.disabled = this.stopAll.disabled = true;
   }
 
   /** Labels of what undo / redo would do, or undefined when there is nothing. */

@@ -78,13 +78,23 @@ export type Status =
   | "skipped"
   | "cancelled";
 
+/** What a card shows of a value at once (from node state, bounded), and how to show the
+ * rest: `type` names the value's kind in daggr's value registry. */
 export interface Preview {
-  type: "none" | "text" | "number" | "json" | "file" | "binary" | "object";
+  type:
+    | "none" | "text" | "number" | "json" | "file" | "binary" | "object" | "image" | "audio"
+    | "url" | "gallery" | "chat" | "table" | "label" | "highlight" | "plot";
   mime?: string;
   text?: string;
   truncated?: boolean;
   name?: string;
   size?: number;
+  url?: string; // a link shown from where it is
+  hint?: string; // how to see a value daggr cannot show
+  labels?: string[]; // an annotated image's labels
+  count?: number; // a gallery's pictures
+  duration?: number; // seconds of audio
+  missing?: boolean; // a file gone from disk
 }
 
 export type Freshness = "fresh" | "stale" | "never run";
@@ -118,6 +128,14 @@ export interface NodeState {
   variant?: number;
   preview?: Record<string, Preview> | null;
   trace?: { rid: string | null; size: number } | null; // a failure's traceback exists (fetched on demand)
+  progress?: NodeProgress | null; // while running: the app's queue position, or progress reported
+  stream?: string | null; // values so far of the last run come as `partial` deltas of this stream
+}
+
+/** Where a running node stands, as its card shows it. */
+export interface NodeProgress {
+  text: string; // "queue 3/7 · ~12 s", "40% · denoising", "12/50 steps"
+  share: number | null; // how much is done, 0..1, when known
 }
 
 export type NodeStates = Record<string, NodeState>;

@@ -7,19 +7,23 @@ import { Arrangement, SAVE_DEBOUNCE_MS } from "./arrange";
 import { Board } from "./board";
 import { Camera } from "./camera";
 import type { Card } from "./card";
-import { applyCardState, BUSY, setRunMode, Ticker } from "./cardState";
+import { applyCardState, BUSY, renderOutputs, setRunMode, Ticker } from "./cardState";
 import { CapturePanel } from "./capture";
 import { h, Toast } from "./dom";
 import { MediaClient } from "./fetcher";
 import { groupSummary } from "./groups";
 import { Gestures } from "./interactions";
 import { handleKey } from "./keyboard";
+import { Liveness, type Mode, STATIC_NOTICE } from "./liveness";
 import { visibleBox } from "./minimap";
 import { Overview } from "./overview";
+import { Partials, type PartialOp } from "./partials";
 import * as P from "./protocol";
 import { Requests } from "./requests";
 import type { Layout, LayoutPatch } from "./sheetLayout";
 import { willRun } from "./stale";
+import "./viewers"; // registers the viewer of every value kind
+import { lockCard, thumbnailLookup } from "./staticCopy";
 import { Toolbar } from "./toolbar";
 import type { NodeStates, SheetsInfo, Topology } from "./types";
 import { ViewportSync } from "./viewportSync";
@@ -54,14 +58,22 @@ export class CanvasView {
   private tip: WireTip;
   private capture: CapturePanel;
   private ticker = new Ticker();
+  private partials = new Partials();
+  private streaming = new Set<string>(); // cards whose values so far changed since the last frame
+  private drawing: number | null = null;
+  private resyncs = 0;
   private states: NodeStates = {};
   private cleanups: (() => void)[] = [];
   private frame: ReturnType<typeof setTimeout> | null = null;
   private dragging = false;
   private lastInputs: Record<string, unknown> = {};
   private sheet = "";
+  private liveness: Liveness;
+  private notice = h("div", { class: "daggr-static-notice", role: "status", hidden: true }, STATIC_NOTICE);
 
-  constructor(private model: ModelLike, host: HTMLElement) {
+  private lastFocus: HTMLElement | null = null;
+
+  constructor(readonly model: ModelLike, host: HTMLElement) {
     this.media = new MediaClient((content) => model.send(content));
     this.requests = new Requests(model, (m) => this.showError(m));
     this.capture = new CapturePanel((key, file) => this.requests.upload(key, file));
@@ -132,11 +144,12 @@ export class CanvasView {
     });
     this.overview = new Overview(this.board, this.camera, () => this.sync.minimapChoice());
     this.sync = new ViewportSync(model, (req) => this.requests.send(req), this.board, this.camera, this.overview, this.cleanups);
-    this.stage = h("div", { class: "daggr-stage" }, viewportEl, band, this.overview.minimap.el, this.tip.el, this.capture.el, this.toast.el);
+    this.stage = h("div", { class: "daggr-stage" }, viewportEl, band, this.overview.minimap.el, this.tip.el, this.capture.el, this.toast.el, this.notice);
     this.root.append(this.stage);
     const gestures = new Gestures(viewportEl, band, this.board, this.camera, this.arrange, (on) => (this.dragging = on));
     host.append(this.root);
     this.applyHeight();
+    this.listen(this.root, "focusin", (e) => (this.lastFocus = e.target as HTMLElement));
 
     this.listen(this.root, "keydown", (e) =>
       handleKey(e as KeyboardEvent, {
@@ -167,18 +180,51 @@ export class CanvasView {
       if (this.media.onMessage(msg, buffers)) return;
       const u = P.parseUpdate(msg);
       if (u?.type === "error") this.showError(u.message);
+      else if (u?.type === "partial") this.applyPartial(u.nodes);
     });
     this.updateSheets(this.model.get("sheets"));
+    this.liveness = new Liveness(model, (mode) => this.setMode(mode));
+    if (this.liveness.mode === "static") this.setMode("static", false);
     this.renderAll();
   }
 
+  /** Live (a kernel answers) or a static copy of a saved notebook (read-only). */
+  get mode(): Mode {
+    return this.liveness.mode;
+  }
+
+  private setMode(mode: Mode, rerender = true): void {
+    const still = mode === "static";
+    this.root.classList.toggle("daggr-static-copy", still);
+    this.requests.enabled = !still;
+    this.media.setOffline(still ? thumbnailLookup(() => this.model.get("thumbnails")) : null, STATIC_NOTICE);
+    this.toolbar.setReadOnly(still);
+    this.notice.hidden = !still;
+    // Cards are rebuilt: their boxes fetch again (thumbnails, or the kernel's values), and
+    // their controls follow the mode.
+    if (rerender) this.renderAll();
+  }
+
+  /** Moves the whole view into another host element (a re-render of the same output);
+   * the field that had the focus gets it back. */
+  moveTo(host: HTMLElement): void {
+    host.append(this.root);
+    const focus = this.lastFocus;
+    if (focus && this.root.contains(focus) && (document.activeElement === document.body || !document.activeElement)) {
+      focus.focus({ preventScroll: true });
+    }
+    this.schedule(true);
+  }
+
   destroy(): void {
+    this.liveness?.destroy();
     this.requests.flush();
     this.arrange.destroy();
     this.camera.destroy();
     for (const c of this.cleanups) c();
     this.cleanups = [];
     this.ticker.stop();
+    if (this.drawing !== null) cancelAnimationFrame(this.drawing);
     this.toast.destroy();
     if (this.frame) clearTimeout(this.frame);
     this.capture.close();
@@ -227,6 +273,7 @@ export class CanvasView {
   private updateStates(): void {
     const states: NodeStates = this.model.get("node_state") ?? {};
     this.states = states;
+    for (const [id, st] of Object.entries(states)) this.partials.follow(id, st?.stream);
     for (const [id, card] of this.board.cards) {
       const st = states[id];
       if (st === card.state) continue;
@@ -245,15 +292,47 @@ export class CanvasView {
     this.schedule(false);
   }
 
+  /** A running node's values so far: only its output boxes change, once per frame. */
+  private applyPartial(nodes: Record<string, Record<string, PartialOp>>): void {
+    const ctx = { media: this.media, partials: this.partials };
+    const applied = this.partials.apply(nodes);
+    for (const id of applied.changed) this.streaming.add(id);
+    if (applied.changed.size && this.drawing === null) {
+      this.drawing = requestAnimationFrame(() => {
+        this.drawing = null;
+        for (const id of this.streaming) {
+          const card = this.board.cards.get(id);
+          if (card) renderOutputs(card, this.states[id], ctx);
+        }
+        this.streaming.clear();
+      });
+    }
+    for (const [id, port] of applied.resync) {
+      const stream = this.states[id]?.stream;
+      if (!stream) continue;
+      // The whole text so far (this view missed the start): named by the node's stream.
+      this.media
+        .ask({ type: "fetch", result: `${stream}.r${++this.resyncs}`, port })
+        .then((f) => {
+          const value = f.mime.includes("json") ? JSON.parse(new TextDecoder().decode(f.bytes)) : new TextDecoder().decode(f.bytes);
+          const card = this.board.cards.get(id);
+          if (this.partials.resynced(id, port, typeof value === "string" ? value : JSON.stringify(value)) && card) renderOutputs(card, this.states[id], ctx);
+        })
+        .catch(() => undefined);
+    }
+  }
+
   private applyState(card: Card): void {
     applyCardState(card, this.states[card.node.id], {
       topology: this.board.topology,
       states: this.states,
       media: this.media,
+      partials: this.partials,
       pendingItems: (n, p) => this.requests.pendingItems(n, p),
       retry: (c) => this.requests.run(c, "step"),
     });
     card.el.classList.toggle("daggr-selected", this.arrange?.selection.has(card.node.id) ?? false);
+    if (this.liveness?.mode === "static") lockCard(card);
   }
 
   private updateInputs(): void {

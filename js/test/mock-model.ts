@@ -31,6 +31,8 @@ export function createMockModel(initial: Record<string, unknown>): MockModel {
       else handlers.delete(event);
     },
     send(content, _callbacks, buffers) {
+      // A kernel is there: it answers a view's hello (not recorded: tests look at requests).
+      if ((content as { type?: string })?.type === "hello") return emit("msg:custom", { type: "hello" });
       this.sent.push(content);
       this.buffers.push(buffers);
     },

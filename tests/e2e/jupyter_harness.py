@@ -110,6 +110,18 @@ def jupyter_server(
         "--LabApp.extension_manager=readonly",
         f"--{app}.expose_app_in_browser=True",
     ]
+    with serving(cmd, lambda: api(port, "/api/status"), log_path, env, f"jupyter {kind}"):
+        yield port
+
+
+@contextlib.contextmanager
+def serving(
+    cmd: list[str], answers: Any, log_path: Path, env: dict[str, str], what: str
+) -> Iterator[None]:
+    """Run ``cmd`` (output to ``log_path``) until ``answers()`` stops raising OSError, and
+    stop it afterwards by its own pid (SIGTERM first, so that a server shuts its kernels
+    down: they run in their own sessions, so killing our process group alone would
+    orphan them)."""
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -118,20 +130,16 @@ def jupyter_server(
             deadline = time.monotonic() + 90
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"jupyter {kind} exited ({proc.returncode}); see {log_path}")
+                    raise RuntimeError(f"{what} exited ({proc.returncode}); see {log_path}")
                 try:
-                    api(port, "/api/status")
+                    answers()
                     break
-                except (urllib.error.URLError, ConnectionError, OSError):
+                except OSError:  # urllib's errors, refused connections
                     if time.monotonic() > deadline:
-                        raise TimeoutError(
-                            f"jupyter {kind} did not start; see {log_path}"
-                        ) from None
+                        raise TimeoutError(f"{what} did not start; see {log_path}") from None
                     time.sleep(0.2)
-            yield port
+            yield
         finally:
-            # SIGTERM lets the server shut its kernels down (they run in their own sessions,
-            # so killing our process group alone would orphan them).
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -192,16 +200,11 @@ def lab_notebook(
     import nbformat
     from playwright.sync_api import sync_playwright
 
+    from tests.widget.saved_notebooks import notebook
+
     root = tmp_path / "root"
     root.mkdir(exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, root / f"{name}.ipynb")
+    nbformat.write(notebook(tuple(cells)), root / f"{name}.ipynb")
     logs: list[str] = []
     with jupyter_server("lab", root, tmp_path / "state", out / f"{name}-server.log") as port:
         with sync_playwright() as p:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.remote.fake_hub import FakeHub, start_fake_hub
-from tests.remote.loopback import AppProcess, free_port
+from tests.remote.loopback import CHAT_SERVER, STREAM_APP, AppProcess, free_port
 
 _LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0", "::"}
 OUTSIDE_ATTEMPTS: list[str] = []
@@ -91,6 +91,42 @@ def own_app(_own_app: AppProcess) -> AppProcess:
     """A second app that a test may stop and restart on the same port (running when the
     test starts)."""
     return _own_app.ensure_running()
+
+
+def _started(script: Path, out: Path) -> AppProcess:
+    return AppProcess(free_port(), out, out / "app.log", script).start()
+
+
+@pytest.fixture(scope="session")
+def stream_app(tmp_path_factory) -> AppProcess:
+    """The app whose endpoints stream, queue and report progress (never stopped by tests)."""
+    app = _started(STREAM_APP, tmp_path_factory.mktemp("stream-app-out"))
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def doomed_stream_app(tmp_path) -> AppProcess:
+    """A stream app of this test's own, to kill mid-stream."""
+    app = _started(STREAM_APP, tmp_path)
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def chat_server(tmp_path_factory) -> AppProcess:
+    """The loopback OpenAI-compatible chat server that streams tokens."""
+    server = _started(CHAT_SERVER, tmp_path_factory.mktemp("chat-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def doomed_chat_server(tmp_path) -> AppProcess:
+    """A chat server of this test's own, to kill mid-answer."""
+    server = _started(CHAT_SERVER, tmp_path)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

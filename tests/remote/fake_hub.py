@@ -150,6 +150,9 @@ def make_handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             request = json.loads(body)
             params = {k: v for k, v in request.items() if k not in ("model", "messages", "stream")}
             content = json.dumps({"messages": request["messages"], "params": params})
+            if request.get("stream"):
+                self._stream_chat(content)
+                return
             self._send(
                 200,
                 {
@@ -168,6 +171,30 @@ def make_handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 },
             )
+
+        def _stream_chat(self, content: str) -> None:
+            # As OpenAI-compatible servers stream: chunks of the answer, then the reason
+            # it stopped, then [DONE] (server-sent events).
+            half = len(content) // 2
+            pieces = [(content[:half], None), (content[half:], None), (None, "stop")]
+            events = [
+                "data: "
+                + json.dumps(
+                    {
+                        "id": "chat-1",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": "dummy",
+                        "system_fingerprint": "fake",
+                        "choices": [
+                            {"index": 0, "delta": {"content": text}, "finish_reason": finish}
+                        ],
+                    }
+                )
+                + "\n\n"
+                for text, finish in pieces
+            ]
+            self._send(200, ("".join(events) + "data: [DONE]\n\n").encode(), "text/event-stream")
 
     return Handler
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 APP = HERE / "apps" / "multi_app.py"
+STREAM_APP = HERE / "apps" / "stream_app.py"
+CHAT_SERVER = HERE / "apps" / "chat_server.py"
 CHILD_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "HF_HUB_OFFLINE": "1",
@@ -29,9 +31,11 @@ def free_port() -> int:
 
 
 class AppProcess:
-    """The test Gradio app in a subprocess, on a fixed port so it can be restarted."""
+    """A test Gradio app (``app``: its script) in a subprocess, on a fixed port so it can
+    be restarted."""
 
-    def __init__(self, port: int, out_dir: Path, log: Path):
+    def __init__(self, port: int, out_dir: Path, log: Path, app: Path = APP):
+        self.app = app
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.out_dir = out_dir
@@ -43,7 +47,7 @@ class AppProcess:
         env.pop("HF_TOKEN", None)
         with open(self.log, "a") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, str(APP), str(self.port), str(self.out_dir)],
+                [sys.executable, str(self.app), str(self.port), str(self.out_dir)],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -73,6 +77,12 @@ class AppProcess:
         raise RuntimeError(
             f"test app did not start; see {self.log}:\n{self.log.read_text()[-3000:]}"
         )
+
+    def kill(self) -> None:
+        """Die at once, as a crashed app does (no goodbye to open streams)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

@@ -142,3 +142,40 @@ def test_model_errors_are_reported_with_the_servers_message(fake_hub, tmp_path):
     assert (
         "acme/broken" in outcome.message and "cannot do task image-segmentation" in outcome.message
     )
+
+
+def test_what_models_return_shows_as_its_kind(fake_hub, tmp_path):
+    """A picture, a classification and speech from the Inference API are shown like the
+    same values from a function: a picture, a label with bars, a player."""
+    from daggr import values
+
+    fake_hub.models.update(
+        {
+            "acme/tiny-sd": {"pipeline_tag": "text-to-image"},
+            "acme/cls": {"pipeline_tag": "image-classification"},
+            "acme/tts": {"pipeline_tag": "text-to-speech"},
+        }
+    )
+    picture = tmp_path / "p.png"
+    Image.new("RGB", (2, 2)).save(picture)
+    nodes = {
+        "tiny-sd": InferenceNode(
+            "acme/tiny-sd",
+            inputs={"prompt": "a red square", "width": 12, "height": 5},
+            outputs={"image": gr.Image()},
+        ),
+        "cls": InferenceNode(
+            "acme/cls", inputs={"image": FileValue(str(picture))}, outputs={"label": gr.Label()}
+        ),
+        "tts": InferenceNode("acme/tts", inputs={"text": "hi"}, outputs={"speech": gr.Audio()}),
+    }
+    result = run(*nodes.values())
+    shown = {}
+    for name, node in nodes.items():
+        ((port, value),) = result[name].items()
+        shown[name] = values.preview(value, node._output_components[port])
+    assert shown["tiny-sd"]["mime"] == "image/png"
+    assert shown["cls"] == {"type": "label", "text": "red (90%)"}
+    assert shown["tts"]["mime"] == "audio/flac"
+    data, mime, _ = values.encode(result["tiny-sd"]["image"], gr.Image())
+    assert mime == "image/png" and Image.open(__import__("io").BytesIO(data)).size == (12, 5)

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+import urllib.parse
 
 import pytest
 
 from daggr import FileValue, FnNode, Graph, InputNode, ItemList
 from daggr import components as gr
 from daggr.widget import Canvas, canvas_for, mimebundle
-from tests.widget.widget_helpers import clear, custom, from_front, size, updates, wait_for
+from tests.widget.widget_helpers import (
+    clear,
+    custom,
+    described,
+    from_front,
+    size,
+    updates,
+    wait_for,
+)
 
 
 def chain() -> Graph:
@@ -44,9 +54,10 @@ def test_topology_describes_cards_ports_fields_and_edges():
     nodes = {n["id"]: n for n in topo["nodes"]}
     assert topo["name"] == "shapes"
     assert [n["id"] for n in topo["nodes"]] == g.get_execution_order()
+    # unset properties stay out of the topology (it is saved into notebooks)
     assert nodes["items"]["outputs"] == [
         {"name": "xs", "hidden": True},
-        {"name": "shown", "hidden": False, "component": gr.JSON().to_dict()},
+        {"name": "shown", "hidden": False, "component": described(gr.JSON())},
     ]
     # the fixed input k is not a port row
     assert nodes["total"]["inputs"] == [{"name": "xs", "wired": True}]
@@ -64,7 +75,7 @@ def test_initial_state_inputs_and_kinds():
     assert topo["form"]["kind"] == "INPUT"
     assert topo["form"]["outputs"] == [{"name": "text", "hidden": False}]
     assert topo["form"]["fields"] == [
-        {"key": "form__text", "port": "text", "component": gr.Textbox(value="hello").to_dict()}
+        {"key": "form__text", "port": "text", "component": described(gr.Textbox(value="hello"))}
     ]
     never = {"status": "idle", "count": 0, "index": None, "fresh": "never run"}
     assert c.node_state == {
@@ -259,7 +270,8 @@ def test_no_media_or_large_values_in_traits_or_messages(tmp_path):
     preview = c.node_state["big"]["preview"]
     assert preview["text"]["truncated"] is True and len(preview["text"]["text"]) == 300
     assert preview["blob"] == {"type": "binary", "size": 100_000}
-    assert preview["image"] == {"type": "file", "name": "cat.png", "mime": "image/png"}
+    image = preview["image"]
+    assert image == {"type": "file", "name": "cat.png", "mime": "image/png", "size": image["size"]}
     assert preview["num"] == {"type": "number", "text": "1.5"}
     assert "… 99980 more" in preview["numbers"]["text"]
     assert len(json.dumps(c.node_state)) < 2_000
@@ -526,8 +538,12 @@ def test_mimebundle_has_the_widget_a_text_repr_and_a_static_drawing():
     data, _ = mimebundle(g)
     assert data["text/plain"] == repr(g)
     assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == canvas_for(g).model_id
-    svg = data["text/html"]
-    assert svg.startswith("<svg") and svg.count('class="daggr-static-node"') == 3
+    html = data["text/html"]
+    # an image (sanitising renderers keep <img>, drop <svg>) under a line saying what it is
+    assert "static copy — run the notebook to work with it" in html
+    src = re.search(r'<img src="data:image/svg\+xml,([^"]+)"', html).group(1)
+    svg = urllib.parse.unquote(src)
+    assert svg.startswith("<svg") and svg.count("class='daggr-static-node'") == 3
     assert canvas_for(g) is canvas_for(g)
 
 

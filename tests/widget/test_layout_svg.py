@@ -46,7 +46,7 @@ def test_static_svg_draws_cards_edges_forks_and_results():
     g = Graph("svg & co", nodes=[joined], persist_key=False)
     g.run(progress=False)
     c = Canvas(g)
-    svg = c.static_html()
+    svg = c.static_svg()
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count('class="daggr-static-node"') == 3
     assert svg.count("stroke-linecap") == 2  # one scatter fork, one gather fork
@@ -67,7 +67,19 @@ def test_static_svg_uses_positions_moved_on_the_canvas():
 
 @pytest.mark.parametrize(
     "module",
-    ["bridge", "canvas", "failures", "layout", "protocol", "sheet_layout", "svg", "__init__"],
+    [
+        "bridge",
+        "canvas",
+        "failures",
+        "layout",
+        "protocol",
+        "sheet_layout",
+        "svg",
+        "static_copy",
+        "saved_copy",
+        "nbconvert",
+        "__init__",
+    ],
 )
 def test_docstring_examples_run(module):
     import doctest

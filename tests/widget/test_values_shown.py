@@ -80,14 +80,20 @@ def test_every_picture_previews_as_an_image_the_card_fetches(shown, port):
 
 def test_the_static_drawing_shows_every_picture(shown):
     _, canvas = shown
-    svg = canvas._repr_mimebundle_()[0]["text/html"]
-    hrefs = re.findall(r'<image [^>]*href="data:image/png;base64,([^"]+)"', svg)
+    svg = canvas.static_svg()
+    hrefs = re.findall(r'<image [^>]*href="data:image/(?:png|jpeg);base64,([^"]+)"', svg)
     assert len(hrefs) == len(PORTS)
     for href in hrefs:
         thumb = Image.open(io.BytesIO(base64.b64decode(href)))
-        assert thumb.size[0] <= 128 and abs(thumb.size[0] / thumb.size[1] - W / H) < 0.1
-    # thumbnails live in the drawing only, never in the synced state
-    assert "base64" not in str(canvas.get_state())
+        assert thumb.size[0] <= 96 and abs(thumb.size[0] / thumb.size[1] - W / H) < 0.1
+    # the synced state keeps the same small thumbnails (for a saved notebook's read-only
+    # copy), as bytes that travel as binary buffers, never base64 text
+    canvas.checkpoint()
+    kept = canvas.thumbnails[canvas.node_state["make"]["rid"]]
+    assert sorted(kept) == sorted(PORTS)
+    assert all(isinstance(b, bytes) and len(b) <= 8_000 for b in kept.values())
+    traits = {k: v for k, v in canvas.get_state().items() if k not in ("_esm", "_css")}
+    assert "base64" not in str(traits)  # the canvas's own code (_esm) is not state
 
 
 def test_an_image_file_output_is_drawn_too(tmp_path):
@@ -103,7 +109,7 @@ def test_an_image_file_output_is_drawn_too(tmp_path):
     canvas = Canvas(g)
     g.run(progress=False)
     wait_for(lambda: canvas.node_state["f"].get("rid"))
-    assert "data:image/png;base64," in canvas.static_html()
+    assert re.search("data:image/(png|jpeg);base64,", canvas.static_svg())
 
 
 def test_a_matrix_stays_numbers_where_no_image_is_declared():

@@ -60,3 +60,9 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
             return value
         time.sleep(0.005)
     raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+def described(component: Any) -> dict:
+    """A component as the canvas's topology describes it: unset (None) properties left out."""
+    desc = component.to_dict()
+    return {**desc, "props": {k: v for k, v in desc["props"].items() if v is not None}}
