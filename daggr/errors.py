@@ -28,6 +28,11 @@ class NodeError(DaggrError, RuntimeError):
         super().__init__(f"Node '{node}' failed: {msg}")
 
 
+class NotSaved(DaggrError, OSError):
+    """A node's result could not be written to the history (a full disk, a store that
+    is gone): the node is reported as failed rather than as a result that would be lost."""
+
+
 class RunCancelled(DaggrError):
     """The run was cancelled before this node could finish."""
 

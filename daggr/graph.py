@@ -36,6 +36,11 @@ def node_id(name: str) -> str:
     return _ID_UNSAFE.sub("_", name)
 
 
+def _input_label(owner: tuple[str, str | None]) -> str:
+    node, port = owner
+    return f"{node} (its variant choice)" if port is None else f"{node}.{port}"
+
+
 def derive_persist_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
@@ -187,6 +192,8 @@ class Graph:
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self._ids: dict[str, str] = {}
+        # "node__port" -> (node, port) it stands for (port None: a choice's variant pick)
+        self._input_keys: dict[str, tuple[str, str | None]] = {}
         self._in_edges: dict[str, list[Edge]] = {}
         self._out_edges: dict[str, list[Edge]] = {}
         self._order: list[str] | None = None
@@ -249,6 +256,7 @@ class Graph:
                 f"Node names '{other}' and '{name}' both map to the id '{nid}' used in "
                 "input keys; rename one of them."
             )
+        self._claim_input_keys(name, nid, node, wires)
         self.nodes[name] = node
         node._graph = self
         self._ids[nid] = name
@@ -263,6 +271,59 @@ class Graph:
             edges.append(edge)
             in_edges.append(edge)
             out_edges[edge.source_node].append(edge)
+
+    def _claim_input_keys(self, name: str, nid: str, node: Node, wires: list) -> None:
+        """User inputs are named ``{node id}__{port}`` (``graph.run(node__port=...)``, the
+        REST API, the canvas): two inputs whose names join into one key would share one
+        value without a word, so the second one is refused."""
+        keys = self._input_keys
+        if type(node) is not ChoiceNode and not isinstance(node, ChoiceNode):
+            components, fixed = node._input_components, node._fixed_inputs
+            claims = []
+            for port in node._input_ports:
+                if port not in components:
+                    if port in fixed:
+                        continue
+                    for wired, _, _ in wires:  # (a node has few wires: no set needed)
+                        if wired == port:
+                            break
+                    else:
+                        claims.append((f"{nid}__{port}", (name, port)))
+                    continue
+                claims.append((f"{nid}__{port}", (name, port)))
+        else:
+            claims = self._choice_claims(name, nid, node, wires)
+        for key, what in claims:
+            other = keys.get(key)
+            if other is not None:
+                raise GraphError(
+                    f"Inputs '{_input_label(other)}' and '{_input_label(what)}' are both "
+                    f"named '{key}' (node__port), so graph.run() and the REST API could not "
+                    "tell them apart; rename a node or a port (names without '__' never "
+                    "collide)."
+                )
+        keys.update(claims)
+
+    @staticmethod
+    def _choice_claims(
+        name: str, nid: str, node: ChoiceNode, wires: list
+    ) -> list[tuple[str, tuple[str, str | None]]]:
+        """A choice's input keys: each variant's ports under its own prefix, and the pick."""
+        from daggr.inputs import VARIANT_PORT
+
+        ids = [node_id(v.name) for v in node.variants]
+        claims: list[tuple[str, tuple[str, str | None]]] = [
+            (f"{nid}__{VARIANT_PORT}", (name, None))
+        ]
+        for i, (n, variant) in enumerate(zip(ids, node.variants, strict=True)):
+            prefix = n if ids.count(n) == 1 else f"{n}_{i}"
+            wired = {port for port, _, v in wires if v == i}
+            for port in variant._input_ports:
+                if port in variant._input_components or (
+                    port not in wired and port not in variant._fixed_inputs
+                ):
+                    claims.append((f"{prefix}__{port}", (variant._name, port)))
+        return claims
 
     def _free_name(self, base: str) -> str:
         i = 1

@@ -7,6 +7,7 @@ inputs, results and selections.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from daggr.provenance import Staleness
     from daggr.remote.visitor import Visitor
     from daggr.sheets import Sheets
+
+log = logging.getLogger("daggr")
 
 VARIANTS_STATE = "variants"
 UNSELECTED_STATE = "unselected"
@@ -188,8 +191,16 @@ class Session:
     def _changed(self, what: str) -> None:
         """Tell views that inputs, selections, variants or the sheet changed outside a run
         (a cell calling graph.select(), a sheet switch, ...)."""
+        self._notify("state_changed", what)
+
+    def _notify(self, kind: str, payload: Any) -> None:
         for listener in list(self.listeners):
-            listener("state_changed", what)
+            try:
+                listener(kind, payload)
+            except Exception:
+                # A view that fails must not stop what it watches (a run, the session's
+                # queue behind it, a cell setting inputs): reported, and work goes on.
+                log.exception("daggr: a view failed on %s; the work goes on", kind)
 
     # -- inputs -------------------------------------------------------------------------------------
     def input_table(self) -> inputs.InputTable:
@@ -254,12 +265,13 @@ class Session:
         force: bool = False,
         only: bool = False,
         progress: bool | None = None,
+        durable: bool = True,
         on_update: Callable[[Update], Any] | None = None,
         **kwargs: Any,
     ) -> RunHandle:
         """Start a run on daggr's loop thread and return at once."""
         listener = callback_listener(on_update) if on_update is not None else None
-        run = self._prepare_run(targets, inputs, force, only, kwargs, None, listener)
+        run = self._prepare_run(targets, inputs, force, only, kwargs, None, listener, durable)
         get_loop().call_soon_threadsafe(run.begin)
         return RunHandle(run, run.future)
 
@@ -287,12 +299,19 @@ class Session:
         force: bool = False,
         only: bool = False,
         progress: bool | None = None,
+        durable: bool = True,
         on_update: Callable[[Update], Any] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Run and wait. The calling thread starts the run itself and, while no other run
         holds the session's lane, executes the sequential nodes too: the caller waits
-        anyway, and Ctrl-C then interrupts the node that is running."""
+        anyway, and Ctrl-C then interrupts the node that is running.
+
+        A node is reported finished once its result is committed to the history file, so
+        what ``run()`` returns survives a crash right after; a result that cannot be
+        written (a full disk) makes its node an error. ``durable=False`` returns without
+        waiting for the file (a few milliseconds per run, for loops of many quick runs):
+        the rows are written within ~20 ms, and a crash in that window loses them."""
         if in_loop_thread():
             raise DaggrError(
                 "graph.run() was called from daggr's own event loop (inside an async node?). "
@@ -300,7 +319,7 @@ class Session:
             )
         bar = Progress(self.graph.name, 0, progress is not False)
         listener = callback_listener(on_update) if on_update is not None else None
-        run = self._prepare_run(targets, inputs, force, only, kwargs, bar, listener)
+        run = self._prepare_run(targets, inputs, force, only, kwargs, bar, listener, durable)
         bar.total = len(run.members)
         outcomes = run.outcomes  # not the run itself: no cycle for the collector to find
         bar.done = lambda: len(outcomes)
@@ -343,6 +362,7 @@ class Session:
         kwargs: dict[str, Any],
         progress: Progress | None,
         own: Callable[[str, Any], None] | None = None,
+        durable: bool = True,
     ) -> Run:
         """The run as asked; ``own``: a listener for this run's events alone (beside the
         session's listeners, which hear every run)."""
@@ -397,12 +417,11 @@ class Session:
             elif kind == live.PROGRESS and progress is not None:
                 progress.note(payload.node, payload.text)
             if listeners:
-                for listener in list(listeners):
-                    listener(kind, payload)
+                self._notify(kind, payload)
             if own is not None:
                 own(kind, payload)
 
-        run = Run(self, plan, members, set(names), force, snapshot, emit)
+        run = Run(self, plan, members, set(names), force, snapshot, emit, durable)
         run.watched = own is not None
         return run
 

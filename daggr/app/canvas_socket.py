@@ -2,7 +2,10 @@
 
 The visitor is resolved from the handshake (cookie or trusted bearer token) before
 anything else, and the connection is bound to that visitor's session: no message can name
-another user, and sheet or result references resolve only within their own sheets.
+another user, and sheet or result references resolve only within their own sheets. Host
+and Origin are checked before the handshake (:class:`daggr.app.trust.TrustEdge`); every
+frame is checked against the protocol before it reaches the canvas
+(:func:`daggr.app.trust.parse_frame`), and what goes out has the server's token redacted.
 """
 
 from __future__ import annotations
@@ -12,32 +15,37 @@ import json
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlparse
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from daggr.app import trust
 from daggr.app.state import AppState
 from daggr.app.ws_model import open_canvas, page_state
+from daggr.widget.protocol import error_message
 
-
-def _same_origin(websocket: WebSocket) -> bool:
-    # A page on another site must not drive a visitor's canvas with their cookie.
-    origin = websocket.headers.get("origin")
-    return origin is None or urlparse(origin).netloc == websocket.headers.get("host")
+TRY_AGAIN_LATER = 1013  # websocket close code: the server is busy for this visitor
 
 
 async def serve_socket(
     websocket: WebSocket,
     state: AppState,
     identify: Callable[[HTTPConnection], tuple[str, str | None]],
+    limits: trust.VisitorLimits,
 ) -> None:
     """Serve the canvas protocol (see :mod:`daggr.app.ws_model`) until the page leaves."""
-    if not _same_origin(websocket):
-        await websocket.close(code=1008)
-        return
     user, _ = identify(websocket)
+    try:
+        with limits.hold(user, "sockets"), state.hold(user):
+            await _serve(websocket, state, user)
+    except trust.TooBusy as exc:
+        # Accepted first, so the page learns why (a refused handshake is a bare 403).
+        await websocket.accept()
+        await websocket.close(code=TRY_AGAIN_LATER, reason=str(exc)[:120])
+
+
+async def _serve(websocket: WebSocket, state: AppState, user: str) -> None:
     await websocket.accept()
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
@@ -77,7 +85,7 @@ async def serve_socket(
                     _dumps({"type": "comm", "data": data, "buffers": len(buffers)})
                 )
                 for b in buffers:
-                    await websocket.send_bytes(b)
+                    await websocket.send_bytes(trust.redact_bytes(b))
 
     async def next_frame() -> Any:
         message = await websocket.receive()
@@ -91,20 +99,15 @@ async def serve_socket(
             if not isinstance(text, str):
                 continue  # a stray binary frame: buffers only follow a header
             try:
-                frame = json.loads(text)
-            except json.JSONDecodeError:
+                data, count = trust.parse_frame(text, canvas._names)
+            except trust.FrameRefused as exc:
+                put(("comm", {"method": "custom", "content": error_message(str(exc))}, []))
                 continue
-            if not isinstance(frame, dict) or frame.get("type") != "comm":
-                continue
-            count = frame.get("buffers")
-            count = count if isinstance(count, int) and 0 <= count <= 16 else 0
             buffers = []
             for _ in range(count):
                 blob = await next_frame()
                 buffers.append(blob if isinstance(blob, bytes) else str(blob).encode())
-            data = frame.get("data")
-            if isinstance(data, dict) and data.get("method") in ("custom", "update"):
-                await run_in_threadpool(comm.deliver, data, buffers)
+            await run_in_threadpool(comm.deliver, data, buffers)
 
     tasks = [asyncio.ensure_future(sender()), asyncio.ensure_future(receiver())]
     try:
@@ -125,9 +128,10 @@ async def serve_socket(
 
 def _dumps(obj: Any) -> str:
     try:
-        return json.dumps(obj, default=str, allow_nan=False)
+        text = json.dumps(obj, default=str, allow_nan=False)
     except ValueError:  # NaN/inf, which JSON.parse rejects: send them as null
-        return json.dumps(_finite(obj), default=str)
+        text = json.dumps(_finite(obj), default=str)
+    return trust.redact_text(text)
 
 
 def _finite(obj: Any) -> Any:

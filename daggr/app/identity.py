@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable, Mapping
 
 COOKIE = "daggr_uid"
-COOKIE_MAX_AGE = 365 * 24 * 3600
 _COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 

@@ -120,6 +120,9 @@ class ProxyHeaders:
                 prefix = clean_prefix(_first(headers.get(b"x-forwarded-prefix")))
             host = _first(headers.get(b"x-forwarded-host"))
             if host and _HOST.fullmatch(host):
+                # The Host the connection came with, for the Host check (daggr.app.trust):
+                # a forwarded header names the public address, never the one dialled.
+                scope["daggr.dialled_host"] = (headers.get(b"host") or b"").decode("latin-1")
                 scope["headers"] = [
                     (k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"
                 ] + [(b"host", host.encode("latin-1"))]

@@ -202,6 +202,10 @@ def launch(
         root_path = os.environ.get("DAGGR_ROOT_PATH") or None
     if forwarded_allow_ips is None:
         forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or None
+    from daggr.app.trust import Policy
+
+    # Requests must name this address (or a configured public host): see daggr.app.trust.
+    policy = Policy.for_address(host, port)
     app = create_app(
         graph,
         api_server=api_server,
@@ -213,6 +217,7 @@ def launch(
         owner_token=default_owner_token(host) if owner_token is None else owner_token,
         view=view,
         mcp_server=mcp_server,
+        policy=policy,
     )
     state = app.state.daggr
     from daggr.app.restart import adopt_socket
@@ -240,6 +245,7 @@ def launch(
         from daggr.app.notebook_link import notebook_url
 
         running.public_url = notebook_url(actual, url)
+        policy.admit(running.public_url)  # the notebook's proxy names the app its own way
     if not thread.is_alive():
         raise RuntimeError(f"The daggr app could not start on {host}:{actual}; see the log above.")
     if share:
@@ -247,6 +253,7 @@ def launch(
 
         try:
             running.share_url = open_tunnel(host, actual)
+            policy.admit(running.share_url)
         except BaseException:
             running.stop()
             raise

@@ -11,13 +11,17 @@ Routes::
     POST /api/stream[/{id}]     the same call, followed as server-sent events (rest_stream)
     GET  /api/user              {"user": id}
     GET  /api/sheets[/{id}]     the visitor's own sheets; another user's sheet id -> 404
-    GET  /file/{content id}     an output file, by content id only
+    GET  /file/{content id}     an output file, by content id only (a download unless
+                                it is an image, audio or video)
+
+Every route and websocket frame passes the checks of :mod:`daggr.app.trust` first (Host,
+same origin, JSON bodies, security headers, per-visitor limits).
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
-import json
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,18 +40,18 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from daggr import values
-from daggr.app import rest, rest_stream
+from daggr.app import rest, rest_stream, trust
 from daggr.app.canvas_socket import serve_socket
 from daggr.app.files import AppFiles
-from daggr.app.identity import COOKIE, COOKIE_MAX_AGE, Identity
+from daggr.app.identity import COOKIE, Identity
 from daggr.app.oauth import OAuthConfig
-from daggr.app.state import AppState
+from daggr.app.state import ANONYMOUS, AppState, anonymous_sheet_days
 from daggr.app.visitors import Visitors, cookie_options
 from daggr.errors import DaggrError
-from daggr.values.files import mime_of
 
 if TYPE_CHECKING:
     from daggr.graph import Graph
+    from daggr.runtime.result import RunHandle
     from daggr.session import Session
     from daggr.streaming import RunStream
 
@@ -87,6 +91,7 @@ def create_app(
     owner_token: bool | None = None,
     view: str = "canvas",
     mcp_server: bool = False,
+    policy: trust.Policy | None = None,
 ) -> Starlette:
     """The ASGI app serving ``graph`` (or an :class:`AppState`, to swap graphs later).
 
@@ -100,7 +105,9 @@ def create_app(
     server's (see :mod:`daggr.app.visitors`). ``view``: what visitors see first, the
     ``"canvas"`` or the ``"form"`` (the graph's inputs, one Run button, the final
     outputs); a tab on the page switches. ``mcp_server``: also serve each subgraph as
-    an MCP tool at ``/mcp`` (see :mod:`daggr.app.mcp`).
+    an MCP tool at ``/mcp`` (see :mod:`daggr.app.mcp`). ``policy``: what the edge
+    accepts (:class:`daggr.app.trust.Policy`; ``launch()`` makes it for the address it
+    binds; by default only configured hosts, or any).
 
     Example:
         >>> from daggr import FnNode, Graph
@@ -119,6 +126,8 @@ def create_app(
     if oauth is None or oauth is True:
         oauth = OAuthConfig.from_env()
     visitors = Visitors(identity, oauth or None, owner_token)
+    policy = policy or trust.Policy.for_address(None)
+    limits = trust.VisitorLimits(policy.max_calls, policy.max_sockets)
     files = AppFiles(store_root=state.store.files_dir)
     locks: dict[str, threading.Lock] = {}
     locks_guard = threading.Lock()
@@ -135,24 +144,28 @@ def create_app(
 
     def answer(conn: HTTPConnection, response: Response, fresh: str | None) -> Response:
         if fresh:
-            response.set_cookie(
-                COOKIE, fresh, max_age=COOKIE_MAX_AGE, httponly=True, **cookie_options(conn)
-            )
+            # It lasts as long as an unused anonymous sheet is kept (state.py).
+            keep = max(3600, int(anonymous_sheet_days() * 86400))
+            response.set_cookie(COOKIE, fresh, max_age=keep, httponly=True, **cookie_options(conn))
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    def error(exc: rest.ApiError) -> JSONResponse:
-        return JSONResponse(exc.payload, status_code=exc.status)
+    def error(exc: rest.ApiError | trust.EdgeRefusal) -> JSONResponse:
+        if isinstance(exc, rest.ApiError):
+            return trust.VisitorJSON(exc.payload, status_code=exc.status)
+        return trust.VisitorJSON({"error": str(exc)}, exc.status, headers=exc.headers)
 
     async def page(request: Request) -> Response:
-        _, fresh = identify(request)
+        user, fresh = identify(request)
         body = _PAGE.format(
             title=html.escape(state.graph.name),
             base=_base_tag(request),
             account=_account_links(visitors.account(request)),
             view=view,
         )
-        return answer(request, HTMLResponse(body), fresh)
+        # Each visit moves the cookie's expiry on, as each use keeps the visitor's sheets.
+        keep = fresh or (request.cookies.get(COOKIE) if user.startswith(ANONYMOUS) else None)
+        return answer(request, HTMLResponse(body), keep)
 
     def static_file(root: Path, name: str, media: str) -> Response:
         path = root / name
@@ -177,42 +190,34 @@ def create_app(
     async def schema(request: Request) -> Response:
         _, fresh = identify(request)
         data = await run_in_threadpool(rest.schema, state.graph)
-        return answer(request, JSONResponse(data), fresh)
-
-    async def json_body(request: Request) -> Any:
-        try:
-            return await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise rest.ApiError(
-                400, 'The body must be JSON: {"inputs": {"node__port": value}}.'
-            ) from None
+        return answer(request, trust.VisitorJSON(data), fresh)
 
     async def call(request: Request) -> Response:
         user, fresh = identify(request)
-        try:
-            body = await json_body(request)
-        except rest.ApiError as exc:
-            return answer(request, error(exc), fresh)
         base = str(request.base_url).rstrip("/")
         try:
-            data = await run_in_threadpool(
-                _run_call,
-                state,
-                user,
-                user_lock(user),
-                request.path_params.get("subgraph"),
-                body,
-                files,
-                base,
-            )
-        except rest.ApiError as exc:
+            body = await trust.read_json(request)
+            with limits.hold(user, "calls"), state.hold(user):
+                session, targets, handle = await run_in_threadpool(
+                    _start_call,
+                    state,
+                    user,
+                    user_lock(user),
+                    request.path_params.get("subgraph"),
+                    body,
+                    files,
+                )
+                # The run goes on in daggr's engine: no server thread waits for it.
+                result = await asyncio.wrap_future(handle._future)
+                data = await run_in_threadpool(_call_answer, session, targets, result, files, base)
+        except (rest.ApiError, trust.EdgeRefusal) as exc:
             return answer(request, error(exc), fresh)
-        return answer(request, JSONResponse(data), fresh)
+        return answer(request, trust.VisitorJSON(data), fresh)
 
     async def stream_call(request: Request) -> Response:
         user, fresh = identify(request)
         try:
-            body = await json_body(request)
+            body = await trust.read_json(request)
             session, stream, targets = await run_in_threadpool(
                 _start_stream,
                 state,
@@ -222,10 +227,10 @@ def create_app(
                 body,
                 files,
             )
-        except rest.ApiError as exc:
+        except (rest.ApiError, trust.EdgeRefusal) as exc:
             return answer(request, error(exc), fresh)
         sink = files.urls(str(request.base_url).rstrip("/"))
-        events = rest_stream.events(session, stream, targets, sink)
+        events = trust.redacted(rest_stream.events(session, stream, targets, sink))
         return answer(request, StreamingResponse(events, media_type="text/event-stream"), fresh)
 
     async def user_info(request: Request) -> Response:
@@ -235,25 +240,31 @@ def create_app(
 
     async def sheets(request: Request) -> Response:
         user, fresh = identify(request)
-        session = state.session(user)
+        if fresh:  # a first visit has no sheets yet; listing them must not make one
+            return answer(
+                request, JSONResponse({"user": user, "current": None, "sheets": []}), fresh
+            )
+        session = await run_in_threadpool(state.session, user)
         rows = await run_in_threadpool(session.sheet_store.list)
         data = {
             "user": user,
             "current": session.results.sheet_id,
             "sheets": [_sheet_json(r) for r in rows],
         }
-        return answer(request, JSONResponse(data), fresh)
+        return answer(request, trust.VisitorJSON(data), fresh)
 
     async def sheet(request: Request) -> Response:
         user, fresh = identify(request)
-        session = state.session(user)
+        if fresh:
+            return answer(request, error(_no_sheet(request.path_params["sheet_id"])), fresh)
+        session = await run_in_threadpool(state.session, user)
         try:
             data = await run_in_threadpool(
                 _sheet_state, session, request.path_params["sheet_id"], files, str(request.base_url)
             )
         except rest.ApiError as exc:
             return answer(request, error(exc), fresh)
-        return answer(request, JSONResponse(data), fresh)
+        return answer(request, trust.VisitorJSON(data), fresh)
 
     async def file(request: Request) -> Response:
         path = files.lookup(request.path_params["cid"])
@@ -262,14 +273,10 @@ def create_app(
                 {"error": "No such file. Files are served by the content id an API call returned."},
                 404,
             )
-        return FileResponse(
-            path,
-            media_type=mime_of(str(path)),
-            headers={"Cache-Control": "private, max-age=31536000, immutable"},
-        )
+        return trust.file_response(path)
 
     async def socket(websocket: WebSocket) -> None:
-        await serve_socket(websocket, state, identify)
+        await serve_socket(websocket, state, identify, limits)
 
     routes = [
         Route("/", page),
@@ -299,7 +306,9 @@ def create_app(
     from daggr.app.prefix import ProxyHeaders
 
     proxy = Middleware(ProxyHeaders, root_path=root_path, forwarded_allow_ips=forwarded_allow_ips)
-    app = Starlette(routes=routes, middleware=[proxy])
+    # The edge sees each request as the proxy in front gave it (its public host).
+    edge = Middleware(trust.TrustEdge, policy=policy)
+    app = Starlette(routes=routes, middleware=[proxy, edge])
     app.state.daggr = state
     return app
 
@@ -340,6 +349,38 @@ def _mcp_route(
 
 
 # -- REST helpers (worker threads) -----------------------------------------------------
+def _start_call(
+    state: AppState,
+    user: str,
+    lock: threading.Lock,
+    subgraph: str | None,
+    body: Any,
+    files: AppFiles,
+) -> tuple[Session, list[str], RunHandle]:
+    session = state.session(user)
+    # One call at a time per visitor until its run has snapshotted its inputs.
+    with lock:
+        call = rest.prepare_call(session, subgraph, body, files.resolve)
+        rest.apply_call(session, call)
+        try:
+            handle = session.start(*call.targets, progress=False)
+        except DaggrError as exc:
+            raise rest.ApiError(400, str(exc)) from None
+    return session, call.targets, handle
+
+
+def _call_answer(
+    session: Session, targets: list[str], result: Any, files: AppFiles, base: str
+) -> dict[str, Any]:
+    failure = rest.node_failure(result)
+    if failure is not None:
+        raise failure
+    urls = files.urls(base)
+    nodes = session.graph.nodes
+    outputs = {t: rest.outputs_json(nodes[t], result[t], urls) for t in targets}
+    return {"outputs": outputs, "sheet_id": session.results.sheet_id}
+
+
 def _run_call(
     state: AppState,
     user: str,
@@ -349,22 +390,14 @@ def _run_call(
     files: AppFiles,
     base: str,
 ) -> dict[str, Any]:
-    session = state.session(user)
-    # One call at a time per visitor: a call's inputs must be the ones its run snapshots.
-    with lock:
-        call = rest.prepare_call(session, subgraph, body, files.resolve)
-        rest.apply_call(session, call)
-        try:
-            result = session.run(*call.targets, progress=False)
-        except DaggrError as exc:
-            raise rest.ApiError(400, str(exc)) from None
-    failure = rest.node_failure(result)
-    if failure is not None:
-        raise failure
-    urls = files.urls(base)
-    nodes = session.graph.nodes
-    outputs = {t: rest.outputs_json(nodes[t], result[t], urls) for t in call.targets}
-    return {"outputs": outputs, "sheet_id": session.results.sheet_id}
+    """A whole call from a worker thread (an MCP tool call), waiting for its run."""
+    session, targets, handle = _start_call(state, user, lock, subgraph, body, files)
+    return _call_answer(session, targets, handle.result(), files, base)
+
+
+def _no_sheet(sheet_id: str) -> rest.ApiError:
+    # Another user's sheet answers like a missing one: ids must not be probeable.
+    return rest.ApiError(404, f"Sheet {sheet_id!r} not found among your sheets.")
 
 
 def _start_stream(
@@ -403,8 +436,7 @@ def _sheet_state(session: Session, sheet_id: str, files: AppFiles, base: str) ->
         info = session.sheet_store.get(sheet_id)
         sheet = session.sheet_store.open(info.id)
     except (SheetAccessError, SheetNotFoundError):
-        # Another user's sheet answers like a missing one: ids must not be probeable.
-        raise rest.ApiError(404, f"Sheet {sheet_id!r} not found among your sheets.") from None
+        raise _no_sheet(sheet_id) from None
     urls = files.urls(base)
     results = {}
     for name, node in session.graph.nodes.items():

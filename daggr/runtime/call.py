@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from daggr.errors import DaggrError
 from daggr.runtime import live
 from daggr.runtime.loop import get_loop, get_pool, in_loop_thread
+from daggr.runtime.workers import abandon, abandonable
 
 if TYPE_CHECKING:
     from daggr.runtime.plan import Step
@@ -122,10 +123,13 @@ def call(
         timeout = code.timeout
         if timeout is None:
             return runner.outputs(code, runner.call(code, kwargs, ctx))
-        future = get_pool().submit(runner.call, code, kwargs, ctx)
+        # A thread of its own: past the timeout the call is left running there, never
+        # in a thread of the shared pool (enough hung calls would fill it).
+        future = abandonable(runner.call, code, kwargs, ctx)
         try:
             raw = future.result(timeout)
         except FutureTimeout:
+            abandon(future)
             ctx.abandoned = True
             raise _timed_out(timeout) from None
         return runner.outputs(code, raw)
@@ -153,6 +157,13 @@ async def call_async(step: Step, inputs: dict[str, Any], ctx: CallContext) -> di
     timeout = code.timeout
     if timeout is None:
         raw = await _start(step, kwargs, ctx)
+    elif step.executor is None and not code.is_async:
+        future = abandonable(runner.call, code, kwargs, ctx)  # (see call())
+        try:
+            raw = await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+        except asyncio.TimeoutError:
+            abandon(future)
+            raise _timed_out(timeout) from None
     else:
         try:
             raw = await asyncio.wait_for(_start(step, kwargs, ctx), timeout)

@@ -19,6 +19,7 @@ from daggr.runtime.call import CallContext, call, call_async
 from daggr.runtime.items import Items
 from daggr.runtime.plan import Step
 from daggr.runtime.result import NodeOutcome
+from daggr.values.files import keep_files
 
 if TYPE_CHECKING:
     from daggr.runtime.scheduler import Run
@@ -173,9 +174,14 @@ def make_outcome(
     duration: float,
 ) -> NodeOutcome:
     """The outcome of an execution and the history record it adds."""
+    node = run.plan.nodes[p.name].node
     if outputs is not None and p.variant is not None:
-        choice = run.plan.nodes[p.name].node
-        outputs = {port: outputs.get(port) for port in choice._output_ports}
+        outputs = {port: outputs.get(port) for port in node._output_ports}
+    if outputs and node._output_components and p.step.node._runner == "fn":
+        # A path this machine's own function returned to an Image / File / ... port is
+        # the file: the store keeps it. (A remote app's path names no file here; its
+        # files arrive as downloads, see daggr.remote.outputs.)
+        outputs = keep_files(outputs, node._output_components)
     inputs = p.inputs
     if p.scatter:
         inputs = dict(inputs)

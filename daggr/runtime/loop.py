@@ -8,16 +8,20 @@ Jupyter kernel (whose loop is already running) and from a canvas callback.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+from daggr.runtime.workers import WorkerPool, on_exit, wait_at_exit
+
+log = logging.getLogger("daggr")
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_thread: threading.Thread | None = None
-_pool: ThreadPoolExecutor | None = None
+_pool: WorkerPool | None = None
 _groups: dict[str, Limiter] = {}
 
 
@@ -47,15 +51,18 @@ def in_loop_thread() -> bool:
     return _loop_thread is not None and threading.current_thread() is _loop_thread
 
 
-def get_pool() -> ThreadPoolExecutor:
+def get_pool() -> WorkerPool:
     """Threads for synchronous functions. Sized for I/O-bound work (remote calls, sleeps):
-    CPU-bound work belongs in a process pool or a cluster."""
+    CPU-bound work belongs in a process pool or a cluster. They never keep the process
+    from exiting (see :mod:`daggr.runtime.workers`)."""
     global _pool
     if _pool is None:
         with _lock:
             if _pool is None:
                 workers = int(os.environ.get("DAGGR_WORKERS", "64"))
-                _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="daggr-worker")
+                pool = WorkerPool(max_workers=workers)
+                on_exit(lambda: wait_at_exit(pool))
+                _pool = pool
     return _pool
 
 
@@ -64,21 +71,25 @@ class SerialQueue:
 
     A job submitted by a running job (the next node of a chain) is picked up by the same
     thread without a hand-off, which keeps per-node overhead to a few microseconds.
+    A job whose owner gives up on it (a run stopped while its function hangs) can be
+    left behind: the next jobs go on in another thread at once.
     """
 
     def __init__(self) -> None:
-        self._jobs: deque[Callable[[], None]] = deque()
+        self._jobs: deque[tuple[Callable[[], None], Any]] = deque()
         self._lock = threading.Lock()
         self._running = False
         self._owner: int | None = None
+        self._job_owner: Any = None  # whose job runs now (see abandon())
+        self._turn = 0  # bumped when a job is left behind: its thread then stops draining
 
     def owns_current_thread(self) -> bool:
         """True inside one of this queue's jobs: work for the queue can run right here."""
         return self._owner == threading.get_ident()
 
-    def submit(self, job: Callable[[], None]) -> None:
+    def submit(self, job: Callable[[], None], owner: Any = None) -> None:
         with self._lock:
-            self._jobs.append(job)
+            self._jobs.append((job, owner))
             if self._running:
                 return
             self._running = True
@@ -103,18 +114,40 @@ class SerialQueue:
                 return
         get_pool().submit(self._drain)
 
+    def abandon(self, owner: Any) -> None:
+        """Stop waiting for ``owner``'s job if it is the one running (its code hangs and
+        its run was stopped): the queue goes on with the next jobs in another thread,
+        and the abandoned thread stops draining when its job returns."""
+        with self._lock:
+            if owner is None or self._job_owner is not owner or self._owner is None:
+                return
+            self._turn += 1
+            self._owner = self._job_owner = None
+            if not self._jobs:
+                self._running = False
+                return
+        get_pool().submit(self._drain)
+
     def _drain(self) -> None:
-        self._owner = threading.get_ident()
-        try:
-            while True:
-                with self._lock:
-                    if not self._jobs:
-                        self._running = False
-                        return
-                    job = self._jobs.popleft()
+        me = threading.get_ident()
+        with self._lock:
+            turn = self._turn
+            self._owner = me
+        while True:
+            with self._lock:
+                if self._turn != turn:
+                    return  # left behind by abandon(): another thread has the queue
+                if not self._jobs:
+                    self._running = False
+                    self._owner = self._job_owner = None
+                    return
+                job, self._job_owner = self._jobs.popleft()
+            try:
                 job()
-        finally:
-            self._owner = None
+            except Exception:
+                # A job that raises must not leave the queue "running" for ever:
+                # every later job of the session would wait behind it.
+                log.exception("daggr: a queued job failed; the queue goes on")
 
 
 class Limiter:

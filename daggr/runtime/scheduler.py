@@ -20,6 +20,7 @@ are cheap; user code never runs under it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import deque
@@ -28,13 +29,15 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
 from typing import Any, Protocol
 
-from daggr.errors import NodeError
+from daggr.errors import NodeError, NotSaved
 from daggr.records import ResultRecord, Status, new_result_id
 from daggr.runtime.execute import Execution, execute_async, execute_sync
 from daggr.runtime.keys import digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
 from daggr.runtime.plan import INLINE, LANE, POOL, Plan
 from daggr.runtime.result import NodeOutcome, RunResult
+
+log = logging.getLogger("daggr")
 
 # The plain values (see daggr.records.Status), bound once: every node compares some.
 OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
@@ -44,8 +47,9 @@ PENDING, RUNNING = Status.PENDING.value, Status.RUNNING.value
 
 class Results(Protocol):
     def find(self, node: str, key: str) -> ResultRecord | None: ...
-    def append(self, record: ResultRecord) -> None: ...
+    def append(self, record: ResultRecord) -> Any: ...  # a receipt (see daggr.store.base)
     def latest(self, node: str) -> ResultRecord | None: ...
+    def by_id(self, result_id: str) -> ResultRecord | None: ...
     def nodes(self) -> list[str]: ...
 
 
@@ -85,6 +89,10 @@ class Run:
         "started",
         "_async_jobs",
         "_orphans",
+        "durable",
+        "_slots",
+        "_unreported",
+        "_parked",
         "watched",
     )
 
@@ -97,8 +105,10 @@ class Run:
         force: bool,
         slot_values: dict[str, Any],
         emit: Callable[[str, Any], None] | None = None,
+        durable: bool = True,
     ):
         self.ctx = ctx
+        self.durable = durable
         self.plan = plan
         self.members = members
         whole = len(members) == len(plan.order)  # members come from plan.order
@@ -125,6 +135,11 @@ class Run:
         self.started = time.perf_counter()
         self._async_jobs: set[Any] = set()
         self._orphans: list[str] | None = None  # nodes with results, no longer in the graph
+        # Nodes executed but not reported finished yet: their row is on its way to disk,
+        # or (parked) an upstream node's is. Reports follow the graph's order.
+        self._unreported: set[str] = set()
+        self._parked: dict[str, NodeOutcome] = {}
+        self._slots: list[Callable[[], None]] = []  # concurrency-group slots held now
         self.watched = False  # someone follows this run alone: it hears "node_started" too
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -132,10 +147,13 @@ class Run:
         if not self.members:
             self._complete()
             return
-        if self.member_set is self.plan.members:
-            self._drain(list(self.plan.roots))
-        else:
-            self._drain([n for n in self.members if self.pending[n] == 0])
+        try:
+            if self.member_set is self.plan.members:
+                self._drain(list(self.plan.roots))
+            else:
+                self._drain([n for n in self.members if self.pending[n] == 0])
+        except Exception as exc:
+            self._abort(exc)
 
     @property
     def future(self) -> Future[RunResult]:
@@ -163,11 +181,43 @@ class Run:
                 self.outcomes[name] = NodeOutcome(name, CANCELLED, message=message)
             self.remaining = 0
             jobs = list(self._async_jobs)
+            slots, self._slots = self._slots, []
+            parked = list(self._parked.values())
+            self._parked.clear()
+            self._unreported.clear()
         for job in jobs:
             _cancel_soon(job)
+        # A synchronous function cannot be interrupted: what it holds is given up now,
+        # so other nodes and runs do not wait for it (it finishes in the background).
+        self.ctx.lane.abandon(self)
+        for release in slots:
+            release()
         if self.emit:
+            for outcome in parked + [self.outcomes[name] for name in unfinished]:
+                self.emit("node_finished", outcome)
+        self._complete()
+
+    def _abort(self, exc: BaseException) -> None:
+        """daggr itself failed while scheduling (a bug, never a node's own error): every
+        node not finished is reported as an error saying so, and the run completes, so
+        no caller and no queue waits for it for ever."""
+        log.error("daggr: a run failed inside the scheduler", exc_info=exc)
+        message = (
+            f"not finished: daggr failed while running the graph ({type(exc).__name__}: {exc})"
+        )
+        with self.lock:
+            if self.result is not None:
+                return
+            unfinished = [n for n in self.members if n not in self.outcomes]
             for name in unfinished:
-                self.emit("node_finished", self.outcomes[name])
+                self.outcomes[name] = NodeOutcome(name, ERROR, error=exc, message=message)
+            self.remaining = 0
+            parked = list(self._parked.values())
+            self._parked.clear()
+            self._unreported.clear()
+        if self.emit:
+            for outcome in parked + [self.outcomes[name] for name in unfinished]:
+                self.emit("node_finished", outcome)
         self._complete()
 
     def status_snapshot(self) -> dict[str, str]:
@@ -215,22 +265,30 @@ class Run:
                     if outcome is not None:
                         queue.extend(self._finish(outcome))
                 else:
-                    self.ctx.lane.submit(lambda p=ready: self._lane_job(p))
+                    self.ctx.lane.submit(lambda p=ready: self._lane_job(p), self)
             elif mode == POOL and not ready.scatter:
                 self._submit_pool(ready)
             else:
                 self._submit_loop(ready)
 
     def _finish(self, outcome: NodeOutcome) -> list[str]:
-        """Record a node's outcome; returns the dependents that became ready."""
+        """Record a node's outcome; returns the dependents that became ready.
+
+        The node is reported finished (``node_finished``, and the run's end) once its
+        row is committed: "done" means on disk. Its dependents need only the value, so
+        they start at once.
+        """
         name = outcome.node
+        receipt = None
         if outcome.record is not None and outcome.status != CACHED:
             if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
             try:
-                self.ctx.results.append(outcome.record)
+                receipt = self.ctx.results.append(outcome.record)
             except Exception as exc:
                 outcome = self._store_failed(outcome, exc)
+            if not self.durable:
+                receipt = None
         with self.lock:
             if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
@@ -246,12 +304,86 @@ class Run:
                     self.pending[dep] -= 1
                     if self.pending[dep] == 0:
                         ready.append(dep)
-            done = self.remaining == 0
-        if self.emit:
-            self.emit("node_finished", outcome)
+            if receipt is not None:
+                self._unreported.add(name)
+                report = False
+            elif self._unreported and self._blocked(name):
+                self._unreported.add(name)
+                self._parked[name] = outcome
+                report = False
+            else:
+                report = True
+            last = self.remaining == 0
+        if receipt is not None:
+            # Reported from daggr's loop: the store's writer thread only says it is done.
+            loop = get_loop()
+            receipt.when_saved(
+                lambda failure: loop.call_soon_threadsafe(self._saved, outcome, failure)
+            )
+            if last:
+                receipt.hurry()  # nothing else to wait for: no batching interval
+        elif report:
+            self._report(outcome)
+        if last:
+            self._complete_when_reported()
+        return ready
+
+    def _blocked(self, name: str) -> bool:
+        """Whether an upstream node's report is still to come (under self.lock)."""
+        unreported = self._unreported
+        return any(u in unreported for u in self.plan.nodes[name].upstream)
+
+    def _report(self, outcome: NodeOutcome) -> None:
+        """Say the node finished, then whichever parked dependents that frees (a skipped
+        node is never reported before the failure that skipped it)."""
+        todo = [outcome]
+        while todo:
+            done = todo.pop()
+            if self.emit:
+                self.emit("node_finished", done)
+            with self.lock:
+                self._unreported.discard(done.node)
+                for dep in self.plan.nodes[done.node].dependents:
+                    parked = self._parked.get(dep)
+                    if parked is not None and not self._blocked(dep):
+                        del self._parked[dep]
+                        todo.append(parked)
+
+    def _complete_when_reported(self) -> None:
+        with self.lock:
+            done = self.remaining == 0 and not self._unreported and self.result is None
         if done:
             self._complete()
-        return ready
+
+    def _saved(self, outcome: NodeOutcome, failure: str | None) -> None:
+        """A node's row is committed (or could not be): now it is finished."""
+        if failure is not None:
+            outcome = self._unsaved(outcome, failure)
+        elif outcome.record is not None and outcome.status == OK:
+            # The stored row's files are the store's copies (a function may have returned
+            # a temporary file): the result handed back points at them too.
+            stored = self.ctx.results.by_id(outcome.record.id)
+            if stored is not None and stored.outputs != outcome.record.outputs:
+                outcome.record, outcome.outputs = stored, stored.outputs
+        name = outcome.node
+        with self.lock:
+            if failure is not None and self.result is None:
+                self.outcomes[name] = outcome
+                self.records.pop(name, None)
+            report = name in self._unreported and not self._blocked(name)
+            if name in self._unreported and not report:
+                self._parked[name] = outcome
+        if report or self.result is not None:  # (after a cancel: said late, but said)
+            self._report(outcome)
+        self._complete_when_reported()
+
+    def _unsaved(self, outcome: NodeOutcome, failure: str) -> NodeOutcome:
+        """The outcome of a node whose row could not be written (a full disk, a store
+        that is gone): an error saying so, instead of a result that would be lost."""
+        cause = NotSaved(failure)
+        error = NodeError(outcome.node, cause, f"its result could not be saved: {failure}")
+        error.__cause__ = cause
+        return NodeOutcome(outcome.node, ERROR, {}, None, error, str(error), outcome.duration)
 
     def _store_failed(self, outcome: NodeOutcome, exc: Exception) -> NodeOutcome:
         """The store could not keep the outcome's record: the node's result becomes an
@@ -377,9 +509,12 @@ class Run:
         return execute_sync(self, p)
 
     def _lane_job(self, p: Execution) -> None:
-        outcome = self._run_on_lane(p)
-        if outcome is not None:
-            self._drain(self._finish(outcome))
+        try:
+            outcome = self._run_on_lane(p)
+            if outcome is not None:
+                self._drain(self._finish(outcome))
+        except Exception as exc:
+            self._abort(exc)
 
     def _run_on_lane(self, p: Execution) -> NodeOutcome | None:
         """Execute on the session's lane thread; None when cancelled (already reported)."""
@@ -405,20 +540,44 @@ class Run:
             else None
         )
 
-        def job() -> None:
+        def job(release: Callable[[], None] | None) -> None:
             try:
-                if not self._start(p.name):
-                    return
-                outcome = execute_sync(self, p)
-            finally:
-                if limiter is not None:
-                    limiter.release()
-            self._drain(self._finish(outcome))
+                try:
+                    if not self._start(p.name):
+                        return
+                    outcome = execute_sync(self, p)
+                finally:
+                    if release is not None:
+                        release()
+                self._drain(self._finish(outcome))
+            except Exception as exc:
+                self._abort(exc)
 
         if limiter is not None:
-            limiter.acquire(lambda: get_pool().submit(job))
+            limiter.acquire(lambda: get_pool().submit(job, self._held_slot(limiter)))
         else:
-            get_pool().submit(job)
+            get_pool().submit(job, None)
+
+    def _held_slot(self, limiter: Any) -> Callable[[], None]:
+        """A release of one ``limiter`` slot that counts once, whether the node returns or
+        its run is stopped first (which frees the slot at once)."""
+        once = threading.Lock()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            with once:
+                if released:
+                    return
+                released = True
+            with self.lock:
+                if release in self._slots:
+                    self._slots.remove(release)
+            limiter.release()
+
+        with self.lock:
+            self._slots.append(release)
+        return release
 
     def _submit_loop(self, p: Execution) -> None:
         loop = get_loop()
@@ -444,9 +603,15 @@ class Run:
                     outcome = await execute_async(self, p, limiter)
             except asyncio.CancelledError:
                 return
+            except Exception as exc:
+                self._abort(exc)
+                return
             finally:
                 self._untrack(task)
-            self._drain(self._finish(outcome))
+            try:
+                self._drain(self._finish(outcome))
+            except Exception as exc:
+                self._abort(exc)
 
         loop.call_soon_threadsafe(lambda: loop.create_task(job()))
 

@@ -30,6 +30,16 @@ class SheetInfo:
     updated_at: datetime
 
 
+class Receipt(Protocol):
+    """A write on its way to disk (returned by ``append``; None means already kept)."""
+
+    def when_saved(self, callback: Any) -> None:
+        """``callback(None)`` once committed, ``callback(reason)`` if the write failed."""
+
+    def hurry(self) -> None:
+        """Ask for the write now rather than with the next batch."""
+
+
 @runtime_checkable
 class SheetResults(Protocol):
     """What the engine and the session need from one open sheet.
@@ -42,7 +52,7 @@ class SheetResults(Protocol):
     sheet_id: str
 
     def find(self, node: str, key: str) -> ResultRecord | None: ...
-    def append(self, record: ResultRecord) -> None: ...
+    def append(self, record: ResultRecord) -> Receipt | None: ...
     def history(self, node: str) -> list[ResultRecord]: ...
     def count(self, node: str) -> int: ...
     def get(self, node: str, index: int) -> ResultRecord: ...

@@ -14,6 +14,7 @@ Tags (a dict whose first key starts with ``$``; plain dicts with ``$`` keys are 
 
 ==============================================  ==========================================
 ``{"$float": "nan" | "inf" | "-inf"}``          non-finite float
+``{"$int": "<hex>"}``                            int outside 64 bits (JSON numbers are not)
 ``{"$tuple": [...]}``                           tuple
 ``{"$dict": [[k, v], ...]}``                    dict with non-str keys or keys starting "$"
 ``{"$str": "<utf-8 surrogatepass hex>"}``       str holding lone surrogates
@@ -218,8 +219,12 @@ def _prep(v: Any, blobs: list[Blob]) -> Any:
         if _clean_str(v):
             return v
         return {"$str": v.encode("utf-8", "surrogatepass").hex()}
-    if v is None or t is int or t is bool:
+    if v is None or t is bool:
         return v
+    if t is int:
+        # Outside 64 bits DuckDB reads a JSON number as a rounded double, and Python
+        # will not even write one past 4300 digits: kept exactly, in hex.
+        return v if -(2**63) <= v < 2**63 else {"$int": format(v, "x")}
     if t is float:
         if math.isfinite(v):
             return v
@@ -446,6 +451,8 @@ def _decoder(files: FileStore | None) -> Callable[[dict[str, Any]], Any]:
             return {_hashable(k): v for k, v in d[tag]}
         if tag == "$float":
             return float(d[tag])
+        if tag == "$int":
+            return int(d[tag], 16)
         if tag == "$str":
             return bytes.fromhex(d[tag]).decode("utf-8", "surrogatepass")
         if tag == "$file":

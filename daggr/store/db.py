@@ -34,6 +34,7 @@ import hashlib
 import logging
 import os
 import random
+import sys
 import threading
 import time
 import weakref
@@ -41,7 +42,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import CorruptDatabaseError, DatabaseOpenError, StoreBusyError, StoreError
+from .errors import DatabaseOpenError, StoreBusyError, StoreError, damaged_history
 from .schema import ensure_schema
 
 try:
@@ -90,23 +91,34 @@ class _Busy(Exception):
     """The file is locked by another process (internal; retried)."""
 
 
+_DAMAGE_MARKERS = (
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "Could not read enough bytes",
+    "checksum",
+    "Failed to read",
+    "block",
+)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """A DuckDB error that means the file itself is damaged (not a lock, not a query)."""
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is None or not isinstance(exc, duckdb.Error):
+        return False
+    msg = str(exc)
+    io_error = isinstance(exc, (duckdb.IOException, duckdb.SerializationException))
+    return any(m in msg for m in _DAMAGE_MARKERS[:4]) or (
+        io_error and any(m in msg for m in _DAMAGE_MARKERS[4:])
+    )
+
+
 def _classify(exc: Exception, path: Path) -> Exception:
     msg = str(exc)
     if "Could not set lock" in msg or "Conflicting lock" in msg:
         return _Busy(msg)
-    corrupt_markers = (
-        "not a valid DuckDB database file",
-        "Corrupt database file",
-        "Could not read enough bytes",
-        "checksum",
-    )
-    if any(m in msg for m in corrupt_markers):
-        return CorruptDatabaseError(
-            f"{path} is not a readable DuckDB database ({msg.strip()}). Move it aside "
-            f"(e.g. mv '{path}' '{path}.broken') to start a fresh one, or point "
-            f"DAGGR_DB_PATH at another file.",
-            path,
-        )
+    if is_damage(exc):
+        return damaged_history(path, msg.strip())
     if "version number" in msg or "storage version" in msg:
         return DatabaseOpenError(
             f"{path} was written by another DuckDB version ({msg.strip()}). Upgrade "
@@ -185,6 +197,7 @@ class Database:
         self._flush_waiters = 0
         self._last_commit = 0.0
         self._failures: list[str] = []
+        self._hurry = False  # someone waits for what is queued: commit without batching
         self._thread: threading.Thread | None = None
         self._touched: dict[str, float] = {}  # sheet id -> when updated_at was last bumped
         self.local_use: dict[str, float] = {}  # sheet id -> wall time of the last queued write
@@ -254,15 +267,18 @@ class Database:
             self._con = _cursor()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         quoted = str(self.path).replace("'", "''")
+        existed = self.path.stat().st_size if self.path.exists() else 0
         try:
             self._con.execute(f"ATTACH '{quoted}' AS {self.alias} (TYPE duckdb)")
         except duckdb_module().Error as exc:
             raise _classify(exc, self.path) from exc
         try:
             self._con.execute(f"USE {self.alias}")
-            ensure_schema(self._con, self.path)
-        except BaseException:
+            ensure_schema(self._con, self.path, existed=existed)
+        except BaseException as exc:
             self._detach_now()
+            if is_damage(exc):
+                raise damaged_history(self.path, str(exc).strip()) from exc
             raise
         self._attached = True
         self._attached_at = time.monotonic()
@@ -359,6 +375,11 @@ class Database:
         self._active += 1
         try:
             yield self._con
+        except Exception as exc:
+            # A block that cannot be read surfaces in whichever query touches it first.
+            if is_damage(exc):
+                raise damaged_history(self.path, str(exc).strip()) from exc
+            raise
         finally:
             self._active -= 1
             self._last_used = time.monotonic()
@@ -427,6 +448,14 @@ class Database:
             self._cv.notify_all()
         self._ensure_thread()
 
+    def hurry(self) -> None:
+        """Commit what is queued now rather than after the batching interval (a run
+        that waits for its rows before it reports them finished)."""
+        with self._cv:
+            if self._done < self._submitted:
+                self._hurry = True
+                self._cv.notify_all()
+
     @property
     def pending(self) -> int:
         """Number of queued writes not yet committed."""
@@ -482,8 +511,9 @@ class Database:
                     contended = time.monotonic() - self._contended_at < 1.0
                     interval = self.contended_interval if contended else self.batch_interval
                     left = self._last_commit + interval - time.monotonic()
-                    if left <= 0 or self._flush_waiters or self._closed:
+                    if left <= 0 or self._flush_waiters or self._closed or self._hurry:
                         ops, self._queue = self._queue, []
+                        self._hurry = False
                     else:
                         self._cv.wait(min(left, 0.005))
             if not ops:
@@ -497,34 +527,43 @@ class Database:
                     self._failures.append(f"{type(exc).__name__}: {exc}")
                     self._done += len(ops)
                     self._cv.notify_all()
+                for op in ops:
+                    op.settle(f"the store's writer failed: {type(exc).__name__}: {exc}")
 
     def _write(self, ops: list[Any]) -> None:
         from .writes import finalize_op
 
         ready = []
-        failures = []
+        failed: list[tuple[Any, str]] = []
         for op in ops:
             try:
                 finalize_op(op)  # file copies and JSON: outside the file lock
                 ready.append(op)
             except Exception as exc:
-                failures.append(f"{op.describe()}: {type(exc).__name__}: {exc}")
+                failed.append((op, f"{type(exc).__name__}: {exc}"))
         if ready:
-            failures += self._commit(ready)
+            failed += self._commit(ready)
+        failures = {id(op): why for op, why in failed}
         for op in ready:
-            with contextlib.suppress(Exception):
-                op.committed()
+            if id(op) not in failures:
+                with contextlib.suppress(Exception):
+                    op.committed()
         with self._cv:
-            self._failures += failures
+            self._failures += [f"{op.describe()}: {why}" for op, why in failed]
             self._done += len(ops)
             self._last_commit = time.monotonic()
             self.stats["batches"] += 1
             self.stats["ops"] += len(ops)
             self._cv.notify_all()
-        for f in failures:
-            log.error("daggr store: write dropped: %s", f)
+        for op, why in failed:
+            log.error("daggr store: write dropped: %s: %s", op.describe(), why)
+        for op in ops:
+            if id(op) in failures:
+                op.settle(failures[id(op)])
+            else:
+                op.settle("its sheet was deleted" if op.dropped else None)
 
-    def _commit(self, ops: list[Any]) -> list[str]:
+    def _commit(self, ops: list[Any]) -> list[tuple[Any, str]]:
         from .writes import apply_batch
 
         while True:
@@ -534,10 +573,10 @@ class Database:
                 return []
             except (DatabaseOpenError, StoreBusyError) as exc:
                 # the file itself is unusable: rows cannot be written anywhere
-                return [f"{op.describe()}: {exc}" for op in ops]
+                return [(op, str(exc)) for op in ops]
             except Exception as exc:
                 if len(ops) == 1:
-                    return [f"{ops[0].describe()}: {type(exc).__name__}: {exc}"]
+                    return [(ops[0], f"{type(exc).__name__}: {exc}")]
                 failures = []
                 for op in ops:  # isolate the row that fails
                     failures += self._commit([op])
@@ -578,12 +617,56 @@ class Database:
                 del Database._registry[str(self.path)]
 
 
+EXIT_FLUSH_TIMEOUT = 120.0  # ``$DAGGR_EXIT_FLUSH_TIMEOUT``: seconds an exiting process waits
+EXIT_NOTICE_AFTER = 2.0  # say why the exit waits once it has waited this long
+
+
+def _exit_flush_timeout() -> float:
+    try:
+        return float(os.environ.get("DAGGR_EXIT_FLUSH_TIMEOUT") or EXIT_FLUSH_TIMEOUT)
+    except ValueError:
+        return EXIT_FLUSH_TIMEOUT
+
+
+def _flush_at_exit(db: Database) -> None:
+    """Write what ``db`` still has queued, waiting for another process that holds the
+    file (it is asked to hand it over) and saying so, rather than dropping the rows."""
+    timeout = _exit_flush_timeout()
+    try:
+        db.flush(timeout=min(EXIT_NOTICE_AFTER, timeout))
+        return
+    except StoreBusyError:
+        pass
+    print(
+        f"daggr: saving {db.pending} queued write(s) to {db.path} before exiting; "
+        f"waiting up to {timeout:g} s for {_holder(db._last_busy)} to let go of the file "
+        f"(Ctrl-C gives up).",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        db.flush(timeout=max(0.0, timeout - EXIT_NOTICE_AFTER))
+    except KeyboardInterrupt:
+        print(
+            f"daggr: gave up; {db.pending} write(s) to {db.path} were not saved.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def _flush_all_at_exit() -> None:
     for db in list(Database._registry.values()):
         try:
-            db.flush(timeout=10.0)
+            _flush_at_exit(db)
         except Exception as exc:  # exiting anyway: say what was lost
-            log.error("daggr store: could not flush %s at exit: %s", db.path, exc)
+            if db.pending:  # (earlier failures were each reported when they happened)
+                log.error(
+                    "daggr store: %d write(s) to %s were not saved at exit: %s (set "
+                    "DAGGR_EXIT_FLUSH_TIMEOUT to wait longer)",
+                    db.pending,
+                    db.path,
+                    exc,
+                )
         # Close DuckDB now: left to interpreter teardown, the binding reports
         # "leaked instances" on stderr.
         with contextlib.suppress(Exception):

@@ -98,10 +98,12 @@ class DuckSheet:
     >>> from daggr.store import Store
     >>> store = Store(tempfile.mkdtemp() + "/doc.duckdb", files_dir=tempfile.mkdtemp())
     >>> sheet = store.sheets("my-graph").open_or_create()
-    >>> sheet.append(ResultRecord("gen", key="k1", outputs={"text": "hi"}, inputs={}))
+    >>> receipt = sheet.append(ResultRecord("gen", key="k1", outputs={"text": "hi"}, inputs={}))
     >>> sheet.latest("gen").outputs
     {'text': 'hi'}
     >>> sheet.flush()                                  # durable in the file now
+    >>> receipt.when_saved(lambda failure: print("saved" if failure is None else failure))
+    saved
     >>> store.close()
     """
 
@@ -377,8 +379,10 @@ class DuckSheet:
     # SheetResults
     # ----------------------------------------------------------------------------------
 
-    def append(self, record: ResultRecord) -> None:
-        """Record one execution. Returns at once; the row is written in the background.
+    def append(self, record: ResultRecord) -> WriteOp:
+        """Record one execution. Returns at once; the row is written in the background,
+        and the returned receipt (:meth:`WriteOp.when_saved`) says when it is committed
+        or why it could not be.
 
         Raises :class:`~daggr.store.ValueEncodingError` (a ``TypeError``) if an output
         or input cannot be stored, naming the node and port; nothing is recorded then.
@@ -396,6 +400,8 @@ class DuckSheet:
             items = prepare(record.items, f"items of node {record.node!r}")
         op = ResultOp(self.sheet_id, self._files, record, outputs, inputs, items)
         op.on_commit = self._result_committed
+        op.hurry = self._db.hurry
+        op.when_saved(lambda failure: failure is not None and self._result_lost(record))
         entry = _Entry(record.id, None, record.key, record.status, upstream)
         with self._lock:
             self._check_open()
@@ -410,6 +416,7 @@ class DuckSheet:
             self._pending[record.id] = record
             # submit under the lock: the file's order is the order of this view
             self._db.submit(op)
+        return op
 
     def _result_committed(self, op: WriteOp) -> None:
         assert isinstance(op, ResultOp)
@@ -436,6 +443,30 @@ class DuckSheet:
                 if self._selected.get(rec.node) is not None and self._selected[rec.node].id == rid:
                     self._selected[rec.node] = rec
             self._remember(rec, None if op.dropped else op.seq)
+
+    def _result_lost(self, record: ResultRecord) -> None:
+        """The row could not be written: this view forgets it too, so that the history
+        shown is the history on disk (the engine reports the node as failed)."""
+        rid = record.id
+        with self._lock:
+            self._pending.pop(rid, None)
+            self._own.pop(rid, None)
+            n = self._nodes.get(record.node)
+            if n is None:
+                return
+            n.own = [e for e in n.own if e.id != rid]
+            if n.own_ok.get(record.key) == rid:
+                del n.own_ok[record.key]
+                for e in reversed(n.own):
+                    if e.key == record.key and e.status == _OK:
+                        n.own_ok[record.key] = e.id
+                        break
+            if n.latest is not None and n.latest.id == rid:
+                newest = self._memory(n.own[-1].id) if n.own else None
+                n.latest = newest if n.own else n.db_latest
+            if self._selected.get(record.node) is not None:
+                if self._selected[record.node].id == rid:
+                    del self._selected[record.node]
 
     def latest(self, node: str) -> ResultRecord | None:
         """The newest result of ``node`` (any status), or None."""

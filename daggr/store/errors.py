@@ -27,6 +27,19 @@ class CorruptDatabaseError(DatabaseOpenError):
     """The file exists but is not a readable DuckDB database."""
 
 
+def damaged_history(path: Path, what: str) -> CorruptDatabaseError:
+    """The error for a damaged history file: what happened, and how to go on."""
+    return CorruptDatabaseError(
+        f"The daggr history {path} is damaged ({what}); daggr changed nothing in it and "
+        f"will not start a new, empty history over it. Move it aside "
+        f"(mv '{path}' '{path}.damaged') and daggr starts a new history there, or point "
+        f"DAGGR_DB_PATH at another file. What is still readable can be copied out of the "
+        f"moved file with the duckdb CLI (duckdb '{path}.damaged'); the stored files are "
+        f"not touched.",
+        path,
+    )
+
+
 class SchemaTooNewError(DatabaseOpenError):
     """The database was written by a newer daggr whose schema this version does not know."""
 

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import DatabaseOpenError, SchemaTooNewError
+from .errors import DatabaseOpenError, SchemaTooNewError, damaged_history
 
 
 @dataclass(frozen=True)
@@ -163,12 +163,24 @@ def _stored_version(con: Any) -> int | None:
     return int(row[0]) if row else 0
 
 
-def ensure_schema(con: Any, path: Path, migrations: list[Migration] | None = None) -> int:
+EMPTY_FILE_BYTES = 12_288  # a DuckDB file that holds nothing yet: its three header blocks
+DAGGR_TABLES = ("sheets", "results", "inputs", "ui_state", "files", "file_refs")
+
+
+def ensure_schema(
+    con: Any,
+    path: Path,
+    migrations: list[Migration] | None = None,
+    *,
+    existed: int = 0,
+) -> int:
     """Bring the attached database (the connection's current one) to the newest schema.
 
     Called on every attach, so its fast path is one tiny query. Each migration runs in
     its own transaction; the caller holds the file's lock, so no other process can
-    migrate at the same time. Returns the version found before migrating.
+    migrate at the same time. ``existed``: the file's size before it was attached; a
+    file that held something but now shows no daggr schema is damaged, and is never
+    made into a new, empty history. Returns the version found before migrating.
     """
     migrations = MIGRATIONS if migrations is None else migrations
     latest = migrations[-1].version
@@ -176,15 +188,24 @@ def ensure_schema(con: Any, path: Path, migrations: list[Migration] | None = Non
     if version == latest:
         return version
     if version is None:
-        tables = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchone()[0]
+        tables = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+        }
+        if tables & set(DAGGR_TABLES):
+            raise damaged_history(
+                path, "its 'meta' table, which holds the schema version, is missing"
+            )
         if tables:
             raise DatabaseOpenError(
                 f"{path} is a DuckDB database but not a daggr one (it has tables and no "
                 f"'meta' table). Point DAGGR_DB_PATH at another file.",
                 path,
             )
+        if existed > EMPTY_FILE_BYTES:
+            raise damaged_history(path, f"the file is {existed:,} bytes but shows no tables")
         version = 0
     if version > latest:
         raise SchemaTooNewError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -40,8 +41,17 @@ def from_timestamp(ts: datetime | None) -> float:
     return ts.replace(tzinfo=timezone.utc).timestamp()
 
 
+def _nothing() -> None:
+    pass
+
+
 class WriteOp:
-    """Base op: one sheet, some file references, a callback once committed."""
+    """Base op: one sheet, some file references, a callback once committed.
+
+    An op is also the receipt of its write: :meth:`when_saved` calls back once the row is
+    committed (with None) or has failed for good (with what went wrong), so that whoever
+    reports a result as finished can wait for it to be on disk.
+    """
 
     kind = ""
 
@@ -52,6 +62,11 @@ class WriteOp:
         self.refs: list[tuple[str, str, int, str]] = []  # (sha, ext, size, ref)
         self.dropped = False
         self.on_commit: Callable[[WriteOp], None] | None = None
+        self._settled = False
+        self.failure: str | None = None  # why the write failed for good, once settled
+        self._waiters: list[Callable[[str | None], None]] = []
+        self._guard = threading.Lock()
+        self.hurry: Callable[[], None] = _nothing  # asks the writer to commit now
 
     def finalize(self) -> None:
         """Write files and JSON text (writer thread, before taking the file lock)."""
@@ -59,6 +74,28 @@ class WriteOp:
     def committed(self) -> None:
         if self.on_commit is not None:
             self.on_commit(self)
+
+    def settle(self, failure: str | None) -> None:
+        """The write is committed (``failure`` None) or failed for good (writer thread)."""
+        with self._guard:
+            if self._settled:
+                return
+            self._settled, self.failure = True, failure
+            waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            try:
+                waiter(failure)
+            except Exception:  # a waiter's bug must not stop the writer
+                log.exception("daggr store: a callback on %s failed", self.describe())
+
+    def when_saved(self, callback: Callable[[str | None], None]) -> None:
+        """``callback(None)`` once committed, ``callback(reason)`` if the write failed;
+        at once (in this thread) when that is already known."""
+        with self._guard:
+            if not self._settled:
+                self._waiters.append(callback)
+                return
+        callback(self.failure)
 
     def describe(self) -> str:
         return f"{self.kind} of sheet {self.sheet_id}"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from daggr.values import catalog as _catalog  # noqa: F401  (registers the kinds)
 from daggr.values import urls
-from daggr.values.files import DisplayError
+from daggr.values.files import DisplayError, keep_files
 from daggr.values.registry import (
     FILE_KINDS,
     KINDS,
@@ -51,6 +51,7 @@ __all__ = [
     "component_name",
     "describe",
     "encode",
+    "keep_files",
     "kind_of",
     "plain",
     "preview",

@@ -19,6 +19,7 @@ import mimetypes
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from daggr.errors import DaggrError
 from daggr.records import FileValue
@@ -132,6 +133,51 @@ def decode_data_url(value: str) -> tuple[bytes, str]:
         return base64.b64decode(payload, validate=True), m.group(1)
     except (binascii.Error, ValueError):
         raise ValueError("the data: URL is not valid base64") from None
+
+
+def keep_files(outputs: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """``outputs`` with every local file named by a plain path on a file-kind port (an
+    Image, Audio, File, Gallery, ... output) made a :class:`FileValue`, so that the store
+    keeps a copy: a function returning ``"/tmp/out.png"`` then still has its picture
+    after the temporary file is gone. Other values are untouched.
+
+    Example:
+        >>> import tempfile
+        >>> from daggr import components as gr
+        >>> path = tempfile.mkstemp(suffix=".png")[1]
+        >>> kept = keep_files({"image": path, "text": path}, {"image": gr.Image()})
+        >>> type(kept["image"]).__name__, type(kept["text"]).__name__
+        ('FileValue', 'str')
+    """
+    from daggr.values.registry import FILE_KINDS, component_kind
+
+    changed = None
+    for port, component in components.items():
+        if component is None or component_kind(component) not in FILE_KINDS:
+            continue
+        value = outputs.get(port)
+        kept = _as_file(value)
+        if kept is not value:
+            changed = changed or dict(outputs)
+            changed[port] = kept
+    return outputs if changed is None else changed
+
+
+def _as_file(value: Any) -> Any:
+    if type(value) is FileValue or value is None:
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        path = os.fspath(value)
+        if isinstance(path, str) and "://" not in path and os.path.isfile(path):
+            return FileValue(path)
+        return value
+    if isinstance(value, list):  # a gallery, several files: each item, (file, caption) too
+        items = [_as_file(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    if isinstance(value, tuple) and value and len(value) <= 2:
+        first = _as_file(value[0])
+        return value if first is value[0] else (first, *value[1:])
+    return value
 
 
 def read_file(path: str) -> tuple[bytes, str]:

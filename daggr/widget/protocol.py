@@ -46,9 +46,18 @@ Kernel -> front end (deltas; their size does not depend on the graph's)::
     {"type": "fetched", "id": str, "error": str}
     {"type": "hello"}                               # the kernel is there
 
+Frames of a served app's websocket (``daggr.app``) wrap these as
+``{"type": "comm", "data": {"method": "custom", "content": request}, "buffers": n}``; the
+page may also send ``{"method": "update", "state": {"viewport": ...}}`` (the only trait a
+page may write): :func:`check_frame` checks both before anything reaches a canvas.
+
 Example:
     >>> parse_request({"type": "run", "node": "b", "mode": "step"}, {"b": "b"})
     {'type': 'run', 'node': 'b', 'mode': 'step', 'inputs': {}}
+    >>> check_frame({"type": "comm", "data": {"method": "update", "state": {"zoom": 2}}}, {})
+    Traceback (most recent call last):
+    ...
+    daggr.widget.protocol.MessageError: The page cannot set 'zoom': only viewport is written by the page; the kernel owns the other traits.
 """
 
 from __future__ import annotations
@@ -101,6 +110,8 @@ EDITABLE = (
 )
 MAX_COORD = 1e7
 ZOOM_RANGE = (0.05, 10.0)
+MAX_BUFFERS = 16  # binary frames after one header (an upload carries one)
+PAGE_TRAITS = ("viewport",)  # traits a page may write; the kernel owns every other
 
 
 class MessageError(DaggrError, ValueError):
@@ -334,6 +345,80 @@ def _coordinate(v: Any, axis: str) -> float:
 def _kind(value: Any) -> str:
     text = repr(value)
     return f"{type(value).__name__} {text if len(text) <= 40 else text[:39] + '…'}"
+
+
+def check_frame(frame: Any, nodes: Mapping[str, str]) -> tuple[dict[str, Any], int]:
+    """A served page's websocket frame as ``(comm data, binary buffers that follow)``.
+
+    ``custom`` requests are checked for their type here and in full by the canvas
+    (:func:`parse_request`, which knows the graph); an ``update`` may only set
+    :data:`PAGE_TRAITS`, each checked against its schema. ``nodes``: node id -> name.
+    """
+    if not isinstance(frame, dict) or frame.get("type") != "comm":
+        raise MessageError('A frame is {"type": "comm", "data": {...}, "buffers": n}.')
+    extra = sorted(set(frame) - {"type", "data", "buffers"})
+    if extra:
+        raise MessageError(f"Unknown frame field(s) {listing(extra)}.")
+    count = frame.get("buffers", 0)
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_BUFFERS:
+        raise MessageError(f"buffers is a count from 0 to {MAX_BUFFERS}, got {_kind(count)}.")
+    data = frame.get("data")
+    method = data.get("method") if isinstance(data, dict) else None
+    if method == "custom":
+        content = data.get("content")
+        if not isinstance(content, dict) or content.get("type") not in REQUEST_FIELDS:
+            kind = content.get("type") if isinstance(content, dict) else content
+            raise MessageError(
+                f"Unknown message type {kind!r}.{did_you_mean(str(kind), REQUEST_FIELDS)} "
+                f"Valid types: {listing(REQUEST_FIELDS)}"
+            )
+        return {"method": "custom", "content": content}, count
+    if method == "update":
+        state = data.get("state")
+        if not isinstance(state, dict) or count:
+            raise MessageError("An update frame carries a state object and no buffers.")
+        return {
+            "method": "update",
+            "state": parse_trait_update(state, nodes),
+            "buffer_paths": [],
+        }, 0
+    raise MessageError(f"A frame's data.method is 'custom' or 'update', got {_kind(method)}.")
+
+
+def parse_trait_update(state: dict[str, Any], nodes: Mapping[str, str]) -> dict[str, Any]:
+    """Trait values a page sent, checked: only :data:`PAGE_TRAITS`, each in its schema."""
+    for trait in state:
+        if trait not in PAGE_TRAITS:
+            raise MessageError(
+                f"The page cannot set {trait!r}: only {listing(PAGE_TRAITS)} is written by "
+                "the page; the kernel owns the other traits."
+            )
+    return {"viewport": _viewport_trait(state["viewport"], nodes)} if "viewport" in state else {}
+
+
+def _viewport_trait(value: Any, nodes: Mapping[str, str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MessageError(f"viewport is an object, got {_kind(value)}.")
+    extra = sorted(set(value) - {"x", "y", "zoom", "positions"})
+    if extra:
+        raise MessageError(
+            f"viewport has no field {listing(extra)}; fields: x, y, zoom, positions."
+        )
+    out: dict[str, Any] = {a: _coordinate(value[a], a) for a in ("x", "y") if a in value}
+    if "zoom" in value:
+        out["zoom"] = _viewport({"x": 0, "y": 0, "zoom": value["zoom"]})["zoom"]
+    positions = value.get("positions", {})
+    if not isinstance(positions, dict):
+        raise MessageError(f"viewport.positions is an object, got {_kind(positions)}.")
+    if "positions" in value:
+        out["positions"] = {}
+    for nid, point in positions.items():
+        if nid not in nodes:
+            raise MessageError(f"viewport.positions names no node of this canvas: {nid!r}.")
+        if not isinstance(point, list) or len(point) != 2:
+            raise MessageError(f"A position is [x, y], got {_kind(point)}.")
+        out["positions"][nid] = [_coordinate(point[0], "x"), _coordinate(point[1], "y")]
+    return out
 
 
 def node_state_message(states: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -8,6 +8,8 @@ import httpx
 
 from tests.app.graphs import mixed_graph, parallel_graph
 
+JSON = {"content-type": "application/json"}
+
 
 def test_schema_and_call_run_independent_nodes_in_parallel(serve):
     app = serve(parallel_graph())
@@ -54,7 +56,7 @@ def test_subgraphs_files_and_every_error_kind(serve):
         assert r.status_code == 500 and r.json()["node"] == "check"
         assert "n must not be negative" in r.json()["error"]
 
-        r = client.post("/api/call/subgraph_1", content=b"{not json")
+        r = client.post("/api/call/subgraph_1", content=b"{not json", headers=JSON)
         assert r.status_code == 400
 
         r = client.post("/api/call/subgraph_0", json={"inputs": {"shout__text": "hey"}})

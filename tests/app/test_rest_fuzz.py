@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from daggr import FnNode, Graph
 from daggr import components as gr
 
+JSON = {"content-type": "application/json"}
 pytestmark = pytest.mark.slow  # property-based fuzzing
 
 json_values = st.recursive(
@@ -61,7 +62,7 @@ def url():
 )
 def test_random_bodies_never_500(url, sub, body):
     # json.dumps writes NaN/Infinity as Python's json.loads (and so the server) reads them
-    r = httpx.post(f"{url}api/call/{sub}", content=json.dumps(body), timeout=30)
+    r = httpx.post(f"{url}api/call/{sub}", content=json.dumps(body), headers=JSON, timeout=30)
     assert r.status_code < 500, (body, r.text)
     data = r.json()
     assert ("outputs" in data) if r.status_code == 200 else data["error"]

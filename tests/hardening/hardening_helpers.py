@@ -51,27 +51,44 @@ class AppProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/", timeout=2)
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        raise RuntimeError(f"fault app did not start:\n{self.log.read_text()[-3000:]}")
+        wait_until_serving(self.proc, self.url + "/", 90, self.log, "fault app")
+        return self
 
     def kill(self) -> None:
         """SIGKILL, as a crash would."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        kill_group(self.proc)
 
     def ensure_running(self) -> AppProcess:
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         return self
+
+
+def wait_until_serving(
+    proc: subprocess.Popen, url: str, timeout: float, log: Path, what: str
+) -> None:
+    """Wait until ``url`` answers; RuntimeError with the end of ``log`` if ``proc`` dies
+    or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    text = log.read_text(errors="replace") if log.exists() else ""
+    raise RuntimeError(f"{what} did not start:\n{text[-3000:]}")
+
+
+def kill_group(proc: subprocess.Popen | None, sig: int = signal.SIGKILL) -> None:
+    """Signal a process started with ``start_new_session=True`` and all it started
+    (SIGKILL by default, as a crash would; then waited for)."""
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        if sig == signal.SIGKILL:
+            proc.wait()
 
 
 class RecordingComm(BaseComm):

@@ -23,6 +23,8 @@ from tests.hardening.hardening_helpers import RecordingComm, custom, from_front
 
 pytestmark = pytest.mark.slow  # property-based fuzzing
 
+JSON = {"content-type": "application/json"}
+
 SETTINGS = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -98,7 +100,7 @@ def test_random_rest_bodies_get_4xx_never_500(rest_url, body, path):
         content = json.dumps(body)
     except RecursionError:
         return
-    r = httpx.post(rest_url + path, content=content, timeout=60)
+    r = httpx.post(rest_url + path, content=content, headers=JSON, timeout=60)
     assert r.status_code < 500, (str(body)[:300], r.text[:500])
     if r.status_code >= 400:
         assert r.json()["error"]

@@ -49,11 +49,16 @@ def _visitor(app_url: str, user: str | None = None) -> httpx.Client:
     return client
 
 
-def _call(client: httpx.Client, ip_token: str | None, x: str) -> dict:
+def _call(app, client: httpx.Client, ip_token: str | None, x: str) -> dict:
+    """What the Gradio app received, as it echoed it. Read from the visitor's history on
+    the server: the answer a visitor gets never shows a token (it says ``hf_***``)."""
     headers = {"X-IP-Token": ip_token} if ip_token else {}
     r = client.post("api/call", json={"inputs": {"seen__x": x}}, headers=headers)
     assert r.status_code == 200, r.text
-    return json.loads(r.json()["outputs"]["seen"]["credentials"])
+    shown = json.loads(r.json()["outputs"]["seen"]["credentials"])
+    assert shown["token"] in (None, "hf_***"), shown
+    user = client.get("api/user").json()["user"]
+    return json.loads(app.state.session(user).results.latest("seen").outputs["credentials"])
 
 
 @pytest.mark.slow  # the Gradio app in a subprocess
@@ -65,13 +70,16 @@ def test_signed_in_visitors_call_as_themselves_and_anonymous_ones_never_as_the_o
     alice, bob, anon = _visitor(app.url, "alice"), _visitor(app.url, "bob"), _visitor(app.url)
 
     assert "Sign in with Hugging Face" in anon.get("").text
-    assert _call(alice, "ip-alice", "a") == {
+    assert _call(app, alice, "ip-alice", "a") == {
         "token": provider.token_of("alice"),
         "ip_token": "ip-alice",
     }
-    assert _call(bob, "ip-bob", "b") == {"token": provider.token_of("bob"), "ip_token": "ip-bob"}
-    assert _call(anon, "ip-anon", "c") == {"token": None, "ip_token": "ip-anon"}
-    assert _call(anon, None, "d") == {"token": None, "ip_token": None}
+    assert _call(app, bob, "ip-bob", "b") == {
+        "token": provider.token_of("bob"),
+        "ip_token": "ip-bob",
+    }
+    assert _call(app, anon, "ip-anon", "c") == {"token": None, "ip_token": "ip-anon"}
+    assert _call(app, anon, None, "d") == {"token": None, "ip_token": None}
 
     # Sheets by username: each sees only their own run, from any browser.
     users = [c.get("api/user").json() for c in (alice, bob, anon)]
@@ -87,7 +95,7 @@ def test_signed_in_visitors_call_as_themselves_and_anonymous_ones_never_as_the_o
     # Signing out makes the browser anonymous again: no token any more.
     alice.get("logout")
     assert alice.get("api/user").json()["user"].startswith("anon-")
-    assert _call(alice, None, "e")["token"] is None
+    assert _call(app, alice, None, "e")["token"] is None
     # Nothing of a token ever reaches a page.
     for client in (alice, bob, anon):
         text = client.get("").text + client.get("api/user").text
@@ -99,7 +107,7 @@ def test_the_owner_may_let_anonymous_visitors_use_their_token(serve, headers_gra
     app = serve(headers_graph, oauth=False, owner_token=True)
     anon = _visitor(app.url)
     assert "Sign in" not in anon.get("").text
-    assert _call(anon, "ip-1", "x") == {"token": OWNER_TOKEN, "ip_token": "ip-1"}
+    assert _call(app, anon, "ip-1", "x") == {"token": OWNER_TOKEN, "ip_token": "ip-1"}
 
 
 def test_a_forged_or_stale_callback_signs_nobody_in(serve, provider):
