@@ -24,7 +24,7 @@ from daggr.remote.auth import notebook_user
 from daggr.runtime.call import call
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
 from daggr.runtime.plan import UNSET, Plan, Step, component_default
-from daggr.runtime.result import RunHandle, RunResult
+from daggr.runtime.result import RunHandle, RunResult, outcome_of
 from daggr.runtime.scheduler import Run
 from daggr.store import Store
 from daggr.store.base import DEFAULT_USER
@@ -354,7 +354,12 @@ class Session:
             if kind == "node_finished":
                 if progress is not None and clock() >= progress.show_at:
                     progress.refresh()
-                if payload.record is not None:
+                if type(payload) is ResultRecord:  # a node executed and succeeded
+                    self._follow_latest(payload.node)
+                    if not listeners:
+                        return
+                    payload = outcome_of(payload)  # views get the outcome
+                elif payload.record is not None:
                     node = payload.node
                     if payload.status == cached:
                         if self.selected(node) is not payload.record:

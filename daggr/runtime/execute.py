@@ -10,6 +10,8 @@ import asyncio
 import os
 import time
 from dataclasses import dataclass
+from time import perf_counter
+from time import time as wall_time
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import NodeError
@@ -51,6 +53,42 @@ def execute_sync(run: Run, p: Execution) -> NodeOutcome:
     except Exception as exc:
         return make_outcome(run, p, None, exc, None, started, time.perf_counter() - t0)
     return make_outcome(run, p, outputs, None, None, started, time.perf_counter() - t0)
+
+
+def execute_direct(run: Run, p: Execution) -> ResultRecord | NodeOutcome:
+    """Execute a plain function (``step.direct``) of an unscattered node: what
+    :func:`execute_sync` and :func:`~daggr.runtime.call.call` do for it, in one frame.
+
+    Success is returned as the bare record (see :class:`~daggr.runtime.result.Outcomes`).
+    """
+    step = p.step
+    t0, started = perf_counter(), wall_time()
+    try:
+        raw = step.direct(**p.inputs)
+        port = step.single_port
+        if port is not None and type(raw) is not tuple:  # a tuple may need a warning
+            outputs = {port: raw}
+        else:
+            outputs = step.runner.outputs(step.node, raw)
+    except Exception as exc:
+        return make_outcome(run, p, None, exc, None, started, perf_counter() - t0)
+    duration = perf_counter() - t0
+    if p.variant is not None:
+        return make_outcome(run, p, outputs, None, None, started, duration)
+    return ResultRecord(
+        p.name,
+        p.key,
+        outputs,
+        p.inputs,
+        p.upstream,
+        None,
+        OK,
+        None,
+        started,
+        duration,
+        None,
+        new_result_id(),
+    )
 
 
 async def execute_async(run: Run, p: Execution, limiter: Any = None) -> NodeOutcome:

@@ -74,6 +74,11 @@ class Step:
             self.single_port = node._output_ports[0]
         self.scattered = any(w.scattered for w in self.wires)
         self.wire_sources = tuple(w.source for w in self.wires)
+        # What the scheduler reads for every execution, as plain tuples (cheaper to unpack
+        # than attributes to look up).
+        self.wiring = tuple(
+            (w.port, w.source, w.source_port, w.scattered, w.item_key) for w in self.wires
+        )
         self.deterministic = node._deterministic
         self.fixed_inputs = node._fixed_inputs
         self.component_defaults = {
@@ -140,6 +145,17 @@ class Step:
             )
             prefix = self._key_prefix = key_hasher(self.definition_key(), static)
             self._prefix_hex = prefix.hexdigest()
+            self._plain_head = f"{self._prefix_hex}:None||"
+        if variant is None and not own and len(self.wire_sources) <= 1:
+            # The common case (no variant, no user values, at most one wire) without the
+            # general formatting below; it makes the same text.
+            if self.wire_sources:
+                ids = upstream_ids.get(self.wire_sources[0])
+                ids = ids if type(ids) is str else str(ids)
+            else:
+                ids = ""
+            if len(ids) <= _SHORT_KEY - 6:  # 6: len("None||")
+                return self._plain_head + ids, own
         # Result ids never contain "|" (a missing one shows as "None"), and a joined string
         # is many times cheaper than repr() of nested tuples. The number of wires is fixed by
         # the prefix, so the text reads back unambiguously from the right.

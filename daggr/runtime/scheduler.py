@@ -30,16 +30,17 @@ from typing import Any, Protocol
 
 from daggr.errors import NodeError
 from daggr.records import ResultRecord, Status, new_result_id
-from daggr.runtime.execute import Execution, execute_async, execute_sync
+from daggr.runtime.execute import Execution, execute_async, execute_direct, execute_sync
 from daggr.runtime.keys import digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
 from daggr.runtime.plan import INLINE, LANE, POOL, Plan
-from daggr.runtime.result import NodeOutcome, RunResult
+from daggr.runtime.result import NodeOutcome, RunResult, outcome_of
 
 # The plain values (see daggr.records.Status), bound once: every node compares some.
 OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
 SKIPPED, CANCELLED = Status.SKIPPED.value, Status.CANCELLED.value
 PENDING, RUNNING = Status.PENDING.value, Status.RUNNING.value
+_NO_SCATTER: list = []  # shared by every unscattered execution (never mutated)
 
 
 class Results(Protocol):
@@ -108,7 +109,8 @@ class Run:
         self.emit = emit
         self.lock = threading.Lock()
         self.records: dict[str, ResultRecord] = {}
-        self.outcomes: dict[str, NodeOutcome] = {}
+        # A bare record stands for the outcome of a node that executed and succeeded.
+        self.outcomes: dict[str, NodeOutcome | ResultRecord] = {}
         self.running: set[str] = set()
         if whole:
             self.pending = dict(plan.indegree)
@@ -195,56 +197,76 @@ class Run:
     def _drain(self, ready: list[str]) -> None:
         queue = deque(ready)
         on_lane = self.ctx.lane.owns_current_thread()
+        prepare, finish = self._prepare, self._finish
         while queue:
             name = queue.popleft()
             if self.cancelled:
                 return
-            ready = self._prepare(name)
+            ready = prepare(name)
             if type(ready) is NodeOutcome:
-                queue.extend(self._finish(ready))
+                queue.extend(finish(ready))
                 continue
-            mode = ready.step.dispatch
-            if mode == INLINE:
-                queue.extend(self._finish(self._execute_inline(ready)))
-            elif mode == LANE:
+            step = ready.step
+            mode = step.dispatch
+            if mode == LANE:
                 if on_lane:
                     # Already on the lane: run the next node here, without a hand-off.
-                    outcome = self._run_on_lane(ready)
+                    outcome = (
+                        self._run_direct(ready)
+                        if step.direct is not None and not ready.scatter
+                        else self._run_on_lane(ready)
+                    )
                     if outcome is not None:
-                        queue.extend(self._finish(outcome))
+                        queue.extend(finish(outcome))
                 else:
                     self.ctx.lane.submit(lambda p=ready: self._lane_job(p))
+            elif mode == INLINE:
+                queue.extend(finish(self._execute_inline(ready)))
             elif mode == POOL and not ready.scatter:
                 self._submit_pool(ready)
             else:
                 self._submit_loop(ready)
 
-    def _finish(self, outcome: NodeOutcome) -> list[str]:
-        """Record a node's outcome; returns the dependents that became ready."""
-        name = outcome.node
-        if outcome.record is not None and outcome.status != CACHED:
-            if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
+    def _finish(self, outcome: NodeOutcome | ResultRecord) -> list[str]:
+        """Record a node's outcome (or, for a node that executed and succeeded, its bare
+        record: see :class:`~daggr.runtime.result.Outcomes`); returns the dependents that
+        became ready."""
+        if type(outcome) is ResultRecord:
+            record, name, status = outcome, outcome.node, OK
+        else:
+            record, name, status = outcome.record, outcome.node, outcome.status
+        outcomes = self.outcomes
+        if record is not None and status != CACHED:
+            if name in outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
             try:
-                self.ctx.results.append(outcome.record)
+                self.ctx.results.append(record)
             except Exception as exc:
-                outcome = self._store_failed(outcome, exc)
-        with self.lock:
-            if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
-                return []
+                outcome = self._store_failed(outcome_of(outcome), exc)
+                record, status = outcome.record, outcome.status
+        ready = []
+        # acquire/release rather than `with`: this runs for every node, and a `with`
+        # makes two bound-method objects each time.
+        lock = self.lock
+        lock.acquire()
+        try:
+            if name in outcomes:  # cancelled meanwhile: the late result is dropped
+                return ready
             self.running.discard(name)
-            self.outcomes[name] = outcome
-            status = outcome.status
-            if (status == OK or status == CACHED) and outcome.record is not None:
-                self.records[name] = outcome.record
+            outcomes[name] = outcome
+            if record is not None and (status == OK or status == CACHED):
+                self.records[name] = record
             self.remaining -= 1
-            ready = []
+            members, pending = self.member_set, self.pending
             for dep in self.plan.nodes[name].dependents:
-                if dep in self.member_set:
-                    self.pending[dep] -= 1
-                    if self.pending[dep] == 0:
+                if dep in members:
+                    left = pending[dep] - 1
+                    pending[dep] = left
+                    if left == 0:
                         ready.append(dep)
             done = self.remaining == 0
+        finally:
+            lock.release()
         if self.emit:
             self.emit("node_finished", outcome)
         if done:
@@ -294,22 +316,23 @@ class Run:
             step = node_plan.steps[variant]
         else:
             variant, step = None, node_plan.steps[0]
+        scatter: list[tuple[str, list, str | None]] | None = None
         try:
             fixed = step.fixed_inputs
-            own = {p: (v() if callable(v) else v) for p, v in fixed.items()} if fixed else {}
-            user = step.user_values(self.slot_values) if step.slot_ports else {}
+            inputs = {p: (v() if callable(v) else v) for p, v in fixed.items()} if fixed else {}
+            user = step.user_values(self.slot_values) if step.slot_ports else None
             if user:
-                own.update(user)
-            scatter: list[tuple[str, list, str | None]] = []
-            wired: dict[str, Any] = {}
-            for w in step.wires:
-                value = upstream[w.source].outputs.get(w.source_port)
-                if w.scattered:
-                    items = list(value) if isinstance(value, (list, tuple)) else [value]
-                    scatter.append((w.port, items, w.item_key))
-                else:
-                    wired[w.port] = value
+                inputs.update(user)
             key, own_canon = step.execution_key(variant, user, upstream_ids)
+            for port, source, source_port, scattered, item_key in step.wiring:
+                value = upstream[source].outputs.get(source_port)
+                if scattered:
+                    items = list(value) if isinstance(value, (list, tuple)) else [value]
+                    if scatter is None:
+                        scatter = []
+                    scatter.append((port, items, item_key))
+                else:
+                    inputs[port] = value
         except Exception as exc:  # a callable input or a definition problem
             return NodeOutcome(name, ERROR, error=exc, message=f"{type(exc).__name__}: {exc}")
         cacheable = key is not None
@@ -320,12 +343,12 @@ class Run:
             if hit is not None:
                 return NodeOutcome(name, CACHED, hit.outputs, hit)
         item_base = None
-        if scatter and cacheable:
+        if scatter is None:
+            scatter = _NO_SCATTER
+        elif cacheable:
             plain_refs = tuple(r for r in step.wire_refs(upstream_ids) if not r[4])
             item_base = digest(step.definition_key(), variant, own_canon, plain_refs)
-        if wired:
-            own.update(wired)
-        return Execution(name, step, variant, key, item_base, own, scatter, upstream_ids)
+        return Execution(name, step, variant, key, item_base, inputs, scatter, upstream_ids)
 
     def _renamed_result(self, name: str, key: str) -> ResultRecord | None:
         """A result with this key kept under a name no node of the graph has any more: the
@@ -378,6 +401,22 @@ class Run:
         outcome = self._run_on_lane(p)
         if outcome is not None:
             self._drain(self._finish(outcome))
+
+    def _run_direct(self, p: Execution) -> NodeOutcome | ResultRecord | None:
+        """Execute a plain function on the lane (``step.direct``): the common case, in
+        one frame; None when cancelled (already reported)."""
+        name = p.name
+        lock = self.lock
+        lock.acquire()
+        try:
+            if self.cancelled or name in self.outcomes:
+                return None
+            self.running.add(name)
+        finally:
+            lock.release()
+        if self.emit and self.ctx.listeners:
+            self.emit("node_started", name)
+        return execute_direct(self, p)
 
     def _run_on_lane(self, p: Execution) -> NodeOutcome | None:
         """Execute on the session's lane thread; None when cancelled (already reported)."""

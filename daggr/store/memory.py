@@ -118,14 +118,26 @@ class MemorySheet:
 
     def append(self, record: ResultRecord) -> None:
         d = self._check()
-        # One pass, without reading the wall clock: this is on the engine's hot path.
-        with d.lock:
-            d.seq[record.id] = d.tick = next(self._store.ticks)
-            d.results.setdefault(record.node, []).append(record)
-            d.by_id[record.id] = record
+        # One pass, without reading the wall clock, and no container made unless a node
+        # has none yet: this is on the engine's hot path.
+        node, rid = record.node, record.id
+        lock = d.lock
+        lock.acquire()
+        try:
+            d.seq[rid] = d.tick = next(self._store.ticks)
+            history = d.results.get(node)
+            if history is None:
+                history = d.results[node] = []
+            history.append(record)
+            d.by_id[rid] = record
             if record.status == _OK:
-                d.ok.setdefault(record.node, {})[record.key] = record
+                by_key = d.ok.get(node)
+                if by_key is None:
+                    by_key = d.ok[node] = {}
+                by_key[record.key] = record
             d.touched = True
+        finally:
+            lock.release()
 
     def find(self, node: str, key: str) -> ResultRecord | None:
         # Reads without the lock: a dict lookup is atomic, and this runs for every node.
