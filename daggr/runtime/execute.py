@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 ITEM_CONCURRENCY = int(os.environ.get("DAGGR_ITEM_CONCURRENCY", "16"))
 # The plain values (see daggr.records.Status), bound once: every node compares some.
 OK, ERROR = Status.OK.value, Status.ERROR.value
+NO_SCATTER: list = []  # the scatter of every unscattered execution (never changed)
 
 
 @dataclass(slots=True)
@@ -55,32 +56,42 @@ def execute_sync(run: Run, p: Execution) -> NodeOutcome:
     return make_outcome(run, p, outputs, None, None, started, time.perf_counter() - t0)
 
 
-def execute_direct(run: Run, p: Execution) -> ResultRecord | NodeOutcome:
+def execute_direct(
+    run: Run,
+    name: str,
+    step: Step,
+    variant: int | None,
+    key: str,
+    inputs: dict[str, Any],
+    upstream: dict[str, str],
+) -> ResultRecord | NodeOutcome:
     """Execute a plain function (``step.direct``) of an unscattered node: what
-    :func:`execute_sync` and :func:`~daggr.runtime.call.call` do for it, in one frame.
+    :func:`execute_sync` and :func:`~daggr.runtime.call.call` do for it, in one frame and
+    without an :class:`Execution` (made only to report a failure).
 
     Success is returned as the bare record (see :class:`~daggr.runtime.result.Outcomes`).
     """
-    step = p.step
     t0, started = perf_counter(), wall_time()
     try:
-        raw = step.direct(**p.inputs)
+        raw = step.direct(**inputs)
         port = step.single_port
         if port is not None and type(raw) is not tuple:  # a tuple may need a warning
             outputs = {port: raw}
         else:
             outputs = step.runner.outputs(step.node, raw)
     except Exception as exc:
+        p = Execution(name, step, variant, key, None, inputs, NO_SCATTER, upstream)
         return make_outcome(run, p, None, exc, None, started, perf_counter() - t0)
     duration = perf_counter() - t0
-    if p.variant is not None:
+    if variant is not None:
+        p = Execution(name, step, variant, key, None, inputs, NO_SCATTER, upstream)
         return make_outcome(run, p, outputs, None, None, started, duration)
     return ResultRecord(
-        p.name,
-        p.key,
+        name,
+        key,
         outputs,
-        p.inputs,
-        p.upstream,
+        inputs,
+        upstream,
         None,
         OK,
         None,

@@ -72,6 +72,8 @@ class Step:
         self.single_port = None
         if self.direct is not None and node.postprocess is None and len(node._output_ports) == 1:
             self.single_port = node._output_ports[0]
+        # Executed by the lane's thread in the fewest steps (see Run._prepare).
+        self.lane_direct = self.dispatch == LANE and self.direct is not None
         self.scattered = any(w.scattered for w in self.wires)
         self.wire_sources = tuple(w.source for w in self.wires)
         # What the scheduler reads for every execution, as plain tuples (cheaper to unpack

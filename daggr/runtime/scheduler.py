@@ -30,7 +30,13 @@ from typing import Any, Protocol
 
 from daggr.errors import NodeError
 from daggr.records import ResultRecord, Status, new_result_id
-from daggr.runtime.execute import Execution, execute_async, execute_direct, execute_sync
+from daggr.runtime.execute import (
+    NO_SCATTER,
+    Execution,
+    execute_async,
+    execute_direct,
+    execute_sync,
+)
 from daggr.runtime.keys import digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
 from daggr.runtime.plan import INLINE, LANE, POOL, Plan
@@ -40,7 +46,7 @@ from daggr.runtime.result import NodeOutcome, RunResult, outcome_of
 OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
 SKIPPED, CANCELLED = Status.SKIPPED.value, Status.CANCELLED.value
 PENDING, RUNNING = Status.PENDING.value, Status.RUNNING.value
-_NO_SCATTER: list = []  # shared by every unscattered execution (never mutated)
+_NONE_OUTSIDE: dict = {}  # shared by every node whose upstream nodes are all in the run
 
 
 class Results(Protocol):
@@ -202,20 +208,16 @@ class Run:
             name = queue.popleft()
             if self.cancelled:
                 return
-            ready = prepare(name)
-            if type(ready) is NodeOutcome:
-                queue.extend(finish(ready))
+            ready = prepare(name, on_lane)
+            if type(ready) is not Execution:  # done already (or cancelled: None)
+                if ready is not None:
+                    queue.extend(finish(ready))
                 continue
-            step = ready.step
-            mode = step.dispatch
+            mode = ready.step.dispatch
             if mode == LANE:
                 if on_lane:
                     # Already on the lane: run the next node here, without a hand-off.
-                    outcome = (
-                        self._run_direct(ready)
-                        if step.direct is not None and not ready.scatter
-                        else self._run_on_lane(ready)
-                    )
+                    outcome = self._run_on_lane(ready)
                     if outcome is not None:
                         queue.extend(finish(outcome))
                 else:
@@ -291,25 +293,39 @@ class Run:
         return NodeOutcome(outcome.node, ERROR, {}, stored, error, str(error), outcome.duration)
 
     def _start(self, name: str) -> bool:
-        with self.lock:
+        lock = self.lock  # acquire/release: no bound-method objects, as `with` makes
+        lock.acquire()
+        try:
             if self.cancelled or name in self.outcomes:
                 return False
             self.running.add(name)
+        finally:
+            lock.release()
         if self.emit and self.ctx.listeners:
             self.emit("node_started", name)
         return True
 
     # -- preparing a node ------------------------------------------------------------------
-    def _prepare(self, name: str) -> Execution | NodeOutcome:
+    def _prepare(
+        self, name: str, on_lane: bool = False
+    ) -> Execution | NodeOutcome | ResultRecord | None:
+        """Gather a ready node's inputs and execution key: an :class:`Execution` to
+        dispatch, or already its outcome (a stored result to reuse, a missing upstream
+        result). ``on_lane``: this thread is the lane's, where a plain function
+        (``step.direct``) is executed at once, without an Execution (None: cancelled)."""
         node_plan = self.plan.nodes[name]
-        upstream: dict[str, ResultRecord] = {}
         upstream_ids: dict[str, str] = {}
         records, members = self.records, self.member_set
+        outside: dict[str, ResultRecord | None] = _NONE_OUTSIDE  # selections of non-members
         for src in node_plan.upstream:
-            rec = records.get(src) if src in members else self.ctx.selected(src)
+            if src in members:
+                rec = records.get(src)
+            else:
+                if outside is _NONE_OUTSIDE:
+                    outside = {}
+                rec = outside[src] = self.ctx.selected(src)
             if rec is None or rec.status != OK:
                 return self._unusable_upstream(name, src, rec)
-            upstream[src] = rec
             upstream_ids[src] = rec.id
         if node_plan.is_choice:
             variant: int | None = self.ctx.variant(name)
@@ -325,7 +341,7 @@ class Run:
                 inputs.update(user)
             key, own_canon = step.execution_key(variant, user, upstream_ids)
             for port, source, source_port, scattered, item_key in step.wiring:
-                value = upstream[source].outputs.get(source_port)
+                value = (records.get(source) or outside[source]).outputs.get(source_port)
                 if scattered:
                     items = list(value) if isinstance(value, (list, tuple)) else [value]
                     if scatter is None:
@@ -344,7 +360,11 @@ class Run:
                 return NodeOutcome(name, CACHED, hit.outputs, hit)
         item_base = None
         if scatter is None:
-            scatter = _NO_SCATTER
+            if on_lane and step.lane_direct:  # the common case, in the fewest frames
+                if not self._start(name):
+                    return None
+                return execute_direct(self, name, step, variant, key, inputs, upstream_ids)
+            scatter = NO_SCATTER
         elif cacheable:
             plain_refs = tuple(r for r in step.wire_refs(upstream_ids) if not r[4])
             item_base = digest(step.definition_key(), variant, own_canon, plain_refs)
@@ -401,22 +421,6 @@ class Run:
         outcome = self._run_on_lane(p)
         if outcome is not None:
             self._drain(self._finish(outcome))
-
-    def _run_direct(self, p: Execution) -> NodeOutcome | ResultRecord | None:
-        """Execute a plain function on the lane (``step.direct``): the common case, in
-        one frame; None when cancelled (already reported)."""
-        name = p.name
-        lock = self.lock
-        lock.acquire()
-        try:
-            if self.cancelled or name in self.outcomes:
-                return None
-            self.running.add(name)
-        finally:
-            lock.release()
-        if self.emit and self.ctx.listeners:
-            self.emit("node_started", name)
-        return execute_direct(self, p)
 
     def _run_on_lane(self, p: Execution) -> NodeOutcome | None:
         """Execute on the session's lane thread; None when cancelled (already reported)."""

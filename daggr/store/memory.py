@@ -117,7 +117,9 @@ class MemorySheet:
         return self._data
 
     def append(self, record: ResultRecord) -> None:
-        d = self._check()
+        d = self._data
+        if d.deleted:
+            raise deleted_error(self.sheet_id)
         # One pass, without reading the wall clock, and no container made unless a node
         # has none yet: this is on the engine's hot path.
         node, rid = record.node, record.id
