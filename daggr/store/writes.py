@@ -21,6 +21,7 @@ from daggr.records import ResultRecord
 from .codec import EncodedTree, FileStore, finalize
 
 log = logging.getLogger("daggr.store")
+_compact = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per row
 
 
 def utcnow() -> datetime:
@@ -108,7 +109,7 @@ class ResultOp(WriteOp):
             r.error,
             self._text(self.outputs, r.id),
             self._text(self.inputs, r.id),
-            json.dumps(r.upstream or {}, separators=(",", ":")),
+            _compact(r.upstream or {}),
             r.variant,
             self._text(self.items, r.id),
             to_timestamp(r.started_at),
