@@ -52,13 +52,32 @@ class _SheetData:
 
     def clear(self) -> None:
         self.results: dict[str, list[ResultRecord]] = {}
-        self.seq: dict[str, int] = {}  # result id -> append order (for SQL's seq column)
-        self.by_id: dict[str, ResultRecord] = {}
+        # Every record in append order, with the store's tick of each (SQL's seq column).
+        # The indexes by id are brought up to date when asked (see index()): kept on every
+        # append, two dicts as large as the history would be written at random places per
+        # node, the largest part of a run's cost once the history is large.
+        self.log: list[ResultRecord] = []
+        self.log_ticks: list[int] = []
+        self.indexed = 0
+        self._by_id: dict[str, ResultRecord] = {}
+        self._seq: dict[str, int] = {}
         self.ok: dict[str, dict[str, ResultRecord]] = {}  # node -> key -> newest ok
         self.inputs: dict[str, Any] = {}
         self.state: dict[str, Any] = {}
         self.viewport: Any = None
         self.selected: dict[str, ResultRecord] = {}
+
+    def index(self) -> tuple[dict[str, ResultRecord], dict[str, int]]:
+        """(record by id, seq by id), up to date (call with ``lock`` held)."""
+        log = self.log
+        if self.indexed < len(log):
+            by_id, seq, ticks = self._by_id, self._seq, self.log_ticks
+            for i in range(self.indexed, len(log)):
+                rid = log[i].id
+                by_id[rid] = log[i]
+                seq[rid] = ticks[i]
+            self.indexed = len(log)
+        return self._by_id, self._seq
 
     @property
     def updated_at(self) -> datetime:
@@ -122,16 +141,17 @@ class MemorySheet:
             raise deleted_error(self.sheet_id)
         # One pass, without reading the wall clock, and no container made unless a node
         # has none yet: this is on the engine's hot path.
-        node, rid = record.node, record.id
+        node = record.node
         lock = d.lock
         lock.acquire()
         try:
-            d.seq[rid] = d.tick = next(self._store.ticks)
+            d.tick = tick = next(self._store.ticks)
+            d.log.append(record)
+            d.log_ticks.append(tick)
             history = d.results.get(node)
             if history is None:
                 history = d.results[node] = []
             history.append(record)
-            d.by_id[rid] = record
             if record.status == _OK:
                 by_key = d.ok.get(node)
                 if by_key is None:
@@ -168,7 +188,7 @@ class MemorySheet:
 
     def by_id(self, result_id: str) -> ResultRecord | None:
         with self._data.lock:
-            return self._data.by_id.get(result_id)
+            return self._data.index()[0].get(result_id)
 
     def latest(self, node: str) -> ResultRecord | None:
         with self._data.lock:
@@ -191,7 +211,7 @@ class MemorySheet:
             if result_id is None:
                 d.selected.pop(node, None)
             else:
-                rec = d.by_id.get(result_id)
+                rec = d.index()[0].get(result_id)
                 if rec is None:
                     raise KeyError(f"No result {result_id!r} in sheet {d.name!r}.")
                 if rec.node != node:
