@@ -31,6 +31,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError
+from daggr.runtime.gil import busy_seconds
 from daggr.runtime.loop import get_loop, get_pool, in_loop_thread
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class CallContext:
     scattered node (None for a whole node), and where the run's events go (None outside
     a run, e.g. in ``node.test()``)."""
 
-    __slots__ = ("node", "item", "emit")
+    __slots__ = ("node", "item", "emit", "busy")
 
     def __init__(
         self,
@@ -57,6 +58,7 @@ class CallContext:
         self.node = node
         self.item = item
         self.emit = emit
+        self.busy = 0.0  # a threaded call's CPU time (see daggr.runtime.gil)
 
 
 def call(
@@ -133,10 +135,53 @@ def _start(step: Step, kwargs: dict[str, Any], ctx: CallContext) -> Any:
         return runner.ship(step.executor, code, kwargs)
     if code.is_async:
         return runner.call_async(code, kwargs, ctx)
-    return asyncio.get_running_loop().run_in_executor(get_pool(), runner.call, code, kwargs, ctx)
+    return asyncio.get_running_loop().run_in_executor(
+        get_pool(), _measured, runner.call, code, kwargs, ctx
+    )
+
+
+def _measured(call: Callable, code: Any, kwargs: dict[str, Any], ctx: CallContext) -> Any:
+    """A call on a worker thread, noting the CPU time it used (``ctx.busy``): what tells
+    CPU-bound items on threads apart."""
+    begin = busy_seconds()
+    try:
+        return call(code, kwargs, ctx)
+    finally:
+        ctx.busy = busy_seconds() - begin
 
 
 def _timed_out(timeout: float) -> NodeTimeout:
     return NodeTimeout(
         f"no answer after {timeout:g} s (the node's timeout); the call was abandoned"
     )
+
+
+async def ship_items(
+    step: Step,
+    inputs_list: list[dict[str, Any]],
+    on_result: Callable[[int, dict[str, Any] | None, BaseException | None], None],
+) -> None:
+    """Run the node's code once per entry of ``inputs_list`` on its executor, submitted
+    together as the executor's own map does; ``on_result(index, {port: value}, error)``
+    is called as each completes, from one waiting thread. For nodes without a timeout
+    (each call of one with a timeout goes through :func:`call_async`)."""
+    code, runner = step.node, step.runner
+    kwargs_list, shipped = [], []
+    for i, inputs in enumerate(inputs_list):
+        try:
+            kwargs_list.append(runner.kwargs(code, inputs))  # preprocess runs here
+            shipped.append(i)
+        except Exception as exc:
+            on_result(i, None, exc)
+
+    def done(n: int, raw: Any, error: BaseException | None) -> None:
+        outputs = None
+        if error is None:
+            try:
+                outputs = runner.outputs(code, raw)  # postprocess runs here
+            except Exception as exc:
+                error = exc
+        on_result(shipped[n], outputs, error)
+
+    if kwargs_list:
+        await runner.ship_many(step.executor, code, kwargs_list, done)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from daggr.errors import NodeError
 from daggr.records import ResultRecord, Status, new_result_id
-from daggr.runtime.call import CallContext, call, call_async
+from daggr.runtime.call import CallContext, call, call_async, ship_items
+from daggr.runtime.gil import gil_notice, warn_once
 from daggr.runtime.items import Items
 from daggr.runtime.plan import Step
 from daggr.runtime.result import NodeOutcome
@@ -154,6 +155,9 @@ async def _items_async(
     """The items on daggr's loop, as many at a time as the node allows."""
     items = _items(run, p)
     step, node, name, total = p.step, p.step.node, p.name, len(items)
+    if step.executor is not None and node.timeout is None and limiter is None:
+        await _items_shipped(run, p, items)
+        return _items_outcome(run, p, items, started, t0)
     # Items of a node that runs one call at a time stay sequential, like its calls; an
     # executor gets every item at once and schedules them itself.
     if limiter is not None:
@@ -163,6 +167,11 @@ async def _items_async(
     else:
         width = ITEM_CONCURRENCY if node.concurrent or node.concurrency_group else 1
     bound = asyncio.Semaphore(width)
+    # Items of synchronous code run on threads: how busy they kept their threads tells
+    # CPU-bound items apart (see daggr.runtime.gil).
+    threaded: list[CallContext] | None = (
+        [] if step.executor is None and not node.is_async and width > 1 else None
+    )
 
     async def one(i: int) -> None:
         if items.reuse(i):
@@ -172,6 +181,8 @@ async def _items_async(
                 await limiter.acquire_async()
             try:
                 ctx = CallContext(name, i, run.emit)
+                if threaded is not None:
+                    threaded.append(ctx)
                 items.succeeded(i, await call_async(step, items.inputs(p.inputs, i), ctx))
             except Exception as exc:
                 items.failed(i, exc)
@@ -180,8 +191,33 @@ async def _items_async(
                     limiter.release()
         _item_event(run, name, i, items.states[i].status, total)
 
+    begun = perf_counter()
     await asyncio.gather(*(one(i) for i in range(total)))
-    return _items_outcome(run, p, items, started, t0)
+    outcome = _items_outcome(run, p, items, started, t0)
+    if threaded:
+        busy = [ctx.busy for ctx in threaded]
+        notice = gil_notice(name, busy, perf_counter() - begun, min(width, len(busy)))
+        if notice is not None:
+            outcome.notice = notice
+            warn_once(node, notice)
+    return outcome
+
+
+async def _items_shipped(run: Run, p: Execution, items: Items) -> None:
+    """The items on the node's executor, submitted together (see
+    :func:`~daggr.runtime.call.ship_items`)."""
+    todo = [i for i in range(len(items)) if not items.reuse(i)]
+    name, total = p.name, len(items)
+
+    def on_result(n: int, outputs: dict[str, Any] | None, error: BaseException | None) -> None:
+        i = todo[n]
+        if error is None and outputs is not None:
+            items.succeeded(i, outputs)
+        else:
+            items.failed(i, error if error is not None else RuntimeError("no result"))
+        _item_event(run, name, i, items.states[i].status, total)
+
+    await ship_items(p.step, [items.inputs(p.inputs, i) for i in todo], on_result)
 
 
 def _item_event(run: Run, name: str, index: int, status: str, total: int) -> None:

@@ -8,9 +8,11 @@ worker on another machine can return files too.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +91,96 @@ async def call(executor: Any, node: FnNode, kwargs: dict[str, Any]) -> Any:
         threading.Thread(target=future.cancel, name="daggr-cancel", daemon=True).start()
         raise
     return _unpack(packed, _received_files())
+
+
+async def call_many(
+    executor: Any,
+    node: FnNode,
+    kwargs_list: list[dict[str, Any]],
+    on_result: Callable[[int, Any, BaseException | None], None],
+) -> None:
+    """Run the node's function once per ``kwargs_list`` entry on ``executor``, as the
+    executor's own map would: submitted together (one ``client.map`` for Dask; every
+    ``submit`` at once for a ``concurrent.futures`` executor, as ``Executor.map`` does),
+    and waited for by one thread that hands each result to ``on_result(index, value,
+    error)`` as it completes (no round trip through daggr's loop per item). Cancelling
+    the awaiting task cancels what has not started."""
+    check_shippable(executor, node.fn, node.name)
+    folder = _received_files()
+    if is_dask_client(executor):
+        futures = executor.map(_Packed(node.fn), kwargs_list, pure=False)
+        wait = _dask_waiter(executor, futures, folder, on_result)
+    else:
+        futures = [executor.submit(run_packed, node.fn, kwargs) for kwargs in kwargs_list]
+        wait = _futures_waiter(futures, folder, on_result)
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, wait)
+    except asyncio.CancelledError:
+        threading.Thread(
+            target=_cancel_all, args=(executor, futures), name="daggr-cancel", daemon=True
+        ).start()
+        raise
+
+
+class _Packed:
+    """``run_packed`` bound to one function: what ``client.map`` ships, once."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Any):
+        self.fn = fn
+
+    def __call__(self, kwargs: dict[str, Any]) -> Any:
+        return run_packed(self.fn, kwargs)
+
+
+def _deliver(
+    on_result: Callable[[int, Any, BaseException | None], None],
+    index: int,
+    get: Callable[[], Any],
+    folder: Path,
+) -> None:
+    try:
+        value = _unpack(get(), folder)
+    except BaseException as exc:  # the item's own error, or its cancellation
+        on_result(index, None, exc)
+    else:
+        on_result(index, value, None)
+
+
+def _futures_waiter(futures: list, folder: Path, on_result: Callable) -> Callable[[], None]:
+    def wait() -> None:
+        index = {id(f): i for i, f in enumerate(futures)}
+        for future in concurrent.futures.as_completed(futures):
+            _deliver(on_result, index[id(future)], future.result, folder)
+
+    return wait
+
+
+def _dask_waiter(
+    client: Any, futures: list, folder: Path, on_result: Callable
+) -> Callable[[], None]:
+    def wait() -> None:
+        from distributed import as_completed
+
+        index = {f.key: i for i, f in enumerate(futures)}
+        # Whatever completed since the last look is gathered at once: one round trip per
+        # batch of results, not per item (as_completed's with_results gathers one by one).
+        for batch in as_completed(futures).batches():
+            done = [f for f in batch if f.status == "finished"]
+            for future, packed in zip(done, client.gather(done) if done else [], strict=True):
+                _deliver(on_result, index[future.key], lambda p=packed: p, folder)
+            for future in batch:
+                if future.status != "finished":  # its error (and traceback), or cancelled
+                    _deliver(on_result, index[future.key], future.result, folder)
+
+    return wait
+
+
+def _cancel_all(executor: Any, futures: list) -> None:
+    if is_dask_client(executor):
+        executor.cancel(futures)  # one message for all of them
+    else:
+        for future in futures:
+            future.cancel()

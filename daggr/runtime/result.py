@@ -30,6 +30,7 @@ class NodeOutcome:
     duration: float = 0.0
     items_total: int | None = None
     items_failed: int = 0
+    notice: str | None = None  # advice about how it ran (CPU-bound items on threads)
 
     @property
     def ok(self) -> bool:

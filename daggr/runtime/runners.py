@@ -10,6 +10,7 @@ in one place, :mod:`daggr.runtime.call`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError
@@ -73,6 +74,18 @@ class Runner:
         """Run the code on ``executor`` and wait for it (only when :attr:`ships`)."""
         raise NotRunnable(node)
 
+    async def ship_many(
+        self,
+        executor: Any,
+        node: Node,
+        kwargs_list: list[dict[str, Any]],
+        on_result: Callable[[int, Any, BaseException | None], None],
+    ) -> None:
+        """Run the code once per ``kwargs_list`` entry on ``executor``, submitted
+        together; ``on_result(index, raw value, error)`` as each completes (only when
+        :attr:`ships`)."""
+        raise NotRunnable(node)
+
     def fast_path(self, node: Node) -> Any:
         """A plain function to call as ``fn(**inputs)`` instead of the general path, or
         None. Asked once per plan, only for synchronous code that runs in the calling
@@ -128,6 +141,17 @@ class FnRunner(Runner):
         from daggr.runtime import executors
 
         return await executors.call(executor, node, kwargs)
+
+    async def ship_many(
+        self,
+        executor: Any,
+        node: Any,
+        kwargs_list: list[dict[str, Any]],
+        on_result: Callable[[int, Any, BaseException | None], None],
+    ) -> None:
+        from daggr.runtime import executors
+
+        await executors.call_many(executor, node, kwargs_list, on_result)
 
     def fast_path(self, node: Any) -> Any:
         # Without preprocess, its inputs are exactly the function's parameters.
