@@ -31,6 +31,8 @@ input keys and values are checked by the session (:mod:`daggr.inputs`), as for
 Kernel -> front end (deltas; their size does not depend on the graph's)::
 
     {"type": "node_state", "states": {id: patch}}   # fields of a node's state that changed
+                                    # (js/src/types.ts NodeState; "notice": advice on how a
+                                    # scattered node ran, e.g. CPU-bound items on threads)
     {"type": "inputs", "values": {key: value}}      # input values changed from code
     {"type": "error", "message": str, "request": type}
     {"type": "fetched", "id": str, "mime": str, "name": str} + one binary buffer

@@ -16,6 +16,7 @@ export interface Card {
   el: HTMLElement;
   time: HTMLElement;
   status: HTMLElement;
+  notice: HTMLElement; // advice on how the node ran (NodeState.notice)
   history: HTMLElement;
   historyLabel: HTMLElement;
   prev: HTMLButtonElement;
@@ -115,6 +116,7 @@ export function buildCard(node: TopoNode, variant: number, scattered: boolean, h
     el: h("div", { class: `daggr-node daggr-kind-${kind} daggr-status-idle`, "data-id": node.id, tabindex: 0, role: "group", "aria-label": `${node.kind} node ${node.name}` }),
     time,
     status: h("span", { class: "daggr-status", role: "status" }),
+    notice: h("span", { class: "daggr-notice", hidden: true }),
     history: h("span", { class: "daggr-history", hidden: true }, prev, historyLabel, next),
     historyLabel,
     prev,
@@ -162,7 +164,7 @@ export function buildCard(node: TopoNode, variant: number, scattered: boolean, h
   }
   body.append(card.failure.el);
   const resize = h("div", { class: "daggr-resize", title: "Drag to resize the card", "aria-label": "Resize card", role: "separator" });
-  card.el.append(header, ports(node, host), body, h("div", { class: "daggr-footer" }, card.status, card.history), resize);
+  card.el.append(header, ports(node, host), body, h("div", { class: "daggr-footer" }, card.status, card.notice, card.history), resize);
   return card;
 }
 

@@ -118,6 +118,7 @@ export interface NodeState {
   variant?: number;
   preview?: Record<string, Preview> | null;
   trace?: { rid: string | null; size: number } | null; // a failure's traceback exists (fetched on demand)
+  notice?: string | null; // advice on how a scattered node ran (CPU-bound items on threads)
 }
 
 export type NodeStates = Record<string, NodeState>;
