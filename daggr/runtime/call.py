@@ -160,11 +160,13 @@ async def ship_items(
     step: Step,
     inputs_list: list[dict[str, Any]],
     on_result: Callable[[int, dict[str, Any] | None, BaseException | None], None],
+    on_progress: Callable[[int, bool], None],
 ) -> None:
     """Run the node's code once per entry of ``inputs_list`` on its executor, submitted
-    together as the executor's own map does; ``on_result(index, {port: value}, error)``
-    is called as each completes, from one waiting thread. For nodes without a timeout
-    (each call of one with a timeout goes through :func:`call_async`)."""
+    together as the executor's own map does: ``on_progress(index, ok)`` as each
+    completes, ``on_result(index, {port: value}, error)`` when its value is here (see
+    :func:`daggr.runtime.executors.call_many`). For nodes without a timeout (each call
+    of one with a timeout goes through :func:`call_async`)."""
     code, runner = step.node, step.runner
     kwargs_list, shipped = [], []
     for i, inputs in enumerate(inputs_list):
@@ -173,6 +175,7 @@ async def ship_items(
             shipped.append(i)
         except Exception as exc:
             on_result(i, None, exc)
+            on_progress(i, False)
 
     def done(n: int, raw: Any, error: BaseException | None) -> None:
         outputs = None
@@ -184,4 +187,6 @@ async def ship_items(
         on_result(shipped[n], outputs, error)
 
     if kwargs_list:
-        await runner.ship_many(step.executor, code, kwargs_list, done)
+        await runner.ship_many(
+            step.executor, code, kwargs_list, done, lambda n, ok: on_progress(shipped[n], ok)
+        )

@@ -210,14 +210,16 @@ async def _items_shipped(run: Run, p: Execution, items: Items) -> None:
     name, total = p.name, len(items)
 
     def on_result(n: int, outputs: dict[str, Any] | None, error: BaseException | None) -> None:
-        i = todo[n]
         if error is None and outputs is not None:
-            items.succeeded(i, outputs)
+            items.succeeded(todo[n], outputs)
         else:
-            items.failed(i, error if error is not None else RuntimeError("no result"))
-        _item_event(run, name, i, items.states[i].status, total)
+            items.failed(todo[n], error if error is not None else RuntimeError("no result"))
 
-    await ship_items(p.step, [items.inputs(p.inputs, i) for i in todo], on_result)
+    def on_progress(n: int, ok: bool) -> None:
+        _item_event(run, name, todo[n], OK if ok else ERROR, total)
+
+    inputs = [items.inputs(p.inputs, i) for i in todo]
+    await ship_items(p.step, inputs, on_result, on_progress)
 
 
 def _item_event(run: Run, name: str, index: int, status: str, total: int) -> None:

@@ -98,21 +98,26 @@ async def call_many(
     node: FnNode,
     kwargs_list: list[dict[str, Any]],
     on_result: Callable[[int, Any, BaseException | None], None],
+    on_progress: Callable[[int, bool], None],
 ) -> None:
     """Run the node's function once per ``kwargs_list`` entry on ``executor``, as the
     executor's own map would: submitted together (one ``client.map`` for Dask; every
     ``submit`` at once for a ``concurrent.futures`` executor, as ``Executor.map`` does),
-    and waited for by one thread that hands each result to ``on_result(index, value,
-    error)`` as it completes (no round trip through daggr's loop per item). Cancelling
-    the awaiting task cancels what has not started."""
+    and waited for by one thread (no round trip through daggr's loop per item).
+
+    ``on_progress(index, ok)`` is called as each item completes, ``on_result(index,
+    value, error)`` when its value is here: at once from a process pool; from Dask, the
+    values of the items that succeeded come in one ``gather`` at the end, as
+    ``client.gather(client.map(...))`` fetches them (a gather per completion would add a
+    round trip per item). Cancelling the awaiting task cancels what has not started."""
     check_shippable(executor, node.fn, node.name)
     folder = _received_files()
     if is_dask_client(executor):
         futures = executor.map(_Packed(node.fn), kwargs_list, pure=False)
-        wait = _dask_waiter(executor, futures, folder, on_result)
+        wait = _dask_waiter(executor, futures, folder, on_result, on_progress)
     else:
         futures = [executor.submit(run_packed, node.fn, kwargs) for kwargs in kwargs_list]
-        wait = _futures_waiter(futures, folder, on_result)
+        wait = _futures_waiter(futures, folder, on_result, on_progress)
     loop = asyncio.get_running_loop()
     try:
         await loop.run_in_executor(None, wait)
@@ -140,40 +145,46 @@ def _deliver(
     index: int,
     get: Callable[[], Any],
     folder: Path,
-) -> None:
+) -> bool:
     try:
         value = _unpack(get(), folder)
     except BaseException as exc:  # the item's own error, or its cancellation
         on_result(index, None, exc)
-    else:
-        on_result(index, value, None)
+        return False
+    on_result(index, value, None)
+    return True
 
 
-def _futures_waiter(futures: list, folder: Path, on_result: Callable) -> Callable[[], None]:
+def _futures_waiter(
+    futures: list, folder: Path, on_result: Callable, on_progress: Callable
+) -> Callable[[], None]:
     def wait() -> None:
         index = {id(f): i for i, f in enumerate(futures)}
         for future in concurrent.futures.as_completed(futures):
-            _deliver(on_result, index[id(future)], future.result, folder)
+            i = index[id(future)]
+            on_progress(i, _deliver(on_result, i, future.result, folder))
 
     return wait
 
 
 def _dask_waiter(
-    client: Any, futures: list, folder: Path, on_result: Callable
+    client: Any, futures: list, folder: Path, on_result: Callable, on_progress: Callable
 ) -> Callable[[], None]:
     def wait() -> None:
         from distributed import as_completed
 
         index = {f.key: i for i, f in enumerate(futures)}
-        # Whatever completed since the last look is gathered at once: one round trip per
-        # batch of results, not per item (as_completed's with_results gathers one by one).
-        for batch in as_completed(futures).batches():
-            done = [f for f in batch if f.status == "finished"]
-            for future, packed in zip(done, client.gather(done) if done else [], strict=True):
+        finished = []
+        for future in as_completed(futures):  # completions only: no data moves yet
+            i = index[future.key]
+            if future.status == "finished":
+                finished.append(future)
+                on_progress(i, True)
+            else:  # its error (and the worker's traceback), or cancelled
+                on_progress(i, _deliver(on_result, i, future.result, folder))
+        if finished:
+            for future, packed in zip(finished, client.gather(finished), strict=True):
                 _deliver(on_result, index[future.key], lambda p=packed: p, folder)
-            for future in batch:
-                if future.status != "finished":  # its error (and traceback), or cancelled
-                    _deliver(on_result, index[future.key], future.result, folder)
 
     return wait
 

@@ -80,10 +80,11 @@ class Runner:
         node: Node,
         kwargs_list: list[dict[str, Any]],
         on_result: Callable[[int, Any, BaseException | None], None],
+        on_progress: Callable[[int, bool], None],
     ) -> None:
         """Run the code once per ``kwargs_list`` entry on ``executor``, submitted
-        together; ``on_result(index, raw value, error)`` as each completes (only when
-        :attr:`ships`)."""
+        together: ``on_progress(index, ok)`` as each completes, ``on_result(index, raw
+        value, error)`` when its value is here (only when :attr:`ships`)."""
         raise NotRunnable(node)
 
     def fast_path(self, node: Node) -> Any:
@@ -148,10 +149,11 @@ class FnRunner(Runner):
         node: Any,
         kwargs_list: list[dict[str, Any]],
         on_result: Callable[[int, Any, BaseException | None], None],
+        on_progress: Callable[[int, bool], None],
     ) -> None:
         from daggr.runtime import executors
 
-        await executors.call_many(executor, node, kwargs_list, on_result)
+        await executors.call_many(executor, node, kwargs_list, on_result, on_progress)
 
     def fast_path(self, node: Any) -> Any:
         # Without preprocess, its inputs are exactly the function's parameters.
