@@ -76,6 +76,9 @@ class Step:
         self.lane_direct = self.dispatch == LANE and self.direct is not None
         self.scattered = any(w.scattered for w in self.wires)
         self.wire_sources = tuple(w.source for w in self.wires)
+        self.sole_source = self.wire_sources[0] if len(self.wire_sources) == 1 else None
+        # Set by the first execution_key() of a deterministic step with at most one wire.
+        self.plain_key_head: str | None = None
         # What the scheduler reads for every execution, as plain tuples (cheaper to unpack
         # than attributes to look up).
         self.wiring = tuple(
@@ -147,17 +150,15 @@ class Step:
             )
             prefix = self._key_prefix = key_hasher(self.definition_key(), static)
             self._prefix_hex = prefix.hexdigest()
-            self._plain_head = f"{self._prefix_hex}:None||"
+            if len(self.wire_sources) <= 1:
+                # Keys of the common case (no variant, no user values, at most one wire)
+                # are this head and the upstream result id: the scheduler makes them
+                # without a call (Run._prepare), the same text as below.
+                self.plain_key_head = f"{self._prefix_hex}:None||"
         if variant is None and not own and len(self.wire_sources) <= 1:
-            # The common case (no variant, no user values, at most one wire) without the
-            # general formatting below; it makes the same text.
-            if self.wire_sources:
-                ids = upstream_ids.get(self.wire_sources[0])
-                ids = ids if type(ids) is str else str(ids)
-            else:
-                ids = ""
-            if len(ids) <= _SHORT_KEY - 6:  # 6: len("None||")
-                return self._plain_head + ids, own
+            # One result id at most (never longer than _SHORT_KEY): kept as it is.
+            ids = upstream_ids.get(self.wire_sources[0]) if self.wire_sources else ""
+            return f"{self.plain_key_head}{ids}", own
         # Result ids never contain "|" (a missing one shows as "None"), and a joined string
         # is many times cheaper than repr() of nested tuples. The number of wires is fixed by
         # the prefix, so the text reads back unambiguously from the right.

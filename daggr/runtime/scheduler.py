@@ -76,6 +76,7 @@ class Run:
         "plan",
         "members",
         "member_set",
+        "whole",
         "targets",
         "force",
         "slot_values",
@@ -107,7 +108,7 @@ class Run:
         self.ctx = ctx
         self.plan = plan
         self.members = members
-        whole = len(members) == len(plan.order)  # members come from plan.order
+        whole = self.whole = len(members) == len(plan.order)  # members come from plan.order
         self.member_set = plan.members if whole else set(members)
         self.targets = targets
         self.force = force
@@ -184,7 +185,11 @@ class Run:
             return out
 
     def _complete(self) -> None:
-        ordered = {n: self.outcomes[n] for n in self.members if n in self.outcomes}
+        outcomes, members = self.outcomes, self.members
+        if len(outcomes) == len(members):  # every member finished or was cancelled
+            ordered = dict(zip(members, map(outcomes.__getitem__, members), strict=True))
+        else:
+            ordered = {n: outcomes[n] for n in members if n in outcomes}
         result = RunResult(ordered, time.perf_counter() - self.started, self.cancelled)
         with self.lock:
             if self.result is not None:  # completed concurrently by a cancel
@@ -259,13 +264,16 @@ class Run:
             if record is not None and (status == OK or status == CACHED):
                 self.records[name] = record
             self.remaining -= 1
-            members, pending = self.member_set, self.pending
-            for dep in self.plan.nodes[name].dependents:
-                if dep in members:
-                    left = pending[dep] - 1
-                    pending[dep] = left
-                    if left == 0:
-                        ready.append(dep)
+            dependents = self.plan.nodes[name].dependents
+            if dependents:
+                pending = self.pending
+                members = None if self.whole else self.member_set
+                for dep in dependents:
+                    if members is None or dep in members:
+                        left = pending[dep] - 1
+                        pending[dep] = left
+                        if left == 0:
+                            ready.append(dep)
             done = self.remaining == 0
         finally:
             lock.release()
@@ -339,7 +347,15 @@ class Run:
             user = step.user_values(self.slot_values) if step.slot_ports else None
             if user:
                 inputs.update(user)
-            key, own_canon = step.execution_key(variant, user, upstream_ids)
+            head = step.plain_key_head
+            if head is not None and variant is None and not user:
+                # What step.execution_key() makes of this case, without a call: the text
+                # of the one upstream result id (or none) after the step's digest.
+                source = step.sole_source
+                key = head if source is None else head + upstream_ids[source]
+                own_canon = ()
+            else:
+                key, own_canon = step.execution_key(variant, user, upstream_ids)
             for port, source, source_port, scattered, item_key in step.wiring:
                 value = (records.get(source) or outside[source]).outputs.get(source_port)
                 if scattered:
@@ -361,8 +377,16 @@ class Run:
         item_base = None
         if scatter is None:
             if on_lane and step.lane_direct:  # the common case, in the fewest frames
-                if not self._start(name):
-                    return None
+                lock = self.lock  # what _start() does, inline
+                lock.acquire()
+                try:
+                    if self.cancelled or name in self.outcomes:
+                        return None
+                    self.running.add(name)
+                finally:
+                    lock.release()
+                if self.emit and self.ctx.listeners:
+                    self.emit("node_started", name)
                 return execute_direct(self, name, step, variant, key, inputs, upstream_ids)
             scatter = NO_SCATTER
         elif cacheable:
