@@ -346,6 +346,9 @@ class Session:
 
         listeners = self.listeners
         clock = time.perf_counter
+        # Whether any node has a selection to move when a new result arrives; asked once
+        # per run, not per node (a selection made while the run goes on stays as made).
+        pinned = bool(self._unselected) or bool(self.results.selections())
         cached = Status.CACHED.value  # compared for every node: the plain string is fastest
 
         def emit(kind: str, payload: Any) -> None:
@@ -355,7 +358,8 @@ class Session:
                 if progress is not None and clock() >= progress.show_at:
                     progress.refresh()
                 if type(payload) is ResultRecord:  # a node executed and succeeded
-                    self._follow_latest(payload.node)
+                    if pinned:
+                        self._follow_latest(payload.node)
                     if not listeners:
                         return
                     payload = outcome_of(payload)  # views get the outcome
@@ -364,7 +368,7 @@ class Session:
                     if payload.status == cached:
                         if self.selected(node) is not payload.record:
                             self.set_selection(node, payload.record)
-                    else:
+                    elif pinned:
                         self._follow_latest(node)
             if listeners:
                 for listener in list(listeners):
