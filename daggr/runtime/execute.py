@@ -135,17 +135,21 @@ def _items_sync(run: Run, p: Execution, started: float, t0: float) -> NodeOutcom
     """The items one after the other, in this thread."""
     items = _items(run, p)
     step, name, emit, total = p.step, p.name, run.emit, len(items)
+    inputs, shared, states = items.inputs, p.inputs, items.states
+    reuse = items.reuse if items.reusable else None
+    listeners = run.ctx.listeners  # item events are for views: none, no events
     for i in range(total):
         if run.cancelled:
             items.cancelled(i)
             continue
-        if items.reuse(i):
+        if reuse is not None and reuse(i):
             continue
         try:
-            items.succeeded(i, call(step, items.inputs(p.inputs, i), name, i, emit))
+            items.succeeded(i, call(step, inputs(shared, i), name, i, emit))
         except Exception as exc:
             items.failed(i, exc)
-        _item_event(run, name, i, items.states[i].status, total)
+        if listeners:
+            _item_event(run, name, i, states[i].status, total)
     return _items_outcome(run, p, items, started, t0)
 
 
@@ -224,7 +228,7 @@ async def _items_shipped(run: Run, p: Execution, items: Items) -> None:
 
 def _item_event(run: Run, name: str, index: int, status: str, total: int) -> None:
     """Per-item progress of a scattered node, for views: (node, index, status, total)."""
-    if run.emit:
+    if run.emit and run.ctx.listeners:
         run.emit("item_finished", (name, index, status, total))
 
 
