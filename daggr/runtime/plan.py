@@ -37,7 +37,7 @@ class Slot:
     uses: list[tuple[str, str]] = field(default_factory=list)  # (node or variant key, port)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Step:
     """How to run one node (or one variant of a choice): its runner, where it is
     dispatched, and its wiring. Everything is read from what the node declares, once:
@@ -53,6 +53,23 @@ class Step:
     executor: Any = None  # where the node's code runs, when not in this process
     fingerprint: str | None = None
     _key_prefix: Any = field(default=None, repr=False)
+    # Read from the node once (see __post_init__). Slots: the scheduler reads some of
+    # these for every execution, and a plan of 10 000 steps stays compact in memory.
+    runner: Any = field(init=False, repr=False)
+    dispatch: str = field(init=False)
+    in_thread: bool = field(init=False, repr=False)
+    direct: Any = field(init=False, repr=False)
+    single_port: str | None = field(init=False, repr=False)
+    lane_direct: bool = field(init=False, repr=False)
+    scattered: bool = field(init=False, repr=False)
+    wire_sources: tuple = field(init=False, repr=False)
+    sole_source: str | None = field(init=False, repr=False)
+    plain_key_head: str | None = field(init=False, repr=False)
+    wiring: tuple = field(init=False, repr=False)
+    deterministic: bool = field(init=False, repr=False)
+    fixed_inputs: dict = field(init=False, repr=False)
+    component_defaults: dict = field(init=False, repr=False)
+    _prefix_hex: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         node = self.node
@@ -78,7 +95,7 @@ class Step:
         self.wire_sources = tuple(w.source for w in self.wires)
         self.sole_source = self.wire_sources[0] if len(self.wire_sources) == 1 else None
         # Set by the first execution_key() of a deterministic step with at most one wire.
-        self.plain_key_head: str | None = None
+        self.plain_key_head = None
         # What the scheduler reads for every execution, as plain tuples (cheaper to unpack
         # than attributes to look up).
         self.wiring = tuple(
@@ -171,13 +188,14 @@ class Step:
         return h.hexdigest(), own
 
 
-@dataclass
+@dataclass(slots=True)
 class NodePlan:
     name: str
     node: Node
     steps: list[Step]  # one per variant for a ChoiceNode, else one
     upstream: list[str]
     dependents: list[str]
+    is_choice: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self.is_choice = isinstance(self.node, ChoiceNode)
