@@ -15,8 +15,9 @@ The same work, K items of about S seconds of pure-Python arithmetic each, runs:
   ``dask[distributed]`` is installed: through daggr (``executor=client``) and through
   ``client.map`` + ``client.gather`` itself.
 
-daggr's and the executor's own runs alternate (daggr, map, daggr, map, ...) for R rounds;
-figures are medians with their range. The target: daggr within 5 % of the executor's own
+Every way runs once per round, in turn, for R rounds (daggr's run next to the executor's
+own map each time); figures are medians with their range, speed-ups against the plain
+loop. The target: daggr within 5 % of the executor's own
 map. ``--workers`` defaults to the machine's cores, so the comparison scales to larger
 machines. Raw numbers: bench/out/executors.json.
 """
@@ -106,6 +107,13 @@ def dask_map(client, k: int) -> tuple[float, list]:
     return time.perf_counter() - t0, values
 
 
+def _timed_loop(k: int) -> float:
+    t0 = time.perf_counter()
+    for x in range(k):
+        burn(x)
+    return time.perf_counter() - t0
+
+
 def _summary(samples: list[float]) -> dict:
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples)}
 
@@ -114,21 +122,16 @@ def _fmt(s: dict) -> str:
     return f"{s['median']:.2f} s ({s['min']:.2f}–{s['max']:.2f})"
 
 
-def compare(name: str, ours, theirs, rounds: int, expected: list) -> dict:
-    """Alternate daggr's run and the executor's own map; check both values."""
-    mine, own = [], []
+def measure(configs: dict, rounds: int, expected: list) -> dict:
+    """Each config once per round, in turn (so that a busy phase of the machine hits all
+    of them alike); every run's values are checked."""
+    samples: dict[str, list[float]] = {name: [] for name in configs}
     for _ in range(rounds):
-        wall, values, _ = ours()
-        assert values == expected, name
-        mine.append(wall)
-        wall, values = theirs()
-        assert values == expected, name
-        own.append(wall)
-    return {
-        "daggr": _summary(mine),
-        "own_map": _summary(own),
-        "ratio": statistics.median(mine) / statistics.median(own),
-    }
+        for name, run in configs.items():
+            wall, values = run()[:2]
+            assert values == expected, name
+            samples[name].append(wall)
+    return {name: _summary(s) for name, s in samples.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,37 +154,28 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} =="
     )
     raw: dict = {"args": vars(args), "loops": LOOPS}
-    t0 = time.perf_counter()
     expected = [burn(x) for x in range(k)]
-    raw["one_core"] = time.perf_counter() - t0
-    raw["daggr_in_turn"], _, _ = daggr_run(k, None, False)
-    raw["daggr_threads"], values, notice = daggr_run(k, None, True)
-    assert values == expected
-    raw["threads_notice"] = notice
-    rows = [
-        ["one core, plain loop", f"{raw['one_core']:.2f} s", "", ""],
-        ["daggr, items in turn", f"{raw['daggr_in_turn']:.2f} s", "", ""],
-        [
-            "daggr, concurrent=True (threads)",
-            f"{raw['daggr_threads']:.2f} s",
-            "",
-            "noticed" if notice else "not noticed",
-        ],
-    ]
-    with ProcessPoolExecutor(max_workers=n) as pool:
-        list(pool.map(burn, [0] * n))  # start the workers
-        raw["process_pool"] = compare(
-            "pool",
-            lambda: daggr_run(k, pool, False),
-            lambda: pool_map(pool, k),
-            args.rounds,
-            expected,
-        )
-    r = raw["process_pool"]
-    rows.append(
-        [f"daggr, executor=ProcessPoolExecutor({n})", _fmt(r["daggr"]), f"{r['ratio']:.3f}", ""]
-    )
-    rows.append([f"ProcessPoolExecutor({n}).map", _fmt(r["own_map"]), "1", ""])
+    notices: list = []
+
+    def threads() -> tuple[float, list]:
+        wall, values, notice = daggr_run(k, None, True)
+        notices.append(notice)
+        return wall, values
+
+    def one_core() -> tuple[float, list]:
+        return _timed_loop(k), expected
+
+    configs: dict = {
+        "one core, a plain loop": one_core,
+        "daggr, items in turn": lambda: daggr_run(k, None, False),
+        "daggr, concurrent=True (threads)": threads,
+    }
+    pool = ProcessPoolExecutor(max_workers=n)
+    list(pool.map(burn, [0] * n))  # start the workers
+    configs[f"daggr, executor=ProcessPoolExecutor({n})"] = lambda: daggr_run(k, pool, False)
+    configs[f"ProcessPoolExecutor({n}).map"] = lambda: pool_map(pool, k)
+    pairs = [(f"daggr, executor=ProcessPoolExecutor({n})", f"ProcessPoolExecutor({n}).map")]
+    cluster = client = None
     try:
         import cloudpickle
         import distributed
@@ -189,47 +183,54 @@ def main(argv: list[str] | None = None) -> int:
         print("dask[distributed] is not installed: pip install 'daggr[dask]' to include it")
     else:
         cloudpickle.register_pickle_by_value(sys.modules[__name__])
-        with (
-            distributed.LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=40,
-            ) as cluster,
-            distributed.Client(cluster) as client,
-        ):
-            client.gather(client.map(burn, [0] * n, pure=False))  # warm the workers
-            raw["dask"] = compare(
-                "dask",
-                lambda: daggr_run(k, client, False),
-                lambda: dask_map(client, k),
-                args.rounds,
-                expected,
-            )
-        r = raw["dask"]
-        rows.append(
-            [
-                f"daggr, executor=Client(LocalCluster({n}))",
-                _fmt(r["daggr"]),
-                f"{r['ratio']:.3f}",
-                "",
-            ]
+        cluster = distributed.LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=40,
         )
-        rows.append([f"Client(LocalCluster({n})).map", _fmt(r["own_map"]), "1", ""])
-    print_table(["how", f"wall, median ({args.rounds} rounds)", "÷ own map", "GIL notice"], rows)
-    if notice:
-        print(f"\nthe threaded run said: {notice}")
-    met = True
-    print()
-    for name in ("process_pool", "dask"):
-        if name in raw:
-            ok = raw[name]["ratio"] <= TARGET_RATIO
-            met &= ok
-            print(
-                f"  {name}: daggr / own map = {raw[name]['ratio']:.3f}  (target <= {TARGET_RATIO})  {mark(ok)}"
+        client = distributed.Client(cluster)
+        client.gather(client.map(burn, [0] * n, pure=False))  # warm the workers
+        configs[f"daggr, executor=Client(LocalCluster({n}))"] = lambda: daggr_run(k, client, False)
+        configs[f"Client(LocalCluster({n})).map + gather"] = lambda: dask_map(client, k)
+        pairs.append(
+            (
+                f"daggr, executor=Client(LocalCluster({n}))",
+                f"Client(LocalCluster({n})).map + gather",
             )
+        )
+    try:
+        figures = measure(configs, args.rounds, expected)
+    finally:
+        pool.shutdown()
+        if client is not None:
+            client.close()
+            cluster.close()
+    raw["figures"] = figures
+    raw["threads_notice"] = next((x for x in notices if x), None)
+    base = figures["one core, a plain loop"]["median"]
+    ratios = {ours: figures[ours]["median"] / figures[own]["median"] for ours, own in pairs}
+    raw["ratio_to_own_map"] = ratios
+    rows = []
+    for name, fig in figures.items():
+        ratio = f"{ratios[name]:.3f}" if name in ratios else ""
+        notice = ""
+        if "threads" in name:
+            notice = "noticed" if raw["threads_notice"] else "not noticed"
+        rows.append([name, _fmt(fig), f"{base / fig['median']:.2f}×", ratio, notice])
+    print_table(
+        ["how", f"wall, median ({args.rounds} rounds)", "speed-up", "÷ own map", "GIL notice"],
+        rows,
+    )
+    if raw["threads_notice"]:
+        print(f"\nthe threaded run said: {raw['threads_notice']}")
+    print()
+    for ours, ratio in ratios.items():
+        print(
+            f"  {ours}: ÷ own map = {ratio:.3f}  (target <= {TARGET_RATIO})  {mark(ratio <= TARGET_RATIO)}"
+        )
     print(f"raw numbers: {write_json('executors', raw)}")
     return 0
 
