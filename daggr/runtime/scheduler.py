@@ -377,16 +377,8 @@ class Run:
         item_base = None
         if scatter is None:
             if on_lane and step.lane_direct:  # the common case, in the fewest frames
-                lock = self.lock  # what _start() does, inline
-                lock.acquire()
-                try:
-                    if self.cancelled or name in self.outcomes:
-                        return None
-                    self.running.add(name)
-                finally:
-                    lock.release()
-                if self.emit and self.ctx.listeners:
-                    self.emit("node_started", name)
+                if not self._start(name):
+                    return None
                 return execute_direct(self, name, step, variant, key, inputs, upstream_ids)
             scatter = NO_SCATTER
         elif cacheable:
