@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import re
+import select
 import shutil
 import statistics
 import subprocess
@@ -77,6 +78,7 @@ class Worker:
     """One engine's worker process; answers one timing request at a time."""
 
     def __init__(self, name: str, tmp: str):
+        self.name, self.tmp = name, tmp
         peer, adapter, self.options, self.label = ENGINES[name]
         python = str(peer_python(peer)) if peer else sys.executable
         extra = {} if peer else {"PYTHONPATH": str(REPO_ROOT)}
@@ -89,11 +91,19 @@ class Worker:
             cwd=tmp,
         )
 
-    def sample(self, kind: str, n: int, budget: float) -> dict:
+    def sample(self, kind: str, n: int, budget: float, timeout: float) -> dict:
+        """One batch of runs; an engine that takes longer than ``timeout`` (building the
+        case included) is stopped, and its worker is started again for the next case."""
         request = {"kind": kind, "n": n, "options": self.options, "budget": budget}
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            self.proc.kill()
+            self.proc.wait()
+            self.__init__(self.name, self.tmp)  # type: ignore[misc]
+            return {"error": f"no answer within {timeout:g} s", "timeout": True}
         line = self.proc.stdout.readline()
         if not line:
             return {"error": f"the worker ended (exit {self.proc.wait()})"}
@@ -157,14 +167,16 @@ def measure(args: argparse.Namespace, engines: list[str]) -> dict:
                         and n <= too_slow.get((w, kind), n)
                     ]
                     t0 = time.perf_counter()
-                    for r in range(args.rounds):
+                    for r in range(args.rounds if active else 0):
                         for name in active[r % len(active) :] + active[: r % len(active)]:
                             if f"{name} {case}" in out["errors"]:
                                 continue
-                            answer = workers[name].sample(kind, n, args.budget)
+                            answer = workers[name].sample(kind, n, args.budget, args.timeout)
                             if "error" in answer:
                                 out["errors"][f"{name} {case}"] = answer["error"]
                                 print(f"  [{name} {case}] {answer['error']}", flush=True)
+                                if answer.get("timeout"):
+                                    too_slow[(name, kind)] = n - 1  # no larger N either
                                 continue
                             out["samples"].setdefault(f"{name} {case}", []).append(
                                 answer["seconds_per_run"]
@@ -190,7 +202,7 @@ def _per_node(out: dict, engine: str, kind: str, n: int) -> tuple[float, float, 
     )
 
 
-def count_instructions(kinds: list[str], sizes: list[int], reps: int) -> dict:
+def count_instructions(kinds: list[str], sizes: list[int], reps: int, timeout: float) -> dict:
     """Instructions per node (callgrind), daggr (memory store) and Hamilton."""
     if shutil.which("valgrind") is None:
         return {"error": "valgrind is not installed (apt-get install valgrind)"}
@@ -212,25 +224,30 @@ def count_instructions(kinds: list[str], sizes: list[int], reps: int) -> dict:
                 for n in sizes:
                     counts = []
                     for r in (0, reps):  # the difference leaves out the switching itself
-                        proc = subprocess.run(
-                            [
-                                "valgrind",
-                                "--tool=callgrind",
-                                "--instr-atstart=no",
-                                "--callgrind-out-file=/dev/null",
-                                python,
-                                str(PEERS_DIR / "_count.py"),
-                                str(adapter),
-                                kind,
-                                str(n),
-                                str(r),
-                                json.dumps(options),
-                            ],
-                            capture_output=True,
-                            text=True,
-                            env=env,
-                            cwd=tmp,
-                        )
+                        try:
+                            proc = subprocess.run(
+                                [
+                                    "valgrind",
+                                    "--tool=callgrind",
+                                    "--instr-atstart=no",
+                                    "--callgrind-out-file=/dev/null",
+                                    python,
+                                    str(PEERS_DIR / "_count.py"),
+                                    str(adapter),
+                                    kind,
+                                    str(n),
+                                    str(r),
+                                    json.dumps(options),
+                                ],
+                                capture_output=True,
+                                text=True,
+                                env=env,
+                                cwd=tmp,
+                                timeout=timeout,
+                            )
+                        except subprocess.TimeoutExpired:  # the child is killed with it
+                            counts.append(None)
+                            continue
                         found = re.search(r"Collected : (\d+)", proc.stderr)
                         counts.append(int(found.group(1)) if found else None)
                     if None in counts:
@@ -340,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default="original,hamilton,dask")
     ap.add_argument("--original-max", type=int, default=1000, help="largest N for 0.8.0")
     ap.add_argument("--callgrind", action="store_true", help="also count instructions")
+    ap.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds an engine may take per batch"
+    )
     args = ap.parse_args(argv)
     if args.quick or os.environ.get("DAGGR_BENCH_QUICK") == "1":
         args.rounds, args.sizes = 3, "10,100,1000"
@@ -357,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     out = measure(args, engines)
     counts = None
     if args.callgrind:
-        counts = count_instructions(args.kinds, [100, 10000], reps=2)
+        counts = count_instructions(args.kinds, [100, 10000], reps=2, timeout=args.timeout * 5)
     checks = report(args, engines, out, counts)
     path = write_json(
         "scale",
