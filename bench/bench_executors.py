@@ -16,8 +16,9 @@ The same work, K items of about S seconds of pure-Python arithmetic each, runs:
   ``client.map`` + ``client.gather`` itself.
 
 Every way runs once per round, in turn, for R rounds (daggr's run next to the executor's
-own map each time); figures are medians with their range, speed-ups against the plain
-loop. The target: daggr within 5 % of the executor's own
+own map each time); times are medians with their range; speed-ups (against the plain loop)
+and ratios (daggr ÷ the executor's own map) are medians of each round's ratio, which a
+busy phase of a shared machine moves less than the times themselves. The target: daggr within 5 % of the executor's own
 map. ``--workers`` defaults to the machine's cores, so the comparison scales to larger
 machines. Raw numbers: bench/out/executors.json.
 """
@@ -115,7 +116,18 @@ def _timed_loop(k: int) -> float:
 
 
 def _summary(samples: list[float]) -> dict:
-    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples)}
+    return {
+        "median": statistics.median(samples),
+        "min": min(samples),
+        "max": max(samples),
+        "samples": samples,
+    }
+
+
+def _paired(a: dict, b: dict) -> float:
+    """Median over the rounds of a's time / b's time in the same round: a busy phase of
+    the machine slows both of a round's runs, so the ratio moves less than either."""
+    return statistics.median(x / y for x, y in zip(a["samples"], b["samples"], strict=True))
 
 
 def _fmt(s: dict) -> str:
@@ -210,8 +222,8 @@ def main(argv: list[str] | None = None) -> int:
             cluster.close()
     raw["figures"] = figures
     raw["threads_notice"] = next((x for x in notices if x), None)
-    base = figures["one core, a plain loop"]["median"]
-    ratios = {ours: figures[ours]["median"] / figures[own]["median"] for ours, own in pairs}
+    base = figures["one core, a plain loop"]
+    ratios = {ours: _paired(figures[ours], figures[own]) for ours, own in pairs}
     raw["ratio_to_own_map"] = ratios
     rows = []
     for name, fig in figures.items():
@@ -219,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         notice = ""
         if "threads" in name:
             notice = "noticed" if raw["threads_notice"] else "not noticed"
-        rows.append([name, _fmt(fig), f"{base / fig['median']:.2f}×", ratio, notice])
+        rows.append([name, _fmt(fig), f"{_paired(base, fig):.2f}×", ratio, notice])
     print_table(
         ["how", f"wall, median ({args.rounds} rounds)", "speed-up", "÷ own map", "GIL notice"],
         rows,
