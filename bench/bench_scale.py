@@ -249,7 +249,8 @@ def count_instructions(kinds: list[str], sizes: list[int], reps: int, timeout: f
                             counts.append(None)
                             continue
                         found = re.search(r"Collected : (\d+)", proc.stderr)
-                        counts.append(int(found.group(1)) if found else None)
+                        ok = proc.returncode == 0 and found is not None
+                        counts.append(int(found.group(1)) if ok else None)
                     if None in counts:
                         out.setdefault(name, {})[f"{kind} {n}"] = None
                         continue
