@@ -1,7 +1,8 @@
-"""Shared helpers for the benchmarks: the original daggr 0.8.0 baseline, timing, printing.
+"""Shared helpers for the benchmarks: the peers (the original daggr 0.8.0, Apache Hamilton,
+Dask), timing, printing.
 
-The original daggr is installed from PyPI into ``bench/.cache/venv-original`` by the
-benchmarks themselves (once; a file lock makes concurrent benchmarks safe). Code is run
+Each peer is installed from PyPI into a venv of its own, ``bench/.cache/venv-<peer>``, by
+the benchmarks themselves (once; a file lock makes concurrent benchmarks safe). Code is run
 in that interpreter with an offline environment, and it reports back by printing one JSON
 object on its last stdout line.
 """
@@ -29,7 +30,6 @@ OUT_DIR = BENCH_DIR / "out"
 ORIGINAL_VENV = CACHE_DIR / "venv-original"
 ORIGINAL_SPEC = "daggr==0.8.0"
 ORIGINAL_VERSION = "0.8.0"
-_MARKER = ORIGINAL_VENV / ".bench-ready.json"
 
 # Environment every benchmark subprocess gets: no analytics, no Hub, no dependency check.
 OFFLINE_ENV = {
@@ -87,8 +87,15 @@ def filter_pip_noise(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# the original daggr venv
+# peers in venvs of their own: the original daggr, Apache Hamilton, Dask
 # --------------------------------------------------------------------------------------
+
+# name -> (pip requirement, the distribution whose version proves the install)
+PEERS: dict[str, tuple[str, str]] = {
+    "original": (ORIGINAL_SPEC, "daggr"),
+    "hamilton": ("apache-hamilton==1.90.0", "apache-hamilton"),
+    "dask": ("dask==2026.8.0", "dask"),
+}
 
 
 @contextlib.contextmanager
@@ -106,11 +113,17 @@ def _venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def _is_ready() -> bool:
-    if not (_MARKER.exists() and _venv_python(ORIGINAL_VENV).exists()):
+def peer_venv(name: str) -> Path:
+    """Where a peer's venv lives (``bench/.cache/venv-<name>``)."""
+    return CACHE_DIR / f"venv-{name}"
+
+
+def _is_ready(name: str) -> bool:
+    marker = peer_venv(name) / ".bench-ready.json"
+    if not (marker.exists() and _venv_python(peer_venv(name)).exists()):
         return False
     try:
-        return json.loads(_MARKER.read_text()).get("spec") == ORIGINAL_SPEC
+        return json.loads(marker.read_text()).get("spec") == PEERS[name][0]
     except (OSError, ValueError):
         return False
 
@@ -120,25 +133,28 @@ def _base_interpreter() -> str:
     return getattr(sys, "_base_executable", None) or sys.executable
 
 
-def original_python(verbose: bool = True) -> Path:
-    """Python of a venv holding the original daggr 0.8.0 from PyPI; created on first use.
+def peer_python(name: str, verbose: bool = True) -> Path:
+    """Python of a venv holding the peer ``name`` (see :data:`PEERS`) from PyPI; created on
+    first use.
 
     Idempotent and safe when several benchmarks race (exclusive file lock). A venv
     left half-built by an interrupted run is detected (no marker) and rebuilt.
     """
-    py = _venv_python(ORIGINAL_VENV)
-    if _is_ready():
+    spec, dist = PEERS[name]
+    venv = peer_venv(name)
+    py = _venv_python(venv)
+    if _is_ready(name):
         return py
-    with _file_lock(CACHE_DIR / "venv-original.lock"):
-        if _is_ready():  # another process built it while we waited
+    with _file_lock(CACHE_DIR / f"venv-{name}.lock"):
+        if _is_ready(name):  # another process built it while we waited
             return py
-        if ORIGINAL_VENV.exists():
-            shutil.rmtree(ORIGINAL_VENV)
+        if venv.exists():
+            shutil.rmtree(venv)
         t0 = time.perf_counter()
         if verbose:
-            print(f"[baseline] creating {ORIGINAL_VENV} with {ORIGINAL_SPEC} ...", flush=True)
+            print(f"[baseline] creating {venv} with {spec} ...", flush=True)
         subprocess.run(
-            [_base_interpreter(), "-m", "venv", str(ORIGINAL_VENV)],
+            [_base_interpreter(), "-m", "venv", str(venv)],
             check=True,
             capture_output=True,
             text=True,
@@ -148,7 +164,7 @@ def original_python(verbose: bool = True) -> Path:
         env.pop("VIRTUAL_ENV", None)
         env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         proc = subprocess.run(
-            [str(py), "-m", "pip", "install", "--quiet", ORIGINAL_SPEC],
+            [str(py), "-m", "pip", "install", "--quiet", spec],
             capture_output=True,
             text=True,
             env=env,
@@ -157,24 +173,25 @@ def original_python(verbose: bool = True) -> Path:
         if proc.returncode != 0:
             out = filter_pip_noise(proc.stdout + "\n" + proc.stderr)
             raise RuntimeError(
-                f"pip install {ORIGINAL_SPEC} failed (exit {proc.returncode}):\n{out[-4000:]}"
+                f"pip install {spec} failed (exit {proc.returncode}):\n{out[-4000:]}"
             )
+        wanted = spec.partition("==")[2]
         check = subprocess.run(
-            [str(py), "-c", "import importlib.metadata as m; print(m.version('daggr'))"],
+            [str(py), "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
             capture_output=True,
             text=True,
             env=env,
         )
         version = check.stdout.strip()
-        if check.returncode != 0 or version != ORIGINAL_VERSION:
-            raise RuntimeError(f"original venv broken: {check.stdout}{check.stderr}")
+        if check.returncode != 0 or (wanted and version != wanted):
+            raise RuntimeError(f"{name} venv broken: {check.stdout}{check.stderr}")
         freeze = subprocess.run(
             [str(py), "-m", "pip", "freeze"], capture_output=True, text=True, env=env
         ).stdout.split()
-        _MARKER.write_text(
+        (venv / ".bench-ready.json").write_text(
             json.dumps(
                 {
-                    "spec": ORIGINAL_SPEC,
+                    "spec": spec,
                     "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                     "seconds": round(time.perf_counter() - t0, 1),
                     "packages": freeze,
@@ -187,17 +204,26 @@ def original_python(verbose: bool = True) -> Path:
     return py
 
 
+def peer_packages(name: str) -> list[str]:
+    """``pip freeze`` of a peer's venv, as recorded when it was built."""
+    try:
+        return json.loads((peer_venv(name) / ".bench-ready.json").read_text())["packages"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def original_python(verbose: bool = True) -> Path:
+    """Python of a venv holding the original daggr 0.8.0 from PyPI; created on first use."""
+    return peer_python("original", verbose)
+
+
 def original_packages() -> dict[str, str]:
     """{name: version} of the key packages in the original venv (from its marker)."""
-    try:
-        freeze = json.loads(_MARKER.read_text())["packages"]
-    except (OSError, ValueError, KeyError):
-        return {}
-    wanted = {"daggr", "gradio", "gradio_client", "gradio-client", "fastapi", "networkx"}
+    wanted = {"daggr", "gradio", "gradio-client", "fastapi", "networkx"}
     out = {}
-    for line in freeze:
+    for line in peer_packages("original"):
         name, _, version = line.partition("==")
-        if name.lower().replace("_", "-") in {w.replace("_", "-") for w in wanted}:
+        if name.lower().replace("_", "-") in wanted:
             out[name] = version
     return out
 

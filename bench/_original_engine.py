@@ -2,7 +2,8 @@
 
 Not imported by our code: bench_engine.py sends this file's text to
 ``_baseline.run_in_original`` with a ``main(params)`` call appended; the result is one
-JSON object printed on the last stdout line. Uses only the stdlib and daggr 0.8.0.
+JSON object printed on the last stdout line. bench_scale.py runs it as the original's
+adapter (its ``build``) in bench/peers/_worker.py. Uses only the stdlib and daggr 0.8.0.
 
 The original has no ``Graph.run``; its programmatic path is
 ``daggr.executor.SequentialExecutor(graph).execute_all({})`` (a fresh event loop and
@@ -109,23 +110,38 @@ def bench_sleep_fanout(k, sleep_s, reps):
     return {"k": k, "sleep_s": sleep_s, "run_s": run_s, "run_samples_s": samples}
 
 
-def bench_scatter(k, reps):
+def _build_scatter(k):
     from daggr import FnNode, Graph
-    from daggr.executor import SequentialExecutor
 
     items = FnNode(lambda: list(range(k)), name="items")
     inc_each = FnNode(_inc, name="inc", inputs={"x": items.output.each})
     total = FnNode(lambda xs: sum(xs), name="total", inputs={"xs": inc_each.output.all()})
-    graph = Graph("scatter", nodes=[total], persist_key=False)
+    return Graph("scatter", nodes=[total], persist_key=False), "total", k * (k + 1) // 2
+
+
+def bench_scatter(k, reps):
+    from daggr.executor import SequentialExecutor
+
+    graph, last, expected = _build_scatter(k)
     ex = SequentialExecutor(graph)
     t0 = time.perf_counter()
     res = ex.execute_all({})
     first_s = time.perf_counter() - t0
-    got = _value(res, "total")
-    expected = k * (k + 1) // 2
+    got = _value(res, last)
     assert got == expected, (got, expected)
     run_s, samples = _median_time(lambda: ex.execute_all({}), reps)
     return {"k": k, "first_run_s": first_s, "run_s": run_s, "run_samples_s": samples}
+
+
+def build(kind, n):
+    """The scale benchmark's adapter (bench/peers/_worker.py): (run, expected value)."""
+    from daggr.executor import SequentialExecutor
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100000))
+    builders = {"chain": _build_chain, "fan": _build_fan, "scatter": _build_scatter}
+    graph, last, expected = builders[kind](n)
+    ex = SequentialExecutor(graph)
+    return (lambda: _value(ex.execute_all({}), last)), expected
 
 
 def main(params):

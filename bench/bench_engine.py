@@ -170,26 +170,40 @@ def _res_get(res, name: str):
     return getattr(r, "output", r)
 
 
-def _build_chain(n: int):
+def _build_chain(n: int, persist_key: str | bool = False):
     from daggr import FnNode, Graph
 
     prev = FnNode(_zero, name="n0")
     for i in range(1, n):
         prev = FnNode(_inc, name=f"n{i}", inputs={"x": prev.output})
-    return Graph("bench", nodes=[prev], persist_key=False), f"n{n - 1}", n - 1
+    return Graph("bench", nodes=[prev], persist_key=persist_key), f"n{n - 1}", n - 1
 
 
 def _sink(**kw):
     return sum(kw.values())
 
 
-def _build_fan(n: int):
+def _build_fan(n: int, persist_key: str | bool = False):
     from daggr import FnNode, Graph
 
     src = FnNode(_zero, name="src")
     mids = [FnNode(_inc, name=f"m{i}", inputs={"x": src.output}) for i in range(n - 2)]
     sink = FnNode(_sink, name="sink", inputs={f"x{i}": m.output for i, m in enumerate(mids)})
-    return Graph("bench", nodes=[sink], persist_key=False), "sink", n - 2
+    return Graph("bench", nodes=[sink], persist_key=persist_key), "sink", n - 2
+
+
+def _total(xs):
+    return sum(xs)
+
+
+def _build_scatter(k: int, persist_key: str | bool = False):
+    """list(range(k)) -> inc on each item -> sum of all items."""
+    from daggr import FnNode, Graph
+
+    items = FnNode(lambda: list(range(k)), name="items")
+    inc_each = FnNode(_inc, name="inc", inputs={"x": items.output.each})
+    total = FnNode(_total, name="total", inputs={"xs": inc_each.output.all()})
+    return Graph("scatter", nodes=[total], persist_key=persist_key), "total", k * (k + 1) // 2
 
 
 def _executed_info(res, n_nodes: int) -> dict:
@@ -290,10 +304,7 @@ def ours_figures(params: dict) -> dict:
 
     # scatter / gather
     for k in params["scatter"]:
-        items = FnNode(lambda k=k: list(range(k)), name="items")
-        inc_each = FnNode(_inc, name="inc", inputs={"x": items.output.each})
-        total = FnNode(lambda xs: sum(xs), name="total", inputs={"xs": inc_each.output.all()})
-        g = Graph("scatter", nodes=[total], persist_key=False)
+        g = _build_scatter(k)[0]
         gc.collect()
         t0 = time.perf_counter()
         res = g.run()
@@ -326,13 +337,9 @@ def hook(frame, event, arg):
 
 
 threading.setprofile(hook)
-from daggr import FnNode, Graph
 
 def scatter_graph():
-    items = FnNode(lambda: list(range(1000)), name="items")
-    inc_each = FnNode(be._inc, name="inc", inputs={"x": items.output.each})
-    total = FnNode(lambda xs: sum(xs), name="total", inputs={"xs": inc_each.output.all()})
-    return Graph("scatter", nodes=[total], persist_key=False)
+    return be._build_scatter(1000)[0]
 
 cases = {
     "build chain 1000": (None, lambda g: be._build_chain(1000)),

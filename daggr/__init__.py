@@ -18,6 +18,7 @@ from daggr.interaction import InteractionNode
 from daggr.nodes import ChoiceNode, FnNode, GradioNode, InferenceNode, InputNode, Node
 from daggr.ports import GatheredPort, ItemList, Port, ScatteredPort
 from daggr.records import FileValue, Status
+from daggr.runtime.gil import GILWarning
 from daggr.runtime.result import NodeOutcome, RunHandle, RunResult
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "Edge",
     "FileValue",
     "FnNode",
+    "GILWarning",
     "GatheredPort",
     "GradioNode",
     "Graph",

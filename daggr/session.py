@@ -26,7 +26,7 @@ from daggr.runtime import live
 from daggr.runtime.call import call
 from daggr.runtime.loop import SerialQueue, get_loop, in_loop_thread
 from daggr.runtime.plan import UNSET, Plan, Step, component_default
-from daggr.runtime.result import RunHandle, RunResult
+from daggr.runtime.result import RunHandle, RunResult, outcome_of
 from daggr.runtime.scheduler import Run
 from daggr.store import Store
 from daggr.store.base import DEFAULT_USER
@@ -395,6 +395,9 @@ class Session:
 
         listeners = self.listeners
         clock = time.perf_counter
+        # Whether any node has a selection to move when a new result arrives; asked once
+        # per run, not per node (a selection made while the run goes on stays as made).
+        pinned = bool(self._unselected) or bool(self.results.selections())
         cached = Status.CACHED.value  # compared for every node: the plain string is fastest
         live.watch_tqdm()  # tqdm bars in node code report as the node's progress
 
@@ -407,12 +410,18 @@ class Session:
                         progress.note(payload.node, None)
                     if clock() >= progress.show_at:
                         progress.refresh()
-                if payload.record is not None:
+                if type(payload) is ResultRecord:  # a node executed and succeeded
+                    if pinned:
+                        self._follow_latest(payload.node)
+                    if not listeners and own is None:
+                        return
+                    payload = outcome_of(payload)  # views get the outcome
+                elif payload.record is not None:
                     node = payload.node
                     if payload.status == cached:
                         if self.selected(node) is not payload.record:
                             self.set_selection(node, payload.record)
-                    else:
+                    elif pinned:
                         self._follow_latest(node)
             elif kind == live.PROGRESS and progress is not None:
                 progress.note(payload.node, payload.text)

@@ -58,6 +58,26 @@ def test_chain_and_result_indexing():
         result["bb"]
 
 
+def test_each_node_outcome_holds_its_record_in_run_order():
+    # A run keeps only the record of a node that executed and succeeded; the outcome a
+    # user reads is the same either way (status, outputs, record, duration).
+    a = FnNode(lambda: [1.5, "x"], name="a")
+    b = FnNode(lambda v: {"items": v}, name="b", inputs={"v": a.output})
+    c = FnNode(lambda v: 1 / 0, name="c", inputs={"v": b.output})
+    g = graph(c)
+    result = g.run()
+    assert list(result.outcomes) == ["a", "b", "c"] and len(result.outcomes) == 3
+    outcome = result.outcome("b")
+    assert outcome.status == "ok" and outcome.ok and outcome.error is None
+    assert outcome.outputs == {"output": {"items": [1.5, "x"]}}
+    assert outcome.record is g.session.results.latest("b") and outcome.record.ok
+    assert outcome.duration == outcome.record.duration >= 0
+    assert result.outcome("b") is outcome  # made once
+    assert result.outcomes["c"].status == "error"
+    assert isinstance(result.errors["c"], ZeroDivisionError)
+    assert {n: o.status for n, o in result.outcomes.items()} == result.status
+
+
 def test_tuple_maps_to_ports_in_order_and_other_values_to_the_first():
     two = FnNode(
         lambda: ("img.png", "a caption"), name="two", outputs={"image": None, "caption": None}

@@ -41,6 +41,11 @@ def source():
     return list(range(6))
 
 
+def slow_first(x):
+    time.sleep(1.5 if x == 0 else 0)
+    return x * 10
+
+
 @pytest.fixture(scope="module")
 def pool():
     with ProcessPoolExecutor(max_workers=2) as executor:
@@ -60,6 +65,21 @@ def test_process_pool_runs_items_as_separate_tasks(pool):
     assert [v[0] for v in values] == [x * x for x in range(6)]
     pids = {v[1] for v in values}
     assert os.getpid() not in pids
+
+
+def test_pool_items_are_reported_as_they_complete_not_in_submission_order(pool):
+    # All items go to the pool at once; each is reported when it completes: the quick
+    # ones while the slow first item still runs (a canvas shows them progressing).
+    g, _ = scatter_graph(slow_first, pool, "pool streaming")
+    events = []
+    g.session.listeners.append(
+        lambda kind, payload: events.append(payload) if kind == "item_finished" else None
+    )
+    result = g.run()
+    assert result["each"]["output"] == [x * 10 for x in range(6)]
+    assert [e[1] for e in events][-1] == 0  # the slow item came back last
+    assert sorted(e[1] for e in events) == list(range(6))
+    assert all(e[0] == "each" and e[2] == "ok" and e[3] == 6 for e in events)
 
 
 def test_graph_level_executor_applies_to_every_fn_node(pool):
@@ -150,6 +170,17 @@ def test_dask_runs_items_on_its_workers(dask_client):
     assert [v[0] for v in values] == [x * x for x in range(6)]
     worker_pids = set(dask_client.run(os.getpid).values())
     assert {v[1] for v in values} <= worker_pids and os.getpid() not in worker_pids
+
+
+@pytest.mark.slow  # a dask cluster
+def test_dask_items_are_reported_as_they_complete(dask_client):
+    g, _ = scatter_graph(slow_first, dask_client, "dask streaming")
+    events = []
+    g.session.listeners.append(
+        lambda kind, payload: events.append(payload) if kind == "item_finished" else None
+    )
+    assert g.run()["each"]["output"] == [x * 10 for x in range(6)]
+    assert [e[1] for e in events][-1] == 0 and sorted(e[1] for e in events) == list(range(6))
 
 
 @pytest.mark.slow  # a dask cluster

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError
 from daggr.runtime import live
+from daggr.runtime.gil import busy_seconds
 from daggr.runtime.loop import get_loop, get_pool, in_loop_thread
 from daggr.runtime.workers import abandon, abandonable
 
@@ -52,7 +53,7 @@ class CallContext:
     run, e.g. in ``node.test()``), and the run itself (its ``cancelled`` flag stops a
     streaming call at its next value)."""
 
-    __slots__ = ("node", "item", "emit", "run", "abandoned", "partials", "_last")
+    __slots__ = ("node", "item", "emit", "run", "abandoned", "partials", "_last", "busy")
 
     def __init__(
         self,
@@ -68,6 +69,7 @@ class CallContext:
         self.abandoned = False  # past its timeout: whatever it still produces is dropped
         self.partials = 0  # partial values reported so far
         self._last: dict[str, Any] = _NONE_YET  # replaced, never changed in place
+        self.busy = 0.0  # a threaded call's CPU time (see daggr.runtime.gil)
 
     @property
     def stopped(self) -> bool:
@@ -181,7 +183,19 @@ def _start(step: Step, kwargs: dict[str, Any], ctx: CallContext) -> Any:
         return runner.ship(step.executor, code, kwargs)
     if code.is_async:
         return runner.call_async(code, kwargs, ctx)
-    return asyncio.get_running_loop().run_in_executor(get_pool(), runner.call, code, kwargs, ctx)
+    return asyncio.get_running_loop().run_in_executor(
+        get_pool(), _measured, runner.call, code, kwargs, ctx
+    )
+
+
+def _measured(call: Callable, code: Any, kwargs: dict[str, Any], ctx: CallContext) -> Any:
+    """A call on a worker thread, noting the CPU time it used (``ctx.busy``): what tells
+    CPU-bound items on threads apart."""
+    begin = busy_seconds()
+    try:
+        return call(code, kwargs, ctx)
+    finally:
+        ctx.busy = busy_seconds() - begin
 
 
 def _timed_out(timeout: float) -> NodeTimeout:
@@ -198,3 +212,39 @@ live.frame_reader(
         frame.f_locals["node"], frame.f_locals["item"], frame.f_locals["emit"]
     ),
 )
+
+
+async def ship_items(
+    step: Step,
+    inputs_list: list[dict[str, Any]],
+    on_result: Callable[[int, dict[str, Any] | None, BaseException | None], None],
+    on_progress: Callable[[int, bool], None],
+) -> None:
+    """Run the node's code once per entry of ``inputs_list`` on its executor, submitted
+    together as the executor's own map does: ``on_progress(index, ok)`` as each
+    completes, ``on_result(index, {port: value}, error)`` when its value is here (see
+    :func:`daggr.runtime.executors.call_many`). For nodes without a timeout (each call
+    of one with a timeout goes through :func:`call_async`)."""
+    code, runner = step.node, step.runner
+    kwargs_list, shipped = [], []
+    for i, inputs in enumerate(inputs_list):
+        try:
+            kwargs_list.append(runner.kwargs(code, inputs))  # preprocess runs here
+            shipped.append(i)
+        except Exception as exc:
+            on_result(i, None, exc)
+            on_progress(i, False)
+
+    def done(n: int, raw: Any, error: BaseException | None) -> None:
+        outputs = None
+        if error is None:
+            try:
+                outputs = runner.outputs(code, raw)  # postprocess runs here
+            except Exception as exc:
+                error = exc
+        on_result(shipped[n], outputs, error)
+
+    if kwargs_list:
+        await runner.ship_many(
+            step.executor, code, kwargs_list, done, lambda n, ok: on_progress(shipped[n], ok)
+        )

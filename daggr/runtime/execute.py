@@ -10,12 +10,16 @@ import asyncio
 import os
 import time
 from dataclasses import dataclass
+from time import perf_counter
+from time import time as wall_time
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import NodeError
 from daggr.records import ResultRecord, Status, new_result_id
 from daggr.remote.visitor import acting_for
-from daggr.runtime.call import CallContext, call, call_async
+from daggr.runtime import live
+from daggr.runtime.call import CallContext, call, call_async, ship_items
+from daggr.runtime.gil import gil_notice, warn_once
 from daggr.runtime.items import Items
 from daggr.runtime.plan import Step
 from daggr.runtime.result import NodeOutcome
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 ITEM_CONCURRENCY = int(os.environ.get("DAGGR_ITEM_CONCURRENCY", "16"))
 # The plain values (see daggr.records.Status), bound once: every node compares some.
 OK, ERROR = Status.OK.value, Status.ERROR.value
+NO_SCATTER: list = []  # the scatter of every unscattered execution (never changed)
 
 
 @dataclass(slots=True)
@@ -53,6 +58,52 @@ def execute_sync(run: Run, p: Execution) -> NodeOutcome:
     except Exception as exc:
         return make_outcome(run, p, None, exc, None, started, time.perf_counter() - t0)
     return make_outcome(run, p, outputs, None, None, started, time.perf_counter() - t0)
+
+
+def execute_direct(
+    run: Run,
+    name: str,
+    step: Step,
+    variant: int | None,
+    key: str,
+    inputs: dict[str, Any],
+    upstream: dict[str, str],
+) -> ResultRecord | NodeOutcome:
+    """Execute a plain function (``step.direct``) of an unscattered node: what
+    :func:`execute_sync` and :func:`~daggr.runtime.call.call` do for it, in one frame and
+    without an :class:`Execution` (made only to report a failure).
+
+    Success is returned as the bare record (see :class:`~daggr.runtime.result.Outcomes`).
+    """
+    t0, started = perf_counter(), wall_time()
+    try:
+        raw = step.direct(**inputs)
+        port = step.single_port
+        if port is not None and type(raw) is not tuple:  # a tuple may need a warning
+            outputs = {port: raw}
+        else:
+            outputs = step.runner.outputs(step.node, raw)
+    except Exception as exc:
+        p = Execution(name, step, variant, key, None, inputs, NO_SCATTER, upstream)
+        return make_outcome(run, p, None, exc, None, started, perf_counter() - t0)
+    duration = perf_counter() - t0
+    if variant is not None:
+        p = Execution(name, step, variant, key, None, inputs, NO_SCATTER, upstream)
+        return make_outcome(run, p, outputs, None, None, started, duration)
+    return ResultRecord(
+        name,
+        key,
+        outputs,
+        inputs,
+        upstream,
+        None,
+        OK,
+        None,
+        started,
+        duration,
+        None,
+        new_result_id(),
+    )
 
 
 async def execute_async(run: Run, p: Execution, limiter: Any = None) -> NodeOutcome:
@@ -97,17 +148,21 @@ def _items_sync(run: Run, p: Execution, started: float, t0: float) -> NodeOutcom
     """The items one after the other, in this thread."""
     items = _items(run, p)
     step, name, emit, total = p.step, p.name, run.emit, len(items)
+    inputs, shared, states = items.inputs, p.inputs, items.states
+    reuse = items.reuse if items.reusable else None
+    listeners = run.ctx.listeners  # item events are for views: none, no events
     for i in range(total):
         if run.cancelled:
             items.cancelled(i)
             continue
-        if items.reuse(i):
+        if reuse is not None and reuse(i):
             continue
         try:
-            items.succeeded(i, call(step, items.inputs(p.inputs, i), name, i, emit, run))
+            items.succeeded(i, call(step, inputs(shared, i), name, i, emit, run))
         except Exception as exc:
             items.failed(i, exc)
-        _item_event(run, name, i, items.states[i].status, total)
+        if listeners:
+            _item_event(run, name, i, states[i].status, total)
     return _items_outcome(run, p, items, started, t0)
 
 
@@ -117,6 +172,9 @@ async def _items_async(
     """The items on daggr's loop, as many at a time as the node allows."""
     items = _items(run, p)
     step, node, name, total = p.step, p.step.node, p.name, len(items)
+    if step.executor is not None and node.timeout is None and limiter is None:
+        await _items_shipped(run, p, items)
+        return _items_outcome(run, p, items, started, t0)
     # Items of a node that runs one call at a time stay sequential, like its calls; an
     # executor gets every item at once and schedules them itself.
     if limiter is not None:
@@ -126,6 +184,11 @@ async def _items_async(
     else:
         width = ITEM_CONCURRENCY if node.concurrent or node.concurrency_group else 1
     bound = asyncio.Semaphore(width)
+    # Items of synchronous code run on threads: how busy they kept their threads tells
+    # CPU-bound items apart (see daggr.runtime.gil).
+    threaded: list[CallContext] | None = (
+        [] if step.executor is None and not node.is_async and width > 1 else None
+    )
 
     async def one(i: int) -> None:
         if items.reuse(i):
@@ -135,6 +198,8 @@ async def _items_async(
                 await limiter.acquire_async()
             try:
                 ctx = CallContext(name, i, run.emit, run)
+                if threaded is not None:
+                    threaded.append(ctx)
                 items.succeeded(i, await call_async(step, items.inputs(p.inputs, i), ctx))
             except Exception as exc:
                 items.failed(i, exc)
@@ -143,13 +208,40 @@ async def _items_async(
                     limiter.release()
         _item_event(run, name, i, items.states[i].status, total)
 
+    begun = perf_counter()
     await asyncio.gather(*(one(i) for i in range(total)))
-    return _items_outcome(run, p, items, started, t0)
+    outcome = _items_outcome(run, p, items, started, t0)
+    if threaded:
+        busy = [ctx.busy for ctx in threaded]
+        notice = gil_notice(name, busy, perf_counter() - begun, min(width, len(busy)))
+        if notice is not None:
+            outcome.notice = notice
+            warn_once(node, notice)
+    return outcome
+
+
+async def _items_shipped(run: Run, p: Execution, items: Items) -> None:
+    """The items on the node's executor, submitted together (see
+    :func:`~daggr.runtime.call.ship_items`)."""
+    todo = [i for i in range(len(items)) if not items.reuse(i)]
+    name, total = p.name, len(items)
+
+    def on_result(n: int, outputs: dict[str, Any] | None, error: BaseException | None) -> None:
+        if error is None and outputs is not None:
+            items.succeeded(todo[n], outputs)
+        else:
+            items.failed(todo[n], error if error is not None else RuntimeError("no result"))
+
+    def on_progress(n: int, ok: bool) -> None:
+        _item_event(run, name, todo[n], OK if ok else ERROR, total)
+
+    inputs = [items.inputs(p.inputs, i) for i in todo]
+    await ship_items(p.step, inputs, on_result, on_progress)
 
 
 def _item_event(run: Run, name: str, index: int, status: str, total: int) -> None:
     """Per-item progress of a scattered node, for views: (node, index, status, total)."""
-    if run.emit:
+    if run.emit and run.ctx.listeners:
         run.emit("item_finished", (name, index, status, total))
 
 
@@ -206,3 +298,13 @@ def make_outcome(
         new_result_id(),
     )
     return NodeOutcome(p.name, status, record.outputs, record, error, message, duration)
+
+
+# A plain function executed straight from execute_direct() runs in the call its frame
+# describes; progress reports find it there (see live.current_call).
+live.frame_reader(
+    execute_direct,
+    lambda frame: CallContext(
+        frame.f_locals["name"], None, frame.f_locals["run"].emit, frame.f_locals["run"]
+    ),
+)

@@ -64,6 +64,11 @@ class Items:
     def __len__(self) -> int:
         return len(self.values)
 
+    @property
+    def reusable(self) -> bool:
+        """Whether the previous result has items that :meth:`reuse` could take."""
+        return bool(self._reusable)
+
     def inputs(self, shared: dict[str, Any], i: int) -> dict[str, Any]:
         """Item ``i``'s inputs: the node's unscattered inputs and the item's values."""
         return {**shared, **self.values[i]}
@@ -136,10 +141,23 @@ def _split(scatter: list[tuple[str, list, str | None]]) -> list[dict[str, Any]]:
     return per_item
 
 
+_SHORT_ITEM = 80  # characters of an item's own part kept unhashed in its key
+
+
 def _item_key(item_base: str | None, values: dict[str, Any]) -> str | None:
+    """The item's key: the node's item-independent part and the item's own values, as
+    text after it when short (one scattered port and a short value: most items, and
+    hashing would cost more than the rest of the item), else hashed with it."""
     if not item_base:
         return None
     try:
-        return digest(item_base, tuple(sorted((k, canonical(v)) for k, v in values.items())))
+        if len(values) == 1:
+            ((port, value),) = values.items()
+            text = f"{port}={canonical(value)!r}"
+        else:
+            text = repr(tuple(sorted((k, canonical(v)) for k, v in values.items())))
     except Uncacheable:
         return None
+    if len(text) <= _SHORT_ITEM:
+        return f"{item_base}:{text}"
+    return digest(item_base, text)

@@ -11,6 +11,7 @@ from daggr.nodes.choice import ChoiceNode
 from daggr.records import FileValue
 from daggr.runtime.keys import Uncacheable, callable_fingerprint, canonical, digest, key_hasher
 from daggr.runtime.runners import runner_for
+from daggr.values.registry import FILE_KINDS, component_kind
 
 if TYPE_CHECKING:
     from daggr.graph import Edge, Graph
@@ -37,7 +38,7 @@ class Slot:
     uses: list[tuple[str, str]] = field(default_factory=list)  # (node or variant key, port)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Step:
     """How to run one node (or one variant of a choice): its runner, where it is
     dispatched, and its wiring. Everything is read from what the node declares, once:
@@ -53,6 +54,23 @@ class Step:
     executor: Any = None  # where the node's code runs, when not in this process
     fingerprint: str | None = None
     _key_prefix: Any = field(default=None, repr=False)
+    # Read from the node once (see __post_init__). Slots: the scheduler reads some of
+    # these for every execution, and a plan of 10 000 steps stays compact in memory.
+    runner: Any = field(init=False, repr=False)
+    dispatch: str = field(init=False)
+    in_thread: bool = field(init=False, repr=False)
+    direct: Any = field(init=False, repr=False)
+    single_port: str | None = field(init=False, repr=False)
+    lane_direct: bool = field(init=False, repr=False)
+    scattered: bool = field(init=False, repr=False)
+    wire_sources: tuple = field(init=False, repr=False)
+    sole_source: str | None = field(init=False, repr=False)
+    plain_key_head: str | None = field(init=False, repr=False)
+    wiring: tuple = field(init=False, repr=False)
+    deterministic: bool = field(init=False, repr=False)
+    fixed_inputs: dict = field(init=False, repr=False)
+    component_defaults: dict = field(init=False, repr=False)
+    _prefix_hex: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         node = self.node
@@ -72,8 +90,22 @@ class Step:
         self.single_port = None
         if self.direct is not None and node.postprocess is None and len(node._output_ports) == 1:
             self.single_port = node._output_ports[0]
+        # Executed by the lane's thread in the fewest steps (see Run._prepare).
+        # Not for a function with file outputs (an Image, a File, ...): a path it returns
+        # must be kept by the store, which make_outcome() sees to.
+        self.lane_direct = (
+            self.dispatch == LANE and self.direct is not None and not _has_file_outputs(node)
+        )
         self.scattered = any(w.scattered for w in self.wires)
         self.wire_sources = tuple(w.source for w in self.wires)
+        self.sole_source = self.wire_sources[0] if len(self.wire_sources) == 1 else None
+        # Set by the first execution_key() of a deterministic step with at most one wire.
+        self.plain_key_head = None
+        # What the scheduler reads for every execution, as plain tuples (cheaper to unpack
+        # than attributes to look up).
+        self.wiring = tuple(
+            (w.port, w.source, w.source_port, w.scattered, w.item_key) for w in self.wires
+        )
         self.deterministic = node._deterministic
         self.fixed_inputs = node._fixed_inputs
         self.component_defaults = {
@@ -140,6 +172,15 @@ class Step:
             )
             prefix = self._key_prefix = key_hasher(self.definition_key(), static)
             self._prefix_hex = prefix.hexdigest()
+            if len(self.wire_sources) <= 1:
+                # Keys of the common case (no variant, no user values, at most one wire)
+                # are this head and the upstream result id: the scheduler makes them
+                # without a call (Run._prepare), the same text as below.
+                self.plain_key_head = f"{self._prefix_hex}:None||"
+        if variant is None and not own and len(self.wire_sources) <= 1:
+            # One result id at most (never longer than _SHORT_KEY): kept as it is.
+            ids = upstream_ids.get(self.wire_sources[0]) if self.wire_sources else ""
+            return f"{self.plain_key_head}{ids}", own
         # Result ids never contain "|" (a missing one shows as "None"), and a joined string
         # is many times cheaper than repr() of nested tuples. The number of wires is fixed by
         # the prefix, so the text reads back unambiguously from the right.
@@ -152,13 +193,14 @@ class Step:
         return h.hexdigest(), own
 
 
-@dataclass
+@dataclass(slots=True)
 class NodePlan:
     name: str
     node: Node
     steps: list[Step]  # one per variant for a ChoiceNode, else one
     upstream: list[str]
     dependents: list[str]
+    is_choice: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self.is_choice = isinstance(self.node, ChoiceNode)
@@ -281,3 +323,10 @@ def component_default(component: Any) -> Any:
     if value is not None and getattr(component, "is_file", False) and isinstance(value, str):
         return FileValue(value)
     return value
+
+
+def _has_file_outputs(node: Node) -> bool:
+    return any(
+        c is not None and component_kind(c) in FILE_KINDS
+        for c in (node._output_components or {}).values()
+    )

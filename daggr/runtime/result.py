@@ -30,6 +30,7 @@ class NodeOutcome:
     duration: float = 0.0
     items_total: int | None = None
     items_failed: int = 0
+    notice: str | None = None  # advice about how it ran (CPU-bound items on threads)
 
     @property
     def ok(self) -> bool:
@@ -40,6 +41,46 @@ class NodeOutcome:
         if self.error is None or self.error.__traceback__ is None:
             return None
         return "".join(traceback.format_exception(self.error))
+
+
+def outcome_of(entry: NodeOutcome | ResultRecord) -> NodeOutcome:
+    """The outcome a run keeps as a bare record (a node that executed and succeeded:
+    everything else about it follows from the record)."""
+    if type(entry) is not ResultRecord:
+        return entry  # type: ignore[return-value]
+    return NodeOutcome(entry.node, entry.status, entry.outputs, entry, None, None, entry.duration)
+
+
+class Outcomes(Mapping):
+    """Each node's :class:`NodeOutcome`, keyed by node name, in run order.
+
+    A run keeps only the record of a node that executed and succeeded (one object less
+    per node, for the engine and the garbage collector); its outcome is made here on
+    first access.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: dict[str, NodeOutcome | ResultRecord]):
+        self._entries = entries
+
+    def __getitem__(self, node: str) -> NodeOutcome:
+        entry = self._entries[node]
+        if type(entry) is ResultRecord:
+            entry = self._entries[node] = outcome_of(entry)
+        return entry  # type: ignore[return-value]
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"Outcomes({dict(self.items())!r})"
 
 
 class RunResult(Mapping):
@@ -54,8 +95,13 @@ class RunResult(Mapping):
         (True, {'output': 3}, 'ok')
     """
 
-    def __init__(self, outcomes: dict[str, NodeOutcome], duration: float, cancelled: bool):
-        self.outcomes = outcomes
+    def __init__(
+        self,
+        outcomes: dict[str, NodeOutcome | ResultRecord],
+        duration: float,
+        cancelled: bool,
+    ):
+        self.outcomes = Outcomes(outcomes)
         self.duration = duration
         self.cancelled = cancelled
 

@@ -11,6 +11,7 @@ remote app or model) reports partial values and progress to the call's context.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from daggr.errors import DaggrError
@@ -75,6 +76,19 @@ class Runner:
         """Run the code on ``executor`` and wait for it (only when :attr:`ships`)."""
         raise NotRunnable(node)
 
+    async def ship_many(
+        self,
+        executor: Any,
+        node: Node,
+        kwargs_list: list[dict[str, Any]],
+        on_result: Callable[[int, Any, BaseException | None], None],
+        on_progress: Callable[[int, bool], None],
+    ) -> None:
+        """Run the code once per ``kwargs_list`` entry on ``executor``, submitted
+        together: ``on_progress(index, ok)`` as each completes, ``on_result(index, raw
+        value, error)`` when its value is here (only when :attr:`ships`)."""
+        raise NotRunnable(node)
+
     def fast_path(self, node: Node) -> Any:
         """A plain function to call as ``fn(**inputs)`` instead of the general path, or
         None. Asked once per plan, only for synchronous code that runs in the calling
@@ -130,6 +144,18 @@ class FnRunner(Runner):
         from daggr.runtime import executors
 
         return await executors.call(executor, node, kwargs)
+
+    async def ship_many(
+        self,
+        executor: Any,
+        node: Any,
+        kwargs_list: list[dict[str, Any]],
+        on_result: Callable[[int, Any, BaseException | None], None],
+        on_progress: Callable[[int, bool], None],
+    ) -> None:
+        from daggr.runtime import executors
+
+        await executors.call_many(executor, node, kwargs_list, on_result, on_progress)
 
     def fast_path(self, node: Any) -> Any:
         # Without preprocess, its inputs are exactly the function's parameters.

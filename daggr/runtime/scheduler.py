@@ -31,11 +31,17 @@ from typing import Any, Protocol
 
 from daggr.errors import NodeError, NotSaved
 from daggr.records import ResultRecord, Status, new_result_id
-from daggr.runtime.execute import Execution, execute_async, execute_sync
+from daggr.runtime.execute import (
+    NO_SCATTER,
+    Execution,
+    execute_async,
+    execute_direct,
+    execute_sync,
+)
 from daggr.runtime.keys import digest
 from daggr.runtime.loop import get_loop, get_pool, group_limiter
 from daggr.runtime.plan import INLINE, LANE, POOL, Plan
-from daggr.runtime.result import NodeOutcome, RunResult
+from daggr.runtime.result import NodeOutcome, RunResult, outcome_of
 
 log = logging.getLogger("daggr")
 
@@ -43,6 +49,7 @@ log = logging.getLogger("daggr")
 OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
 SKIPPED, CANCELLED = Status.SKIPPED.value, Status.CANCELLED.value
 PENDING, RUNNING = Status.PENDING.value, Status.RUNNING.value
+_NONE_OUTSIDE: dict = {}  # shared by every node whose upstream nodes are all in the run
 
 
 class Results(Protocol):
@@ -73,6 +80,7 @@ class Run:
         "plan",
         "members",
         "member_set",
+        "whole",
         "targets",
         "force",
         "slot_values",
@@ -111,7 +119,7 @@ class Run:
         self.durable = durable
         self.plan = plan
         self.members = members
-        whole = len(members) == len(plan.order)  # members come from plan.order
+        whole = self.whole = len(members) == len(plan.order)  # members come from plan.order
         self.member_set = plan.members if whole else set(members)
         self.targets = targets
         self.force = force
@@ -119,7 +127,8 @@ class Run:
         self.emit = emit
         self.lock = threading.Lock()
         self.records: dict[str, ResultRecord] = {}
-        self.outcomes: dict[str, NodeOutcome] = {}
+        # A bare record stands for the outcome of a node that executed and succeeded.
+        self.outcomes: dict[str, NodeOutcome | ResultRecord] = {}
         self.running: set[str] = set()
         if whole:
             self.pending = dict(plan.indegree)
@@ -228,7 +237,11 @@ class Run:
             return out
 
     def _complete(self) -> None:
-        ordered = {n: self.outcomes[n] for n in self.members if n in self.outcomes}
+        outcomes, members = self.outcomes, self.members
+        if len(outcomes) == len(members):  # every member finished or was cancelled
+            ordered = dict(zip(members, map(outcomes.__getitem__, members), strict=True))
+        else:
+            ordered = {n: outcomes[n] for n in members if n in outcomes}
         result = RunResult(ordered, time.perf_counter() - self.started, self.cancelled)
         with self.lock:
             if self.result is not None:  # completed concurrently by a cancel
@@ -247,73 +260,93 @@ class Run:
     def _drain(self, ready: list[str]) -> None:
         queue = deque(ready)
         on_lane = self.ctx.lane.owns_current_thread()
+        prepare, finish = self._prepare, self._finish
         while queue:
             name = queue.popleft()
             if self.cancelled:
                 return
-            ready = self._prepare(name)
-            if type(ready) is NodeOutcome:
-                queue.extend(self._finish(ready))
+            ready = prepare(name, on_lane)
+            if type(ready) is not Execution:  # done already (or cancelled: None)
+                if ready is not None:
+                    queue.extend(finish(ready))
                 continue
             mode = ready.step.dispatch
-            if mode == INLINE:
-                queue.extend(self._finish(self._execute_inline(ready)))
-            elif mode == LANE:
+            if mode == LANE:
                 if on_lane:
                     # Already on the lane: run the next node here, without a hand-off.
                     outcome = self._run_on_lane(ready)
                     if outcome is not None:
-                        queue.extend(self._finish(outcome))
+                        queue.extend(finish(outcome))
                 else:
                     self.ctx.lane.submit(lambda p=ready: self._lane_job(p), self)
+            elif mode == INLINE:
+                queue.extend(finish(self._execute_inline(ready)))
             elif mode == POOL and not ready.scatter:
                 self._submit_pool(ready)
             else:
                 self._submit_loop(ready)
 
-    def _finish(self, outcome: NodeOutcome) -> list[str]:
-        """Record a node's outcome; returns the dependents that became ready.
+    def _finish(self, outcome: NodeOutcome | ResultRecord) -> list[str]:
+        """Record a node's outcome (or, for a node that executed and succeeded, its bare
+        record: see :class:`~daggr.runtime.result.Outcomes`); returns the dependents that
+        became ready.
 
         The node is reported finished (``node_finished``, and the run's end) once its
         row is committed: "done" means on disk. Its dependents need only the value, so
         they start at once.
         """
-        name = outcome.node
+        if type(outcome) is ResultRecord:
+            record, name, status = outcome, outcome.node, OK
+        else:
+            record, name, status = outcome.record, outcome.node, outcome.status
+        outcomes = self.outcomes
         receipt = None
-        if outcome.record is not None and outcome.status != CACHED:
-            if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
+        if record is not None and status != CACHED:
+            if name in outcomes:  # cancelled meanwhile: the late result is dropped
                 return []
             try:
-                receipt = self.ctx.results.append(outcome.record)
+                receipt = self.ctx.results.append(record)
             except Exception as exc:
-                outcome = self._store_failed(outcome, exc)
+                outcome = self._store_failed(outcome_of(outcome), exc)
+                record, status = outcome.record, outcome.status
             if not self.durable:
                 receipt = None
-        with self.lock:
-            if name in self.outcomes:  # cancelled meanwhile: the late result is dropped
-                return []
+        ready = []
+        # acquire/release rather than `with`: this runs for every node, and a `with`
+        # makes two bound-method objects each time.
+        lock = self.lock
+        lock.acquire()
+        try:
+            if name in outcomes:  # cancelled meanwhile: the late result is dropped
+                return ready
             self.running.discard(name)
-            self.outcomes[name] = outcome
-            status = outcome.status
-            if (status == OK or status == CACHED) and outcome.record is not None:
-                self.records[name] = outcome.record
+            outcomes[name] = outcome
+            if record is not None and (status == OK or status == CACHED):
+                self.records[name] = record
             self.remaining -= 1
-            ready = []
-            for dep in self.plan.nodes[name].dependents:
-                if dep in self.member_set:
-                    self.pending[dep] -= 1
-                    if self.pending[dep] == 0:
-                        ready.append(dep)
+            dependents = self.plan.nodes[name].dependents
+            if dependents:
+                pending = self.pending
+                members = None if self.whole else self.member_set
+                for dep in dependents:
+                    if members is None or dep in members:
+                        left = pending[dep] - 1
+                        pending[dep] = left
+                        if left == 0:
+                            ready.append(dep)
+            unreported = self._unreported
             if receipt is not None:
-                self._unreported.add(name)
+                unreported.add(name)
                 report = False
-            elif self._unreported and self._blocked(name):
-                self._unreported.add(name)
+            elif unreported and self._blocked(name):
+                unreported.add(name)
                 self._parked[name] = outcome
                 report = False
             else:
                 report = True
             last = self.remaining == 0
+        finally:
+            lock.release()
         if receipt is not None:
             # Reported from daggr's loop: the store's writer thread only says it is done.
             loop = get_loop()
@@ -333,14 +366,20 @@ class Run:
         unreported = self._unreported
         return any(u in unreported for u in self.plan.nodes[name].upstream)
 
-    def _report(self, outcome: NodeOutcome) -> None:
+    def _report(self, outcome: NodeOutcome | ResultRecord) -> None:
         """Say the node finished, then whichever parked dependents that frees (a skipped
         node is never reported before the failure that skipped it)."""
+        if self.emit:
+            self.emit("node_finished", outcome)
+        if not self._unreported and not self._parked:  # the common case: nothing waits
+            return
         todo = [outcome]
+        first = True
         while todo:
             done = todo.pop()
-            if self.emit:
+            if self.emit and not first:
                 self.emit("node_finished", done)
+            first = False
             with self.lock:
                 self._unreported.discard(done.node)
                 for dep in self.plan.nodes[done.node].dependents:
@@ -355,21 +394,29 @@ class Run:
         if done:
             self._complete()
 
-    def _saved(self, outcome: NodeOutcome, failure: str | None) -> None:
+    def _saved(self, outcome: NodeOutcome | ResultRecord, failure: str | None) -> None:
         """A node's row is committed (or could not be): now it is finished."""
+        outcome = outcome_of(outcome)
+        stored = None
         if failure is not None:
             outcome = self._unsaved(outcome, failure)
         elif outcome.record is not None and outcome.status == OK:
             # The stored row's files are the store's copies (a function may have returned
             # a temporary file): the result handed back points at them too.
             stored = self.ctx.results.by_id(outcome.record.id)
-            if stored is not None and stored.outputs != outcome.record.outputs:
+            if stored is None or stored.outputs == outcome.record.outputs:
+                stored = None
+            else:
                 outcome.record, outcome.outputs = stored, stored.outputs
         name = outcome.node
         with self.lock:
             if failure is not None and self.result is None:
                 self.outcomes[name] = outcome
                 self.records.pop(name, None)
+            elif stored is not None and self.result is None:
+                self.outcomes[name] = outcome
+                if name in self.records:
+                    self.records[name] = stored
             report = name in self._unreported and not self._blocked(name)
             if name in self._unreported and not report:
                 self._parked[name] = outcome
@@ -403,47 +450,70 @@ class Run:
         return NodeOutcome(outcome.node, ERROR, {}, stored, error, str(error), outcome.duration)
 
     def _start(self, name: str) -> bool:
-        with self.lock:
+        lock = self.lock  # acquire/release: no bound-method objects, as `with` makes
+        lock.acquire()
+        try:
             if self.cancelled or name in self.outcomes:
                 return False
             self.running.add(name)
+        finally:
+            lock.release()
         if self.emit and (self.ctx.listeners or self.watched):
             self.emit("node_started", name)
         return True
 
     # -- preparing a node ------------------------------------------------------------------
-    def _prepare(self, name: str) -> Execution | NodeOutcome:
+    def _prepare(
+        self, name: str, on_lane: bool = False
+    ) -> Execution | NodeOutcome | ResultRecord | None:
+        """Gather a ready node's inputs and execution key: an :class:`Execution` to
+        dispatch, or already its outcome (a stored result to reuse, a missing upstream
+        result). ``on_lane``: this thread is the lane's, where a plain function
+        (``step.direct``) is executed at once, without an Execution (None: cancelled)."""
         node_plan = self.plan.nodes[name]
-        upstream: dict[str, ResultRecord] = {}
         upstream_ids: dict[str, str] = {}
         records, members = self.records, self.member_set
+        outside: dict[str, ResultRecord | None] = _NONE_OUTSIDE  # selections of non-members
         for src in node_plan.upstream:
-            rec = records.get(src) if src in members else self.ctx.selected(src)
+            if src in members:
+                rec = records.get(src)
+            else:
+                if outside is _NONE_OUTSIDE:
+                    outside = {}
+                rec = outside[src] = self.ctx.selected(src)
             if rec is None or rec.status != OK:
                 return self._unusable_upstream(name, src, rec)
-            upstream[src] = rec
             upstream_ids[src] = rec.id
         if node_plan.is_choice:
             variant: int | None = self.ctx.variant(name)
             step = node_plan.steps[variant]
         else:
             variant, step = None, node_plan.steps[0]
+        scatter: list[tuple[str, list, str | None]] | None = None
         try:
             fixed = step.fixed_inputs
-            own = {p: (v() if callable(v) else v) for p, v in fixed.items()} if fixed else {}
-            user = step.user_values(self.slot_values) if step.slot_ports else {}
+            inputs = {p: (v() if callable(v) else v) for p, v in fixed.items()} if fixed else {}
+            user = step.user_values(self.slot_values) if step.slot_ports else None
             if user:
-                own.update(user)
-            scatter: list[tuple[str, list, str | None]] = []
-            wired: dict[str, Any] = {}
-            for w in step.wires:
-                value = upstream[w.source].outputs.get(w.source_port)
-                if w.scattered:
+                inputs.update(user)
+            head = step.plain_key_head
+            if head is not None and variant is None and not user:
+                # What step.execution_key() makes of this case, without a call: the text
+                # of the one upstream result id (or none) after the step's digest.
+                source = step.sole_source
+                key = head if source is None else head + upstream_ids[source]
+                own_canon = ()
+            else:
+                key, own_canon = step.execution_key(variant, user, upstream_ids)
+            for port, source, source_port, scattered, item_key in step.wiring:
+                value = (records.get(source) or outside[source]).outputs.get(source_port)
+                if scattered:
                     items = list(value) if isinstance(value, (list, tuple)) else [value]
-                    scatter.append((w.port, items, w.item_key))
+                    if scatter is None:
+                        scatter = []
+                    scatter.append((port, items, item_key))
                 else:
-                    wired[w.port] = value
-            key, own_canon = step.execution_key(variant, user, upstream_ids)
+                    inputs[port] = value
         except Exception as exc:  # a callable input or a definition problem
             return NodeOutcome(name, ERROR, error=exc, message=f"{type(exc).__name__}: {exc}")
         cacheable = key is not None
@@ -454,12 +524,16 @@ class Run:
             if hit is not None:
                 return NodeOutcome(name, CACHED, hit.outputs, hit)
         item_base = None
-        if scatter and cacheable:
+        if scatter is None:
+            if on_lane and step.lane_direct:  # the common case, in the fewest frames
+                if not self._start(name):
+                    return None
+                return execute_direct(self, name, step, variant, key, inputs, upstream_ids)
+            scatter = NO_SCATTER
+        elif cacheable:
             plain_refs = tuple(r for r in step.wire_refs(upstream_ids) if not r[4])
             item_base = digest(step.definition_key(), variant, own_canon, plain_refs)
-        if wired:
-            own.update(wired)
-        return Execution(name, step, variant, key, item_base, own, scatter, upstream_ids)
+        return Execution(name, step, variant, key, item_base, inputs, scatter, upstream_ids)
 
     def _renamed_result(self, name: str, key: str) -> ResultRecord | None:
         """A result with this key kept under a name no node of the graph has any more: the

@@ -381,11 +381,16 @@ def _blob_default(obj: Any) -> Any:
     raise TypeError(f"unexpected {type(obj).__name__} in a prepared value")
 
 
+# One encoder for every value: json.dumps() with options builds a new one per call, which
+# the writer thread would pay three times per stored result.
+_encode = json.JSONEncoder(
+    default=_blob_default, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+).encode
+
+
 def dumps(tree: Any) -> str:
     """JSON text of a prepared tree (blobs must already be stored)."""
-    return json.dumps(
-        tree, default=_blob_default, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    )
+    return _encode(tree)
 
 
 def finalize(prepared: EncodedTree, files: FileStore) -> tuple[str, list[tuple[str, str, int]]]:

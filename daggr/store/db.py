@@ -442,11 +442,17 @@ class Database:
         if self._closed:
             raise StoreError(f"The store on {self.path} is closed.")
         with self._cv:
-            self._queue.append(op)
+            queue = self._queue
+            queue.append(op)
             self._submitted += 1
-            self.local_use[op.sheet_id] = time.time()
-            self._cv.notify_all()
-        self._ensure_thread()
+            self.local_use[op.sheet_id] = op.made_at
+            if len(queue) == 1:
+                # Only the first op of a batch wakes the writer: it then waits out the
+                # batch interval by itself, and waking it for every op of a run would
+                # hand the interpreter lock back and forth once per node.
+                self._cv.notify_all()
+        if self._thread is None or not self._thread.is_alive():
+            self._ensure_thread()
 
     def hurry(self) -> None:
         """Commit what is queued now rather than after the batching interval (a run

@@ -53,13 +53,32 @@ class _SheetData:
 
     def clear(self) -> None:
         self.results: dict[str, list[ResultRecord]] = {}
-        self.seq: dict[str, int] = {}  # result id -> append order (for SQL's seq column)
-        self.by_id: dict[str, ResultRecord] = {}
+        # Every record in append order, with the store's tick of each (SQL's seq column).
+        # The indexes by id are brought up to date when asked (see index()): kept on every
+        # append, two dicts as large as the history would be written at random places per
+        # node, the largest part of a run's cost once the history is large.
+        self.log: list[ResultRecord] = []
+        self.log_ticks: list[int] = []
+        self.indexed = 0
+        self._by_id: dict[str, ResultRecord] = {}
+        self._seq: dict[str, int] = {}
         self.ok: dict[str, dict[str, ResultRecord]] = {}  # node -> key -> newest ok
         self.inputs: dict[str, Any] = {}
         self.state: dict[str, Any] = {}
         self.viewport: Any = None
         self.selected: dict[str, ResultRecord] = {}
+
+    def index(self) -> tuple[dict[str, ResultRecord], dict[str, int]]:
+        """(record by id, seq by id), up to date (call with ``lock`` held)."""
+        log = self.log
+        if self.indexed < len(log):
+            by_id, seq, ticks = self._by_id, self._seq, self.log_ticks
+            for i in range(self.indexed, len(log)):
+                rid = log[i].id
+                by_id[rid] = log[i]
+                seq[rid] = ticks[i]
+            self.indexed = len(log)
+        return self._by_id, self._seq
 
     @property
     def updated_at(self) -> datetime:
@@ -118,16 +137,31 @@ class MemorySheet:
         return self._data
 
     def append(self, record: ResultRecord) -> None:
-        d = self._check()
+        d = self._data
+        if d.deleted:
+            raise deleted_error(self.sheet_id)
         check_keepable(record.outputs, "output", record.node)
-        # One pass, without reading the wall clock: this is on the engine's hot path.
-        with d.lock:
-            d.seq[record.id] = d.tick = next(self._store.ticks)
-            d.results.setdefault(record.node, []).append(record)
-            d.by_id[record.id] = record
+        # One pass, without reading the wall clock, and no container made unless a node
+        # has none yet: this is on the engine's hot path.
+        node = record.node
+        lock = d.lock
+        lock.acquire()
+        try:
+            d.tick = tick = next(self._store.ticks)
+            d.log.append(record)
+            d.log_ticks.append(tick)
+            history = d.results.get(node)
+            if history is None:
+                history = d.results[node] = []
+            history.append(record)
             if record.status == _OK:
-                d.ok.setdefault(record.node, {})[record.key] = record
+                by_key = d.ok.get(node)
+                if by_key is None:
+                    by_key = d.ok[node] = {}
+                by_key[record.key] = record
             d.touched = True
+        finally:
+            lock.release()
 
     def find(self, node: str, key: str) -> ResultRecord | None:
         # Reads without the lock: a dict lookup is atomic, and this runs for every node.
@@ -156,7 +190,7 @@ class MemorySheet:
 
     def by_id(self, result_id: str) -> ResultRecord | None:
         with self._data.lock:
-            return self._data.by_id.get(result_id)
+            return self._data.index()[0].get(result_id)
 
     def latest(self, node: str) -> ResultRecord | None:
         with self._data.lock:
@@ -179,7 +213,7 @@ class MemorySheet:
             if result_id is None:
                 d.selected.pop(node, None)
             else:
-                rec = d.by_id.get(result_id)
+                rec = d.index()[0].get(result_id)
                 if rec is None:
                     raise KeyError(f"No result {result_id!r} in sheet {d.name!r}.")
                 if rec.node != node:

@@ -196,16 +196,13 @@ def _memory_sql(
                             f"INSERT INTO {table} VALUES ($1, $2, $3, now()::TIMESTAMP)",
                             [d.id, key, display_json(value)],
                         )
-                records = sorted(
-                    (r for rs in d.results.values() for r in rs), key=lambda r: d.seq[r.id]
-                )
-                for r in records:
+                for r, seq in zip(d.log, d.log_ticks, strict=True):
                     con.execute(
                         "INSERT INTO results VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
                         "$11, $12, $13, $14, now()::TIMESTAMP)",
                         [
                             r.id,
-                            d.seq[r.id],
+                            seq,
                             d.id,
                             r.node,
                             r.key,

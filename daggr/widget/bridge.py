@@ -396,6 +396,8 @@ def finished_patch(session: Session, outcome: NodeOutcome) -> dict[str, Any]:
         patch["rid"] = record.id
         patch["items"] = _items(record.items, record.outputs)
         patch["lists"] = _lists(record, node)
+        if record.items is not None:  # only items get a notice (daggr.runtime.gil)
+            patch["notice"] = outcome.notice
     if outcome.ok:
         # It just ran on its upstream's selected results with the current inputs: fresh.
         # The run's end reconciles every node with graph.staleness() (bridge.node_states).

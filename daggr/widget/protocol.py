@@ -36,7 +36,10 @@ Kernel -> front end (deltas; their size does not depend on the graph's)::
 
     {"type": "node_state", "states": {id: patch}}   # fields of a node's state that changed
                                                     # ("progress": {"text", "share"} while
-                                                    # a node reports queue or progress)
+                                                    # a node reports queue or progress;
+                                                    # "notice": advice on how a scattered
+                                                    # node ran, e.g. CPU-bound items on
+                                                    # threads)
     {"type": "partial", "nodes": {id: {port: op}}}  # a running node's values so far:
         op = [at: int, text: str]                   # text appended at character `at`
            | {"set": preview, "rid": str}           # a value replaced (fetch it by rid)

@@ -17,6 +17,7 @@ export interface Card {
   time: HTMLElement;
   status: HTMLElement;
   progress: HTMLElement; // a thin bar: how much of a running node's work is done
+  notice: HTMLElement; // advice on how the node ran (NodeState.notice)
   history: HTMLElement;
   historyLabel: HTMLElement;
   prev: HTMLButtonElement;
@@ -117,6 +118,7 @@ export function buildCard(node: TopoNode, variant: number, scattered: boolean, h
     time,
     status: h("span", { class: "daggr-status", role: "status" }),
     progress: h("div", { class: "daggr-progress", hidden: true, "aria-hidden": "true" }, h("i")),
+    notice: h("span", { class: "daggr-notice", hidden: true }),
     history: h("span", { class: "daggr-history", hidden: true }, prev, historyLabel, next),
     historyLabel,
     prev,
@@ -164,7 +166,7 @@ export function buildCard(node: TopoNode, variant: number, scattered: boolean, h
   }
   body.append(card.failure.el);
   const resize = h("div", { class: "daggr-resize", title: "Drag to resize the card", "aria-label": "Resize card", role: "separator" });
-  card.el.append(header, ports(node, host), body, card.progress, h("div", { class: "daggr-footer" }, card.status, card.history), resize);
+  card.el.append(header, ports(node, host), body, card.progress, h("div", { class: "daggr-footer" }, card.status, card.notice, card.history), resize);
   return card;
 }
 

@@ -62,6 +62,13 @@ export function applyCardState(card: Card, state: NodeState | undefined, ctx: St
   card.el.className = card.el.className.replace(/daggr-status-\w+/, `daggr-status-${status}`);
   card.status.textContent = statusText(state);
   renderProgress(card, state);
+  // Advice on how the node ran (CPU-bound items on threads): a line in the footer, the
+  // whole advice in its tooltip.
+  const notice = state?.notice ?? "";
+  card.el.classList.toggle("daggr-noticed", !!notice);
+  card.notice.hidden = !notice;
+  card.notice.textContent = notice ? `⚠ ${notice}` : "";
+  card.notice.title = notice;
   card.el.classList.toggle("daggr-cached", status === "cached");
   const count = state?.count ?? 0;
   const index = state?.index ?? count - 1;

@@ -130,6 +130,7 @@ export interface NodeState {
   trace?: { rid: string | null; size: number } | null; // a failure's traceback exists (fetched on demand)
   progress?: NodeProgress | null; // while running: the app's queue position, or progress reported
   stream?: string | null; // values so far of the last run come as `partial` deltas of this stream
+  notice?: string | null; // advice on how a scattered node ran (CPU-bound items on threads)
 }
 
 /** Where a running node stands, as its card shows it. */

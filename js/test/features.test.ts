@@ -72,6 +72,18 @@ describe("history, freshness and run preview", () => {
     expect(q(m.el, '[data-id="c"] .daggr-history').hidden).toBe(true);
   });
 
+  it("shows a run's advice (CPU-bound items on threads) on the card, and clears it", () => {
+    const card = q(m.el, '[data-id="c"]');
+    expect(q(card, ".daggr-notice").hidden).toBe(true);
+    const notice = "CPU-bound items on threads: ... Pass executor=ProcessPoolExecutor() ...";
+    m.model.emit("msg:custom", { type: "node_state", states: { c: { status: "ok", notice } } });
+    expect(q(card, ".daggr-notice").hidden).toBe(false);
+    expect(q(card, ".daggr-notice").textContent).toContain("CPU-bound items on threads");
+    expect(q(card, ".daggr-notice").title).toContain("executor=");
+    m.model.emit("msg:custom", { type: "node_state", states: { c: { notice: null } } });
+    expect(q(card, ".daggr-notice").hidden).toBe(true);
+  });
+
   it("colours edges from the kernel's staleness and badges stale / never-run nodes", () => {
     const edge = q(m.el, '.daggr-edge[data-key="a.x>x"]');
     expect(edge.classList.contains("daggr-edge-stale")).toBe(true);
