@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import html
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -216,8 +217,13 @@ def create_app(
 
     async def stream_call(request: Request) -> Response:
         user, fresh = identify(request)
+        # Held while the events flow, not only while the run starts: a followed run
+        # counts towards the visitor's share like any call.
+        held = ExitStack()
         try:
             body = await trust.read_json(request)
+            held.enter_context(limits.hold(user, "calls"))
+            held.enter_context(state.hold(user))
             session, stream, targets = await run_in_threadpool(
                 _start_stream,
                 state,
@@ -228,9 +234,13 @@ def create_app(
                 files,
             )
         except (rest.ApiError, trust.EdgeRefusal) as exc:
+            held.close()
             return answer(request, error(exc), fresh)
+        except BaseException:
+            held.close()
+            raise
         sink = files.urls(str(request.base_url).rstrip("/"))
-        events = trust.redacted(rest_stream.events(session, stream, targets, sink))
+        events = trust.redacted(rest_stream.events(session, stream, targets, sink), held.close)
         return answer(request, StreamingResponse(events, media_type="text/event-stream"), fresh)
 
     async def user_info(request: Request) -> Response:

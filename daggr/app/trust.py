@@ -464,10 +464,17 @@ def redact_bytes(data: bytes) -> bytes:
     return data
 
 
-async def redacted(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
-    """A streamed answer to a visitor (server-sent events) without the server's token."""
-    async for chunk in chunks:
-        yield redact_text(chunk)
+async def redacted(
+    chunks: AsyncIterator[str], done: Callable[[], Any] | None = None
+) -> AsyncIterator[str]:
+    """A streamed answer to a visitor (server-sent events) without the server's token;
+    ``done()`` once it ends, however it ends (the visitor gone too)."""
+    try:
+        async for chunk in chunks:
+            yield redact_text(chunk)
+    finally:
+        if done is not None:
+            done()
 
 
 class VisitorJSON(JSONResponse):

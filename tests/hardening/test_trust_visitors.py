@@ -262,3 +262,33 @@ def test_unused_anonymous_sheets_expire(tmp_path):
         assert status == 404
         assert gone.get("api/sheets").json()["sheets"][0]["sheet_id"] != old  # a new one
         assert open_sheet["results"]["shout"]["outputs"] == {"loud": "KEPT WHILE OPEN"}
+
+
+def test_a_followed_run_counts_towards_the_share_and_shows_no_token(tmp_path):
+    token = "hf_" + secrets.token_hex(16)
+    env = {"DAGGR_MAX_CALLS_PER_VISITOR": "1", "HF_TOKEN": token}
+    with ServedApp(GRAPH, tmp_path, env=env) as app:
+        flag = tmp_path / "release"
+
+        async def scenario() -> dict:
+            async with httpx.AsyncClient(base_url=app.url, timeout=120) as client:
+                await client.get("api/user")
+                body = {"inputs": {"shout__text": f"wait:{flag}"}}
+                async with client.stream("POST", "api/stream", json=body) as held:
+                    assert held.status_code == 200
+                    lines = held.aiter_lines()
+                    while "event: started" not in await anext(lines):
+                        pass  # the run is under way: the visitor's one call is taken
+                    second = await call(client, "one more")
+                    flag.write_text("go")
+                    rest = [line async for line in lines]
+                after = await call(client, "after")  # the share is given back at the end
+                leaked = await client.post("api/stream", json={"inputs": {"shout__text": "leak"}})
+            return {"second": second, "rest": rest, "after": after, "leaked": leaked.text}
+
+        result = asyncio.run(scenario())
+    assert result["second"].status_code == 429, result["second"].text
+    assert "event: result" in result["rest"]
+    assert result["after"].json()["outputs"]["shout"]["loud"] == "AFTER"
+    assert "401 for hf_***" in result["leaked"], result["leaked"]
+    assert token not in result["leaked"] and token[3:] not in result["leaked"]
