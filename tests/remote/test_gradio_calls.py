@@ -37,25 +37,6 @@ def test_eight_gradio_nodes_run_at_once(gradio_app):
     assert {result[f"b{i}"]["output"] for i in range(8)} == {f"met:{i}" for i in range(8)}
 
 
-@pytest.mark.slow  # eight slow calls, and timing-sensitive
-def test_slow_calls_overlap_as_the_app_records(gradio_app):
-    tag = f"ov{time.time_ns()}"
-    nodes = [
-        GradioNode(gradio_app.url, api_name="/slow", name=f"s{i}", inputs={"x": f"{tag}-{i}"})
-        for i in range(8)
-    ]
-    assert Graph("slow", nodes=nodes, persist_key=False).run(progress=False).ok
-    spans = [
-        (float(start), float(end))
-        for line in _events(gradio_app.url)
-        if line.startswith(f"slow {tag}")
-        for start, end in [line.split()[2:4]]
-    ]
-    assert len(spans) == 8
-    # Every call started before any call ended: all eight overlapped.
-    assert max(s for s, _ in spans) < min(e for _, e in spans)
-
-
 def test_cancelling_a_run_cancels_the_remote_job(gradio_app):
     tag = f"c{time.time_ns()}"
     node = GradioNode(gradio_app.url, api_name="/hang", inputs={"x": tag})
