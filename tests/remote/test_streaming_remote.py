@@ -16,6 +16,8 @@ from daggr import FnNode, GradioNode, Graph, InferenceNode, Update
 from daggr import components as gr
 from tests.widget.widget_helpers import wait_for
 
+pytestmark = pytest.mark.slow  # Gradio apps and a chat server started for the module
+
 
 def follow(*nodes, **inputs) -> tuple[list[Update], object, Graph]:
     g = Graph("remote stream test", nodes=list(nodes), persist_key=False)

@@ -77,7 +77,7 @@ def test_static_svg_uses_positions_moved_on_the_canvas():
         "svg",
         "static_copy",
         "saved_copy",
-        "nbconvert",
+        pytest.param("nbconvert", marks=pytest.mark.slow),  # imports nbconvert
         "__init__",
     ],
 )
