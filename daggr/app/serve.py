@@ -86,6 +86,11 @@ class RunningApp:
         self.listen_socket: socket.socket | None = None
 
     @property
+    def port(self) -> int:
+        """The port the app listens on (chosen when ``port=0`` or the asked one was busy)."""
+        return int(self.url.rsplit(":", 1)[1].strip("/"))
+
+    @property
     def graph(self) -> Graph:
         return self.state.graph
 
@@ -174,9 +179,8 @@ def launch(
     from daggr.app.needs import check_installed
 
     check_installed(mcp=mcp_server)  # a missing package fails now, not as a page that spins
-    import uvicorn
-
     from daggr.app.server import create_app
+    from daggr.app.trust import Policy
     from daggr.app.visitors import default_owner_token
 
     if share:
@@ -185,25 +189,10 @@ def launch(
         check_share_possible()  # before anything starts: a clear error, no half-served app
     notebook = in_notebook()
     host = host or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
-    if port is None:
-        env = os.environ.get("GRADIO_SERVER_PORT") or os.environ.get("DAGGR_SERVER_PORT")
-        port = int(env) if env else DEFAULT_PORT
+    port = _default_port() if port is None else port
     block = (not notebook) if block is None else block
     open_browser = (not notebook and block) if open_browser is None else open_browser
-
-    # Like the original: a launch records (or checks) the revisions of the Spaces and
-    # models the graph calls; DAGGR_DEPENDENCY_CHECK=skip|update|error decides what a
-    # change does.
-    from daggr.graph import Graph as GraphType
-    from daggr.remote import check_dependencies
-
-    check_dependencies(graph if isinstance(graph, GraphType) else graph.graph)
-    if root_path is None:
-        root_path = os.environ.get("DAGGR_ROOT_PATH") or None
-    if forwarded_allow_ips is None:
-        forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or None
-    from daggr.app.trust import Policy
-
+    _check_dependencies(graph)
     # Requests must name this address (or a configured public host): see daggr.app.trust.
     policy = Policy.for_address(host, port)
     app = create_app(
@@ -211,15 +200,52 @@ def launch(
         api_server=api_server,
         identity=identity,
         theme=theme,
-        root_path=root_path,
-        forwarded_allow_ips=forwarded_allow_ips,
+        root_path=root_path or os.environ.get("DAGGR_ROOT_PATH") or None,
+        forwarded_allow_ips=forwarded_allow_ips or os.environ.get("FORWARDED_ALLOW_IPS") or None,
         oauth=oauth,
         owner_token=default_owner_token(host) if owner_token is None else owner_token,
         view=view,
         mcp_server=mcp_server,
         policy=policy,
     )
-    state = app.state.daggr
+    running = _serve(app, host, port, log_level, uvicorn_kwargs)
+    if notebook:
+        from daggr.app.notebook_link import notebook_url
+
+        running.public_url = notebook_url(running.port, running.url)
+        policy.admit(running.public_url)  # the notebook's proxy names the app its own way
+    if share:
+        _open_share(running, policy, host, quiet)
+    if not quiet:
+        _announce(running, notebook, mcp_server)
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, args=(running.public_url,)).start()
+    if block:
+        running.wait()
+    return running
+
+
+def _default_port() -> int:
+    env = os.environ.get("GRADIO_SERVER_PORT") or os.environ.get("DAGGR_SERVER_PORT")
+    return int(env) if env else DEFAULT_PORT
+
+
+def _check_dependencies(graph: Graph | AppState) -> None:
+    """Like the original: a launch records (or checks) the revisions of the Spaces and
+    models the graph calls; DAGGR_DEPENDENCY_CHECK=skip|update|error decides what a change
+    does."""
+    from daggr.graph import Graph as GraphType
+    from daggr.remote import check_dependencies
+
+    check_dependencies(graph if isinstance(graph, GraphType) else graph.graph)
+
+
+def _serve(
+    app: Any, host: str, port: int, log_level: str, uvicorn_kwargs: dict[str, Any]
+) -> RunningApp:
+    """Start uvicorn on ``host:port`` (or the next free port) in a thread of its own."""
+    import uvicorn
+
     from daggr.app.restart import adopt_socket
 
     sock = adopt_socket() or bind(host, port, tries=1 if port == 0 else PORT_TRIES)
@@ -237,40 +263,35 @@ def launch(
     deadline = time.monotonic() + 15
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.02)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{actual}/"
-    running = RunningApp(server, thread, state, url)
-    running.listen_socket = sock
-    if notebook:
-        from daggr.app.notebook_link import notebook_url
-
-        running.public_url = notebook_url(actual, url)
-        policy.admit(running.public_url)  # the notebook's proxy names the app its own way
     if not thread.is_alive():
         raise RuntimeError(f"The daggr app could not start on {host}:{actual}; see the log above.")
-    if share:
-        from daggr.app.share import open_tunnel
-
-        try:
-            running.share_url = open_tunnel(host, actual)
-            policy.admit(running.share_url)
-        except BaseException:
-            running.stop()
-            raise
-        if not quiet:
-            print(
-                f"daggr app public URL: {running.share_url} (expires in a week; "
-                "`daggr deploy` makes a permanent Space)"
-            )
-    if not quiet:
-        # Printed, not displayed: the returned app also renders as a link when it is a
-        # cell's value, and one link is enough.
-        stop = "app.stop() to stop" if notebook else "Ctrl-C to stop"
-        print(f"daggr app '{state.graph.name}' running at {running.public_url}  ({stop})")
-        if mcp_server:
-            print(f"MCP server (streamable HTTP): {running.public_url}mcp")
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(running.public_url,)).start()
-    if block:
-        running.wait()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{actual}/"
+    running = RunningApp(server, thread, app.state.daggr, url)
+    running.listen_socket = sock
     return running
+
+
+def _open_share(running: RunningApp, policy: Any, host: str, quiet: bool) -> None:
+    from daggr.app.share import open_tunnel
+
+    try:
+        running.share_url = open_tunnel(host, running.port)
+        policy.admit(running.share_url)
+    except BaseException:
+        running.stop()
+        raise
+    if not quiet:
+        print(
+            f"daggr app public URL: {running.share_url} (expires in a week; "
+            "`daggr deploy` makes a permanent Space)"
+        )
+
+
+def _announce(running: RunningApp, notebook: bool, mcp_server: bool) -> None:
+    # Printed, not displayed: the returned app also renders as a link when it is a cell's
+    # value, and one link is enough.
+    stop = "app.stop() to stop" if notebook else "Ctrl-C to stop"
+    print(f"daggr app '{running.state.graph.name}' running at {running.public_url}  ({stop})")
+    if mcp_server:
+        print(f"MCP server (streamable HTTP): {running.public_url}mcp")
