@@ -230,36 +230,51 @@ def apply_batch(con: Any, ops: list[WriteOp], touched: dict[str, float] | None =
     now = utcnow()
     results = [op for op in ops if isinstance(op, ResultOp)]
     if results:
-        top = con.execute(
-            "UPDATE counters SET value = value + $1 WHERE name = 'results_seq' RETURNING value",
-            [len(results)],
-        ).fetchone()[0]
-        first = top - len(results) + 1
-        cols: list[list[Any]] = [[] for _ in range(14)]
-        for i, op in enumerate(results):
-            row = op.row
-            cols[0].append(row[0])
-            cols[1].append(first + i)
-            for j in range(1, 13):
-                cols[j + 1].append(row[j])
-        written = {r[0] for r in con.execute(_INSERT_RESULTS, [*cols, now]).fetchall()}
-        missing = [op.record.id for op in results if op.record.id not in written]
-        earlier: dict[str, int] = {}
-        if missing:  # already in the file (a retried batch), or its sheet is gone
-            earlier = dict(
-                con.execute(
-                    "SELECT id, seq FROM results WHERE id IN (SELECT unnest($1::VARCHAR[]))",
-                    [missing],
-                ).fetchall()
-            )
-        for i, op in enumerate(results):
-            if op.record.id in written:
-                op.seq = first + i
-            elif op.record.id in earlier:
-                op.seq = earlier[op.record.id]
-            else:
-                op.dropped = True
+        _write_results(con, results, now)
+    _write_values(con, ops, now)
+    _write_files(con, ops, now)
+    _touch_sheets(con, ops, touched)
+    for op in ops:
+        if op.dropped:
+            log.warning("daggr store: %s dropped: the sheet was deleted", op.describe())
 
+
+def _write_results(con: Any, results: list[ResultOp], now: Any) -> None:
+    """Insert result rows with consecutive seqs; a row already in the file (a retried
+    batch) keeps its seq, and a row whose sheet is gone is marked dropped."""
+    top = con.execute(
+        "UPDATE counters SET value = value + $1 WHERE name = 'results_seq' RETURNING value",
+        [len(results)],
+    ).fetchone()[0]
+    first = top - len(results) + 1
+    cols: list[list[Any]] = [[] for _ in range(14)]
+    for i, op in enumerate(results):
+        row = op.row
+        cols[0].append(row[0])
+        cols[1].append(first + i)
+        for j in range(1, 13):
+            cols[j + 1].append(row[j])
+    written = {r[0] for r in con.execute(_INSERT_RESULTS, [*cols, now]).fetchall()}
+    missing = [op.record.id for op in results if op.record.id not in written]
+    earlier: dict[str, int] = {}
+    if missing:  # already in the file (a retried batch), or its sheet is gone
+        earlier = dict(
+            con.execute(
+                "SELECT id, seq FROM results WHERE id IN (SELECT unnest($1::VARCHAR[]))",
+                [missing],
+            ).fetchall()
+        )
+    for i, op in enumerate(results):
+        if op.record.id in written:
+            op.seq = first + i
+        elif op.record.id in earlier:
+            op.seq = earlier[op.record.id]
+        else:
+            op.dropped = True
+
+
+def _write_values(con: Any, ops: list[WriteOp], now: Any) -> None:
+    """Inputs, UI state and viewports: the last write of each key wins."""
     values: dict[tuple[str, str, str], ValueOp] = {}
     viewports: dict[str, ViewportOp] = {}
     for op in ops:
@@ -287,6 +302,9 @@ def apply_batch(con: Any, ops: list[WriteOp], touched: dict[str, float] | None =
             "UPDATE sheets SET viewport = $1::JSON WHERE sheet_id = $2", [op.text, sheet_id]
         )
 
+
+def _write_files(con: Any, ops: list[WriteOp], now: Any) -> None:
+    """The files the ops' values refer to, and which sheet refers to each."""
     files: dict[tuple[str, str], int] = {}
     refs: set[tuple[str, str, str, str]] = set()
     for op in ops:
@@ -311,6 +329,8 @@ def apply_batch(con: Any, ops: list[WriteOp], touched: dict[str, float] | None =
             [[r[i] for r in ref_rows] for i in range(4)],
         )
 
+
+def _touch_sheets(con: Any, ops: list[WriteOp], touched: dict[str, float] | None) -> None:
     clock = time.monotonic()
     # Stamped with when the sheet was used, not when the batch lands: a commit that comes
     # late must not put this sheet above one used after it.
@@ -331,6 +351,3 @@ def apply_batch(con: Any, ops: list[WriteOp], touched: dict[str, float] | None =
         if touched is not None:
             for sheet_id in stale:
                 touched[sheet_id] = clock
-    for op in ops:
-        if op.dropped:
-            log.warning("daggr store: %s dropped: the sheet was deleted", op.describe())
