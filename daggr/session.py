@@ -319,7 +319,9 @@ class Session:
             )
         bar = Progress(self.graph.name, 0, progress is not False)
         listener = callback_listener(on_update) if on_update is not None else None
-        run = self._prepare_run(targets, inputs, force, only, kwargs, bar, listener, durable)
+        # A bar that is off is not consulted per node at all.
+        shown = bar if bar.enabled else None
+        run = self._prepare_run(targets, inputs, force, only, kwargs, shown, listener, durable)
         bar.total = len(run.members)
         outcomes = run.outcomes  # not the run itself: no cycle for the collector to find
         bar.done = lambda: len(outcomes)

@@ -49,7 +49,12 @@ log = logging.getLogger("daggr")
 OK, CACHED, ERROR = Status.OK.value, Status.CACHED.value, Status.ERROR.value
 SKIPPED, CANCELLED = Status.SKIPPED.value, Status.CANCELLED.value
 PENDING, RUNNING = Status.PENDING.value, Status.RUNNING.value
-_NONE_OUTSIDE: dict = {}  # shared by every node whose upstream nodes are all in the run
+_NONE_OUTSIDE: dict = {}
+_NOW, _NOW_AND_PARKED, _LATER = (
+    "now",
+    "now and parked",
+    "later",
+)  # when a node is reported  # shared by every node whose upstream nodes are all in the run
 
 
 class Results(Protocol):
@@ -309,7 +314,7 @@ class Run:
             except Exception as exc:
                 outcome = self._store_failed(outcome_of(outcome), exc)
                 record, status = outcome.record, outcome.status
-            if not self.durable:
+            if receipt is not None and not self.durable:
                 receipt = None
         ready = []
         # acquire/release rather than `with`: this runs for every node, and a `with`
@@ -334,20 +339,31 @@ class Run:
                         pending[dep] = left
                         if left == 0:
                             ready.append(dep)
+            # Reported now, with nothing waiting for the report (the common case); now, and
+            # parked dependents may follow; or later (its row is on its way to disk, or an
+            # upstream node's is).
             unreported = self._unreported
-            if receipt is not None:
+            if receipt is None and not unreported:
+                report = _NOW
+            elif receipt is not None:
                 unreported.add(name)
-                report = False
-            elif unreported and self._blocked(name):
+                report = _LATER
+            elif self._blocked(name):
                 unreported.add(name)
                 self._parked[name] = outcome
-                report = False
+                report = _LATER
             else:
-                report = True
+                report = _NOW_AND_PARKED
             last = self.remaining == 0
         finally:
             lock.release()
-        if receipt is not None:
+        if report is _NOW:
+            emit = self.emit
+            if emit:
+                emit("node_finished", outcome)
+        elif report is _NOW_AND_PARKED:
+            self._report(outcome)
+        elif receipt is not None:
             # Reported from daggr's loop: the store's writer thread only says it is done.
             loop = get_loop()
             receipt.when_saved(
@@ -355,8 +371,6 @@ class Run:
             )
             if last:
                 receipt.hurry()  # nothing else to wait for: no batching interval
-        elif report:
-            self._report(outcome)
         if last:
             self._complete_when_reported()
         return ready
@@ -369,17 +383,11 @@ class Run:
     def _report(self, outcome: NodeOutcome | ResultRecord) -> None:
         """Say the node finished, then whichever parked dependents that frees (a skipped
         node is never reported before the failure that skipped it)."""
-        if self.emit:
-            self.emit("node_finished", outcome)
-        if not self._unreported and not self._parked:  # the common case: nothing waits
-            return
         todo = [outcome]
-        first = True
         while todo:
             done = todo.pop()
-            if self.emit and not first:
+            if self.emit:
                 self.emit("node_finished", done)
-            first = False
             with self.lock:
                 self._unreported.discard(done.node)
                 for dep in self.plan.nodes[done.node].dependents:

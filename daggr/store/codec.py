@@ -297,6 +297,15 @@ def _unkeepable() -> dict[type, str]:
 _UNKEEPABLE: dict[type, str] | None = None
 
 
+def unkeepable_types() -> frozenset[type]:
+    """The types :func:`unkeepable_hint` refuses: a set to test ``type(value) in`` on hot
+    paths, where the hint is looked up only for a value that is refused."""
+    global _UNKEEPABLE
+    if _UNKEEPABLE is None:
+        _UNKEEPABLE = _unkeepable()
+    return frozenset(_UNKEEPABLE)
+
+
 def unkeepable_hint(value: Any) -> str | None:
     """Why ``value`` can never be kept (a generator, an open socket, ...), or None."""
     global _UNKEEPABLE

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from daggr.records import ResultRecord, Status
-from daggr.store.codec import check_keepable
+from daggr.store.codec import check_keepable, unkeepable_types
 
 from .base import (
     SELECTED_KEY,
@@ -29,6 +29,7 @@ from .base import (
     resolve_index,
 )
 
+_REFUSED = unkeepable_types()  # values no store keeps (a generator, an open file)
 _OK = Status.OK.value  # the plain string, as rows read back carry (see daggr.records)
 
 
@@ -140,7 +141,10 @@ class MemorySheet:
         d = self._data
         if d.deleted:
             raise deleted_error(self.sheet_id)
-        check_keepable(record.outputs, "output", record.node)
+        refused = _REFUSED
+        for value in record.outputs.values():
+            if type(value) in refused:  # what no store can keep fails here as in DuckDB's
+                check_keepable(record.outputs, "output", record.node)
         # One pass, without reading the wall clock, and no container made unless a node
         # has none yet: this is on the engine's hot path.
         node = record.node
