@@ -279,18 +279,11 @@ class Graph:
         keys = self._input_keys
         if type(node) is not ChoiceNode and not isinstance(node, ChoiceNode):
             components, fixed = node._input_components, node._fixed_inputs
+            wired = {w[0] for w in wires} if wires else ()  # a sink of a fan has thousands
             claims = []
             for port in node._input_ports:
-                if port not in components:
-                    if port in fixed:
-                        continue
-                    for wired, _, _ in wires:  # (a node has few wires: no set needed)
-                        if wired == port:
-                            break
-                    else:
-                        claims.append((f"{nid}__{port}", (name, port)))
-                    continue
-                claims.append((f"{nid}__{port}", (name, port)))
+                if port in components or (port not in fixed and port not in wired):
+                    claims.append((f"{nid}__{port}", (name, port)))
         else:
             claims = self._choice_claims(name, nid, node, wires)
         for key, what in claims:
