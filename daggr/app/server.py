@@ -193,21 +193,18 @@ def create_app(
         data = await run_in_threadpool(rest.schema, state.graph)
         return answer(request, trust.VisitorJSON(data), fresh)
 
+    async def begin(start: Any, request: Request, user: str, body: Any) -> Any:
+        """A REST call's run started (``_start_call`` or ``_start_stream``) off the loop."""
+        subgraph = request.path_params.get("subgraph")
+        return await run_in_threadpool(start, state, user, user_lock(user), subgraph, body, files)
+
     async def call(request: Request) -> Response:
         user, fresh = identify(request)
         base = str(request.base_url).rstrip("/")
         try:
             body = await trust.read_json(request)
             with limits.hold(user, "calls"), state.hold(user):
-                session, targets, handle = await run_in_threadpool(
-                    _start_call,
-                    state,
-                    user,
-                    user_lock(user),
-                    request.path_params.get("subgraph"),
-                    body,
-                    files,
-                )
+                session, targets, handle = await begin(_start_call, request, user, body)
                 # The run goes on in daggr's engine: no server thread waits for it.
                 result = await asyncio.wrap_future(handle._future)
                 data = await run_in_threadpool(_call_answer, session, targets, result, files, base)
@@ -224,15 +221,7 @@ def create_app(
             body = await trust.read_json(request)
             held.enter_context(limits.hold(user, "calls"))
             held.enter_context(state.hold(user))
-            session, stream, targets = await run_in_threadpool(
-                _start_stream,
-                state,
-                user,
-                user_lock(user),
-                request.path_params.get("subgraph"),
-                body,
-                files,
-            )
+            session, stream, targets = await begin(_start_stream, request, user, body)
         except (rest.ApiError, trust.EdgeRefusal) as exc:
             held.close()
             return answer(request, error(exc), fresh)
