@@ -25,11 +25,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from daggr.values.registry import FILE_KINDS
+
 if TYPE_CHECKING:
     from daggr.graph import Graph
 
 MCP_USER = "mcp"
-_FILE_KINDS = {"image", "audio", "video", "file", "gallery", "model3d"}
 _TEXT_KINDS = {"textbox", "textarea", "code", "markdown", "html", "colorpicker", "text"}
 
 
@@ -70,7 +71,7 @@ def _property(kind: str, component: Any, default: Any, node: str, port: str) -> 
     elif kind == "checkboxgroup":
         prop["type"] = "array"
         prop["items"] = {"type": "string"}
-    elif kind in _FILE_KINDS:
+    elif kind in FILE_KINDS:
         prop["type"] = "string"
         prop["description"] += ": a file URL this app returned (…/file/<id>)"
     elif kind in _TEXT_KINDS:

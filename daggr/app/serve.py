@@ -200,8 +200,8 @@ def launch(
         api_server=api_server,
         identity=identity,
         theme=theme,
-        root_path=root_path or os.environ.get("DAGGR_ROOT_PATH") or None,
-        forwarded_allow_ips=forwarded_allow_ips or os.environ.get("FORWARDED_ALLOW_IPS") or None,
+        root_path=_from_env(root_path, "DAGGR_ROOT_PATH"),
+        forwarded_allow_ips=_from_env(forwarded_allow_ips, "FORWARDED_ALLOW_IPS"),
         oauth=oauth,
         owner_token=default_owner_token(host) if owner_token is None else owner_token,
         view=view,
@@ -223,6 +223,12 @@ def launch(
     if block:
         running.wait()
     return running
+
+
+def _from_env(given: Any, name: str) -> Any:
+    """``given``, or when it is None the environment variable ``name`` (unset or empty:
+    None)."""
+    return (os.environ.get(name) or None) if given is None else given
 
 
 def _default_port() -> int:

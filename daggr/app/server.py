@@ -193,10 +193,12 @@ def create_app(
         data = await run_in_threadpool(rest.schema, state.graph)
         return answer(request, trust.VisitorJSON(data), fresh)
 
-    async def begin(start: Any, request: Request, user: str, body: Any) -> Any:
-        """A REST call's run started (``_start_call`` or ``_start_stream``) off the loop."""
+    async def begin(request: Request, user: str, body: Any, follow: bool = False) -> Any:
+        """A REST call's run started off the loop (see :func:`_start_call`)."""
         subgraph = request.path_params.get("subgraph")
-        return await run_in_threadpool(start, state, user, user_lock(user), subgraph, body, files)
+        return await run_in_threadpool(
+            _start_call, state, user, user_lock(user), subgraph, body, files, follow
+        )
 
     async def call(request: Request) -> Response:
         user, fresh = identify(request)
@@ -204,7 +206,7 @@ def create_app(
         try:
             body = await trust.read_json(request)
             with limits.hold(user, "calls"), state.hold(user):
-                session, targets, handle = await begin(_start_call, request, user, body)
+                session, targets, handle = await begin(request, user, body)
                 # The run goes on in daggr's engine: no server thread waits for it.
                 result = await asyncio.wrap_future(handle._future)
                 data = await run_in_threadpool(_call_answer, session, targets, result, files, base)
@@ -216,18 +218,15 @@ def create_app(
         user, fresh = identify(request)
         # Held while the events flow, not only while the run starts: a followed run
         # counts towards the visitor's share like any call.
-        held = ExitStack()
         try:
-            body = await trust.read_json(request)
-            held.enter_context(limits.hold(user, "calls"))
-            held.enter_context(state.hold(user))
-            session, stream, targets = await begin(_start_stream, request, user, body)
+            with ExitStack() as starting:
+                body = await trust.read_json(request)
+                starting.enter_context(limits.hold(user, "calls"))
+                starting.enter_context(state.hold(user))
+                session, targets, stream = await begin(request, user, body, follow=True)
+                held = starting.pop_all()  # given back when the events end
         except (rest.ApiError, trust.EdgeRefusal) as exc:
-            held.close()
             return answer(request, error(exc), fresh)
-        except BaseException:
-            held.close()
-            raise
         sink = files.urls(str(request.base_url).rstrip("/"))
         events = trust.redacted(rest_stream.events(session, stream, targets, sink), held.close)
         return answer(request, StreamingResponse(events, media_type="text/event-stream"), fresh)
@@ -355,17 +354,23 @@ def _start_call(
     subgraph: str | None,
     body: Any,
     files: AppFiles,
-) -> tuple[Session, list[str], RunHandle]:
+    follow: bool = False,
+) -> tuple[Session, list[str], RunHandle | RunStream]:
+    """The call's run started: ``(session, targets, RunHandle)``, or with ``follow`` a
+    :class:`RunStream` of its updates instead of the handle."""
     session = state.session(user)
     # One call at a time per visitor until its run has snapshotted its inputs.
     with lock:
         call = rest.prepare_call(session, subgraph, body, files.resolve)
         rest.apply_call(session, call)
         try:
-            handle = session.start(*call.targets, progress=False)
+            if follow:
+                run: RunHandle | RunStream = session.stream(*call.targets)
+            else:
+                run = session.start(*call.targets, progress=False)
         except DaggrError as exc:
             raise rest.ApiError(400, str(exc)) from None
-    return session, call.targets, handle
+    return session, call.targets, run
 
 
 def _call_answer(
@@ -397,26 +402,6 @@ def _run_call(
 def _no_sheet(sheet_id: str) -> rest.ApiError:
     # Another user's sheet answers like a missing one: ids must not be probeable.
     return rest.ApiError(404, f"Sheet {sheet_id!r} not found among your sheets.")
-
-
-def _start_stream(
-    state: AppState,
-    user: str,
-    lock: threading.Lock,
-    subgraph: str | None,
-    body: Any,
-    files: AppFiles,
-) -> tuple[Session, RunStream, list[str]]:
-    session = state.session(user)
-    # Held until the run has taken its snapshot of the inputs (as /api/call's run does).
-    with lock:
-        call = rest.prepare_call(session, subgraph, body, files.resolve)
-        rest.apply_call(session, call)
-        try:
-            stream = session.stream(*call.targets)
-        except DaggrError as exc:
-            raise rest.ApiError(400, str(exc)) from None
-    return session, stream, call.targets
 
 
 def _sheet_json(info: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from daggr.nodes.choice import ChoiceNode
 from daggr.records import FileValue
 from daggr.runtime.keys import Uncacheable, callable_fingerprint, canonical, digest, key_hasher
 from daggr.runtime.runners import runner_for
-from daggr.values.registry import FILE_KINDS, component_kind
+from daggr.values.files import file_ports
 
 if TYPE_CHECKING:
     from daggr.graph import Edge, Graph
@@ -94,7 +94,9 @@ class Step:
         # Not for a function with file outputs (an Image, a File, ...): a path it returns
         # must be kept by the store, which make_outcome() sees to.
         self.lane_direct = (
-            self.dispatch == LANE and self.direct is not None and not _has_file_outputs(node)
+            self.dispatch == LANE
+            and self.direct is not None
+            and not file_ports(node._output_components or {})
         )
         self.scattered = any(w.scattered for w in self.wires)
         self.wire_sources = tuple(w.source for w in self.wires)
@@ -323,10 +325,3 @@ def component_default(component: Any) -> Any:
     if value is not None and getattr(component, "is_file", False) and isinstance(value, str):
         return FileValue(value)
     return value
-
-
-def _has_file_outputs(node: Node) -> bool:
-    return any(
-        c is not None and component_kind(c) in FILE_KINDS
-        for c in (node._output_components or {}).values()
-    )

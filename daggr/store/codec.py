@@ -297,21 +297,22 @@ def _unkeepable() -> dict[type, str]:
 _UNKEEPABLE: dict[type, str] | None = None
 
 
-def unkeepable_types() -> frozenset[type]:
-    """The types :func:`unkeepable_hint` refuses: a set to test ``type(value) in`` on hot
-    paths, where the hint is looked up only for a value that is refused."""
+def _hints() -> dict[type, str]:
     global _UNKEEPABLE
     if _UNKEEPABLE is None:
         _UNKEEPABLE = _unkeepable()
-    return frozenset(_UNKEEPABLE)
+    return _UNKEEPABLE
+
+
+def unkeepable_types() -> frozenset[type]:
+    """The types :func:`unkeepable_hint` refuses: a set to test ``type(value) in`` on hot
+    paths, where the hint is looked up only for a value that is refused."""
+    return frozenset(_hints())
 
 
 def unkeepable_hint(value: Any) -> str | None:
     """Why ``value`` can never be kept (a generator, an open socket, ...), or None."""
-    global _UNKEEPABLE
-    if _UNKEEPABLE is None:
-        _UNKEEPABLE = _unkeepable()
-    return _UNKEEPABLE.get(type(value))
+    return _hints().get(type(value))
 
 
 def check_keepable(values: dict[str, Any], what: str, node: str) -> None:

@@ -135,6 +135,23 @@ def decode_data_url(value: str) -> tuple[bytes, str]:
         raise ValueError("the data: URL is not valid base64") from None
 
 
+def file_ports(components: dict[str, Any]) -> list[str]:
+    """The ports whose component takes files (an Image, Audio, File, Gallery, ...).
+
+    Example:
+        >>> from daggr import components as gr
+        >>> file_ports({"picture": gr.Image(), "caption": gr.Textbox(), "hidden": None})
+        ['picture']
+    """
+    from daggr.values.registry import FILE_KINDS, component_kind
+
+    return [
+        port
+        for port, component in components.items()
+        if component is not None and component_kind(component) in FILE_KINDS
+    ]
+
+
 def keep_files(outputs: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
     """``outputs`` with every local file named by a plain path on a file-kind port (an
     Image, Audio, File, Gallery, ... output) made a :class:`FileValue`, so that the store
@@ -149,12 +166,8 @@ def keep_files(outputs: dict[str, Any], components: dict[str, Any]) -> dict[str,
         >>> type(kept["image"]).__name__, type(kept["text"]).__name__
         ('FileValue', 'str')
     """
-    from daggr.values.registry import FILE_KINDS, component_kind
-
     changed = None
-    for port, component in components.items():
-        if component is None or component_kind(component) not in FILE_KINDS:
-            continue
+    for port in file_ports(components):
         value = outputs.get(port)
         kept = _as_file(value)
         if kept is not value:
