@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -177,8 +178,19 @@ def open_and_run_all(page: Any, port: int, notebook: str, cells: int, kind: str 
     located = page.locator(".jp-Notebook .jp-Cell")
     expect(located).to_have_count(cells, timeout=60_000)
     wait_kernels_idle(port)
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    # The server's kernels can all be idle before this panel's own kernel is connected;
+    # a "Run All Cells" given then runs nothing. Asked again until the first cell starts
+    # (never once it has: its prompt leaves "[ ]").
+    first_prompt = located.first.locator(".jp-InputPrompt")
+    not_run = re.compile(r"^\s*\[\s*\]:?\s*$")
+    for _ in range(4):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:
+            expect(first_prompt).not_to_have_text(not_run, timeout=15_000)
+            break
+        except AssertionError:
+            continue
     return located
 
 
